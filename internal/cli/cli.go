@@ -1,0 +1,218 @@
+// Package cli is islet's command line: `islet serve` and `islet dev`.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"islet/internal/config"
+	"islet/internal/gateway"
+	"islet/internal/node"
+	"islet/internal/sched"
+)
+
+// Root returns the islet command.
+func Root() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "islet",
+		Short:         "islet runs Workers-style JavaScript handlers, each in its own V8 isolate, in one process",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(serveCmd(), devCmd())
+	return root
+}
+
+// Main runs the command line and exits.
+func Main() {
+	if err := Root().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "islet:", err)
+		os.Exit(1)
+	}
+}
+
+type nodeFlags struct {
+	listen       string
+	executors    int
+	memoryBudget int64
+	heapMB       int
+	pool         int
+	logLevel     string
+}
+
+func (f *nodeFlags) add(cmd *cobra.Command, listenDefault string) {
+	cmd.Flags().StringVar(&f.listen, "listen", listenDefault, "address to serve HTTP on")
+	cmd.Flags().IntVar(&f.executors, "executors", 0, "executor threads running JavaScript (default: number of cores)")
+	cmd.Flags().Int64Var(&f.memoryBudget, "memory-budget-mb", 0, "V8 heap of all live isolates beyond which idle ones are evicted (default 8192)")
+	cmd.Flags().IntVar(&f.heapMB, "heap-limit-mb", 128, "heap limit of each worker's isolate")
+	cmd.Flags().IntVar(&f.pool, "blank-isolates", 4, "pre-built blank isolates kept ready for cold starts (-1 disables)")
+	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+}
+
+func (f *nodeFlags) logger() *slog.Logger {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(f.logLevel)); err != nil {
+		lv = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+}
+
+func (f *nodeFlags) options(log *slog.Logger, dev bool) node.Options {
+	return node.Options{Logger: log, Sched: sched.Options{
+		Executors:    f.executors,
+		MemoryBudget: f.memoryBudget << 20,
+		HeapLimit:    uint64(f.heapMB) << 20,
+		BlankPool:    f.pool,
+		ExposeErrors: dev,
+	}}
+}
+
+func serveCmd() *cobra.Command {
+	var flags nodeFlags
+	var cfgPath string
+	cmd := &cobra.Command{
+		Use:   "serve --config islet.toml",
+		Short: "serve the workers of a config file",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfgPath == "" {
+				return fmt.Errorf("serve: --config is required (e.g. --config islet.toml)")
+			}
+			cfg, err := config.Load(cfgPath)
+			if err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("listen") && cfg.Listen != "" {
+				flags.listen = cfg.Listen
+			}
+			log := flags.logger()
+			src := &node.FileSource{Path: cfgPath, Logger: log, Load: func() (*config.Config, error) { return config.Load(cfgPath) }}
+			return run(cmd.Context(), flags, log, src, false, len(cfg.Workers))
+		},
+	}
+	flags.add(cmd, config.DefaultListen)
+	cmd.Flags().StringVar(&cfgPath, "config", "", "path of islet.toml")
+	return cmd
+}
+
+func devCmd() *cobra.Command {
+	var flags nodeFlags
+	var name string
+	cmd := &cobra.Command{
+		Use:   "dev <dir|file>",
+		Short: "serve one worker and reload it when its files change",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			main, err := findMain(args[0])
+			if err != nil {
+				return err
+			}
+			log := flags.logger()
+			load := func() (*config.Config, error) {
+				cfg, err := config.Dev(main, name, flags.listen)
+				if err != nil {
+					return nil, err
+				}
+				// In dev the one worker answers on every host, e.g. http://127.0.0.1:8787/.
+				cfg.Workers[0].Routes = append(cfg.Workers[0].Routes, "*/*")
+				return cfg, nil
+			}
+			return run(cmd.Context(), flags, log, &node.FileSource{Logger: log, Load: load}, true, 1)
+		},
+	}
+	flags.add(cmd, config.DefaultListen)
+	cmd.Flags().StringVar(&name, "name", "", "worker name (default: from the file or directory name)")
+	return cmd
+}
+
+// findMain picks the entry file of a directory: the first of index.js, index.mjs, worker.js,
+// main.js, src/index.js.
+func findMain(arg string) (string, error) {
+	info, err := os.Stat(arg)
+	if err != nil {
+		return "", fmt.Errorf("dev: %w", err)
+	}
+	if !info.IsDir() {
+		return arg, nil
+	}
+	for _, c := range []string{"index.js", "index.mjs", "worker.js", "main.js", "src/index.js"} {
+		p := filepath.Join(arg, c)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("dev: %s has no index.js, index.mjs, worker.js, main.js or src/index.js; name the file", arg)
+}
+
+func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source, dev bool, workers int) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	n, err := node.New(flags.options(log, dev))
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	ln, err := gateway.Listen(flags.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", flags.listen, err)
+	}
+	first := make(chan error, 1)
+	apply := func(cfg *config.Config) error {
+		specs, err := n.Apply(cfg)
+		// Syntax errors and missing imports are reported with file:line:column without
+		// delaying start-up; the failing worker answers with the same error.
+		go func() {
+			for _, e := range n.Check(specs) {
+				log.Error("worker refused: " + e.Error())
+				if dev {
+					fmt.Fprintln(os.Stderr, e.Error())
+				}
+			}
+		}()
+		return err
+	}
+	go func() { first <- src.Watch(ctx, apply) }()
+	url := "http://" + ln.Addr().String()
+	if dev {
+		fmt.Fprintf(os.Stderr, "islet dev: serving on %s/ (reloads when files change; Ctrl-C stops)\n", url)
+	} else {
+		host, port, _ := net.SplitHostPort(ln.Addr().String())
+		_ = host
+		fmt.Fprintf(os.Stderr, "islet serve: %d workers on %s (each at http://<name>.localhost:%s/), %d executors\n",
+			workers, url, port, max(flags.executors, runtime.GOMAXPROCS(0)*boolInt(flags.executors == 0)))
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- n.Serve(ctx, ln) }()
+	select {
+	case err := <-first:
+		if err != nil {
+			return err
+		}
+		return <-errc
+	case err := <-errc:
+		if err != nil && !strings.Contains(err.Error(), "Server closed") {
+			return err
+		}
+		return nil
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,25 @@
+// Package all lists the runtime extensions in the order their JavaScript is evaluated into the
+// snapshot: an extension may use what the ones before it put on rt.internal.
+package all
+
+import (
+	"islet/internal/ext"
+	"islet/internal/ext/core"
+	"islet/internal/ext/encoding"
+	"islet/internal/ext/event"
+	"islet/internal/ext/fetchevent"
+	"islet/internal/ext/streams"
+	"islet/internal/ext/url"
+	"islet/internal/ext/webidl"
+)
+
+// Exts are all runtime extensions, in load order.
+var Exts = []ext.Ext{
+	core.Ext,
+	webidl.Ext,
+	event.Ext,
+	url.Ext,
+	encoding.Ext,
+	streams.Ext,
+	fetchevent.Ext,
+}

@@ -1,0 +1,13 @@
+package exttest
+
+import "testing"
+
+func TestEval(t *testing.T) {
+	Run(t, []Case{
+		{Script: "1 + 1", Want: "2"},
+		{Script: "'a' + 'b'", Want: "ab"},
+		{Script: "(async () => { await null; return 'later'; })()", Want: "later"},
+		{Script: "Promise.reject(new TypeError('no'))", WantErr: "TypeError: no"},
+		{Script: "throw new RangeError('bad')", WantErr: "RangeError: bad"},
+	})
+}

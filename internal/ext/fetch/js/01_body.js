@@ -1,0 +1,402 @@
+// @ts-check
+// The Body mixin (https://fetch.spec.whatwg.org/#body-mixin) and body extraction.
+//
+// A body made from a string or bytes keeps that source and creates its ReadableStream only when
+// `.body` is read: text(), json(), arrayBuffer() and the response path to Go then never build
+// a stream.
+
+const {
+  ArrayBufferIsView,
+  ArrayPrototypePush,
+  DataViewPrototypeGetBuffer,
+  DataViewPrototypeGetByteLength,
+  DataViewPrototypeGetByteOffset,
+  JSONParse,
+  ObjectGetOwnPropertyDescriptor,
+  ObjectGetPrototypeOf,
+  ObjectDefineProperty,
+  StringPrototypeCharCodeAt,
+  StringPrototypeSlice,
+  TypeError,
+  TypedArrayPrototypeGetBuffer,
+  TypedArrayPrototypeGetByteLength,
+  TypedArrayPrototypeGetByteOffset,
+  TypedArrayPrototypeGetLength,
+  TypedArrayPrototypeSet,
+  TypedArrayPrototypeSlice,
+  Uint8Array,
+  ArrayBufferPrototypeSlice,
+  ArrayBufferPrototypeGetByteLength,
+  uncurryThis,
+} = rt.primordials;
+const webidl = rt.internal.webidl;
+const { converters } = webidl;
+
+/**
+ * A body (https://fetch.spec.whatwg.org/#concept-body). `source` is the string or bytes it was
+ * made from, until `stream` is created from it; `consumed` marks a source-only body as read.
+ * @typedef {{ source: string | Uint8Array | null, stream: any, consumed: boolean }} Body
+ */
+
+/**
+ * The ReadableStream methods the runtime uses, captured before user code can change them.
+ * @typedef {{
+ *   ReadableStream: any, getReader: (s: any) => any, tee: (s: any) => any[],
+ *   locked: (s: any) => boolean, read: (r: any) => Promise<any>, releaseLock: (r: any) => void,
+ *   cancelReader: (r: any, reason?: any) => Promise<void>,
+ *   fromBytes: (bytes: Uint8Array) => any,
+ * }} StreamsAPI
+ */
+
+/** @type {StreamsAPI | null} */
+let streamsAPI = null;
+
+/** @returns {StreamsAPI} */
+function streams() {
+  if (streamsAPI !== null) return streamsAPI;
+  const RS = rt.internal.ReadableStream;
+  if (typeof RS !== 'function') throw new TypeError('ReadableStream is not available');
+  const proto = RS.prototype;
+  const getReader = uncurryThis(proto.getReader);
+  const readerProto = ObjectGetPrototypeOf(getReader(new RS()));
+  const read = uncurryThis(readerProto.read);
+  const releaseLock = uncurryThis(readerProto.releaseLock);
+  const cancelReader = uncurryThis(readerProto.cancel);
+  const lockedGetter = /** @type {PropertyDescriptor} */ (ObjectGetOwnPropertyDescriptor(proto, 'locked')).get;
+  /** @type {any} */
+  let enqueue = null;
+  /** @type {any} */
+  let close = null;
+  let byteStreams = true;
+  try {
+    new RS({
+      type: 'bytes',
+      /** @param {any} c */
+      start(c) {
+        const p = ObjectGetPrototypeOf(c);
+        enqueue = uncurryThis(p.enqueue);
+        close = uncurryThis(p.close);
+      },
+    });
+  } catch {
+    byteStreams = false;
+  }
+  if (!byteStreams) {
+    new RS({
+      /** @param {any} c */
+      start(c) {
+        const p = ObjectGetPrototypeOf(c);
+        enqueue = uncurryThis(p.enqueue);
+        close = uncurryThis(p.close);
+      },
+    });
+  }
+  /** @param {Uint8Array} bytes */
+  const fromBytes = (bytes) => new RS({
+    type: byteStreams ? 'bytes' : undefined,
+    /** @param {any} c */
+    start(c) {
+      if (TypedArrayPrototypeGetLength(bytes) > 0) enqueue(c, bytes);
+      close(c);
+    },
+  });
+  streamsAPI = {
+    ReadableStream: RS,
+    getReader,
+    tee: uncurryThis(proto.tee),
+    locked: uncurryThis(/** @type {Function} */ (lockedGetter)),
+    read,
+    releaseLock,
+    cancelReader,
+    fromBytes,
+  };
+  return streamsAPI;
+}
+// Capture now if the streams extension loaded first (it does in internal/ext/all).
+if (typeof rt.internal.ReadableStream === 'function') streams();
+
+/** @param {any} v */
+function isReadableStream(v) {
+  const is = rt.internal.isReadableStream;
+  if (typeof is === 'function') return is(v);
+  const RS = rt.internal.ReadableStream;
+  return typeof RS === 'function' && v instanceof RS;
+}
+
+/** @param {any} stream */
+function isDisturbed(stream) {
+  const f = rt.internal.isReadableStreamDisturbed;
+  if (typeof f === 'function') return f(stream);
+  return streams().locked(stream);
+}
+
+/** @param {any} stream */
+function isLocked(stream) {
+  return streams().locked(stream);
+}
+
+/**
+ * A copy of the bytes of a BufferSource.
+ * @param {ArrayBuffer | ArrayBufferView} input
+ * @returns {Uint8Array}
+ */
+function copyBytes(input) {
+  if (ArrayBufferIsView(input)) {
+    if (webidl.isTypedArray(input)) {
+      return new Uint8Array(TypedArrayPrototypeSlice(new Uint8Array(TypedArrayPrototypeGetBuffer(input),
+        TypedArrayPrototypeGetByteOffset(input), TypedArrayPrototypeGetByteLength(input))));
+    }
+    return new Uint8Array(TypedArrayPrototypeSlice(new Uint8Array(DataViewPrototypeGetBuffer(input),
+      DataViewPrototypeGetByteOffset(input), DataViewPrototypeGetByteLength(input))));
+  }
+  return new Uint8Array(ArrayBufferPrototypeSlice(input, 0, ArrayBufferPrototypeGetByteLength(input)));
+}
+
+/**
+ * "Extract" a body from a BodyInit: the body and its Content-Type (or null).
+ * @param {any} object
+ * @param {string} prefix
+ * @returns {{ body: Body, type: string | null }}
+ */
+function extractBody(object, prefix) {
+  if (typeof object === 'string') {
+    return { body: { source: webidl.toUSVString(object), stream: null, consumed: false }, type: 'text/plain;charset=UTF-8' };
+  }
+  if (webidl.isObject(object)) {
+    if (ArrayBufferIsView(object) || webidl.isArrayBuffer(object)) {
+      return { body: { source: copyBytes(object), stream: null, consumed: false }, type: null };
+    }
+    if (rt.internal.isURLSearchParams && rt.internal.isURLSearchParams(object)) {
+      return {
+        body: { source: rt.internal.serializeSearchParams(object), stream: null, consumed: false },
+        type: 'application/x-www-form-urlencoded;charset=UTF-8',
+      };
+    }
+    if (isReadableStream(object)) {
+      if (isDisturbed(object) || isLocked(object)) {
+        throw new TypeError(`${prefix}: The body's ReadableStream is disturbed or locked.`);
+      }
+      return { body: { source: null, stream: object, consumed: false }, type: null };
+    }
+    const isBlob = rt.internal.isBlob;
+    if (typeof isBlob === 'function' && isBlob(object)) {
+      return { body: { source: rt.internal.blobBytes(object), stream: null, consumed: false }, type: rt.internal.blobType(object) || null };
+    }
+    const isFormData = rt.internal.isFormData;
+    if (typeof isFormData === 'function' && isFormData(object)) {
+      const encoded = rt.internal.encodeFormData(object);
+      return { body: { source: encoded.bytes, stream: null, consumed: false }, type: encoded.type };
+    }
+  }
+  // The USVString member of the BodyInit union takes everything else.
+  const s = converters.USVString(object, prefix, "'body'");
+  return { body: { source: s, stream: null, consumed: false }, type: 'text/plain;charset=UTF-8' };
+}
+
+/**
+ * The body's stream, created from its source on first use.
+ * @param {Body} body
+ */
+function bodyStream(body) {
+  if (body.stream !== null) return body.stream;
+  const api = streams();
+  if (body.consumed) {
+    // Read already: an empty stream that is disturbed and locked, as reading it would leave it.
+    const s = api.fromBytes(new Uint8Array(0));
+    const reader = api.getReader(s);
+    api.read(reader);
+    body.stream = s;
+    return s;
+  }
+  const source = body.source;
+  const bytes = typeof source === 'string' ? rt.internal.utf8Encode(source) : /** @type {Uint8Array} */ (source);
+  body.source = null;
+  body.stream = api.fromBytes(bytes);
+  return body.stream;
+}
+
+/** @param {Body | null} body */
+function bodyUsed(body) {
+  if (body === null) return false;
+  return body.stream === null ? body.consumed : isDisturbed(body.stream);
+}
+
+/**
+ * "Unusable": used, or its stream locked.
+ * @param {Body | null} body
+ */
+function bodyUnusable(body) {
+  if (body === null) return false;
+  if (body.stream === null) return body.consumed;
+  return isDisturbed(body.stream) || isLocked(body.stream);
+}
+
+/**
+ * "Clone" a body: a stream body is teed (this body keeps one branch); a source body is copied.
+ * @param {Body} body
+ * @returns {Body}
+ */
+function cloneBody(body) {
+  if (body.stream === null) {
+    const source = body.source;
+    const copy = typeof source === 'string' || source === null ? source : new Uint8Array(TypedArrayPrototypeSlice(source));
+    return { source: copy, stream: null, consumed: body.consumed };
+  }
+  const branches = streams().tee(body.stream);
+  body.stream = branches[0];
+  return { source: null, stream: branches[1], consumed: false };
+}
+
+/**
+ * Reads a stream to its end; every chunk must be a Uint8Array.
+ * @param {any} stream
+ * @returns {Promise<Uint8Array>}
+ */
+async function readAllBytes(stream) {
+  const api = streams();
+  const reader = api.getReader(stream);
+  /** @type {Uint8Array[]} */
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const result = await api.read(reader);
+    if (result.done) break;
+    const chunk = result.value;
+    if (!webidl.isUint8Array(chunk)) {
+      const err = new TypeError('Received a body chunk that is not a Uint8Array');
+      api.cancelReader(reader, err);
+      throw err;
+    }
+    ArrayPrototypePush(chunks, chunk);
+    total += TypedArrayPrototypeGetLength(chunk);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    TypedArrayPrototypeSet(out, chunks[i], offset);
+    offset += TypedArrayPrototypeGetLength(chunks[i]);
+  }
+  return out;
+}
+
+/**
+ * Takes a body's content for consumption: the source (string or bytes) when no stream exists,
+ * else all the stream's bytes.
+ * @param {Body | null} body
+ * @returns {Promise<string | Uint8Array> | string | Uint8Array}
+ */
+function takeBody(body) {
+  if (body === null) return new Uint8Array(0);
+  if (body.stream === null) {
+    body.consumed = true;
+    const source = /** @type {string | Uint8Array} */ (body.source);
+    body.source = null;
+    return source;
+  }
+  return readAllBytes(body.stream);
+}
+
+/**
+ * UTF-8 decode (with BOM removal) of a body's content.
+ * @param {string | Uint8Array} data
+ */
+function asText(data) {
+  if (typeof data === 'string') {
+    return data.length > 0 && StringPrototypeCharCodeAt(data, 0) === 0xfeff ? StringPrototypeSlice(data, 1) : data;
+  }
+  return rt.internal.utf8Decode(data, true);
+}
+
+/** @param {string | Uint8Array} data */
+function asBytes(data) {
+  return typeof data === 'string' ? rt.internal.utf8Encode(data) : data;
+}
+
+/**
+ * Adds the Body mixin's members to Request or Response.
+ * @param {Function} ctor
+ * @param {string} name
+ * @param {(v: any) => boolean} is
+ * @param {(obj: any) => Body | null} getBody
+ * @param {(obj: any) => string} getMimeType
+ */
+function mixinBody(ctor, name, is, getBody, getMimeType) {
+  /**
+   * The "consume body" steps up to the bytes or string.
+   * @param {any} self
+   */
+  async function consume(self) {
+    if (!is(self)) webidl.illegalInvocation();
+    const body = getBody(self);
+    if (bodyUnusable(body)) {
+      throw new TypeError(bodyUsed(body) ? 'Body has already been used' : 'Body is locked');
+    }
+    return takeBody(body);
+  }
+
+  const members = {
+    get body() {
+      if (!is(this)) webidl.illegalInvocation();
+      const body = getBody(this);
+      return body === null ? null : bodyStream(body);
+    },
+    get bodyUsed() {
+      if (!is(this)) webidl.illegalInvocation();
+      return bodyUsed(getBody(this));
+    },
+    async arrayBuffer() {
+      const bytes = asBytes(await consume(this));
+      const buffer = TypedArrayPrototypeGetBuffer(bytes);
+      if (TypedArrayPrototypeGetByteOffset(bytes) === 0 &&
+        ArrayBufferPrototypeGetByteLength(buffer) === TypedArrayPrototypeGetByteLength(bytes)) {
+        return buffer;
+      }
+      return TypedArrayPrototypeGetBuffer(new Uint8Array(TypedArrayPrototypeSlice(bytes)));
+    },
+    async blob() {
+      const data = await consume(this);
+      const Blob = rt.internal.Blob;
+      if (typeof Blob !== 'function') {
+        throw rt.internal.makeDOMException('NotSupportedError', `${name}.blob() is not supported yet`);
+      }
+      return new Blob([asBytes(data)], { type: getMimeType(this) });
+    },
+    async bytes() {
+      return asBytes(await consume(this));
+    },
+    async formData() {
+      await consume(this);
+      throw new TypeError(`${name}.formData() is not supported yet`);
+    },
+    async json() {
+      return JSONParse(asText(await consume(this)));
+    },
+    async text() {
+      return asText(await consume(this));
+    },
+  };
+  const proto = ctor.prototype;
+  const keys = ['body', 'bodyUsed', 'arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text'];
+  for (let i = 0; i < keys.length; i++) {
+    const d = /** @type {PropertyDescriptor} */ (ObjectGetOwnPropertyDescriptor(members, keys[i]));
+    d.enumerable = true;
+    ObjectDefineProperty(proto, keys[i], d);
+  }
+}
+
+rt.internal.body = {
+  __proto__: null,
+  extract: extractBody,
+  stream: bodyStream,
+  used: bodyUsed,
+  unusable: bodyUnusable,
+  clone: cloneBody,
+  take: takeBody,
+  readAllBytes,
+  mixin: mixinBody,
+  isReadableStream,
+  streams,
+  asText,
+  asBytes,
+};

@@ -1,0 +1,345 @@
+// @ts-check
+// Request (https://fetch.spec.whatwg.org/#request-class) and the hook the core uses to build the
+// Request of an incoming HTTP request.
+//
+// Deviations a server runtime makes, as Workers does: no forbidden methods other than CONNECT,
+// TRACE and TRACK, no forbidden header names, and a ReadableStream body does not need
+// `duplex: 'half'`.
+
+const {
+  RegExpPrototypeExec,
+  StringPrototypeToUpperCase,
+  TypeError,
+} = rt.primordials;
+const webidl = rt.internal.webidl;
+const { converters } = webidl;
+const H = rt.internal.headers;
+const B = rt.internal.body;
+const Headers = rt.internal.Headers;
+
+const internal = Symbol('internal Request');
+const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Methods the spec normalizes to upper case, by their upper-case form. */
+const normalizedMethods = {
+  __proto__: null, DELETE: 'DELETE', GET: 'GET', HEAD: 'HEAD', OPTIONS: 'OPTIONS', POST: 'POST', PUT: 'PUT',
+};
+const forbiddenMethods = { __proto__: null, CONNECT: true, TRACE: true, TRACK: true };
+
+/**
+ * Validates and normalizes a method.
+ * @param {string} method
+ * @param {string} prefix
+ */
+function normalizeMethod(method, prefix) {
+  if (RegExpPrototypeExec(tokenRe, method) === null) throw new TypeError(`${prefix}: '${method}' is not a valid HTTP method.`);
+  const upper = StringPrototypeToUpperCase(method);
+  if (forbiddenMethods[/** @type {keyof forbiddenMethods} */ (upper)] === true) {
+    throw new TypeError(`${prefix}: '${method}' HTTP method is unsupported.`);
+  }
+  const normalized = normalizedMethods[/** @type {keyof normalizedMethods} */ (upper)];
+  return normalized === undefined ? method : normalized;
+}
+
+const requestInit = webidl.createDictionaryConverter('RequestInit', [
+  { key: 'method', converter: converters.ByteString },
+  { key: 'headers', converter: converters.any },
+  { key: 'body', converter: converters.any },
+  { key: 'referrer', converter: converters.USVString },
+  { key: 'referrerPolicy', converter: webidl.createEnumConverter('ReferrerPolicy', ['', 'no-referrer', 'no-referrer-when-downgrade', 'same-origin', 'origin', 'strict-origin', 'origin-when-cross-origin', 'strict-origin-when-cross-origin', 'unsafe-url']) },
+  { key: 'mode', converter: webidl.createEnumConverter('RequestMode', ['navigate', 'same-origin', 'no-cors', 'cors']) },
+  { key: 'credentials', converter: webidl.createEnumConverter('RequestCredentials', ['omit', 'same-origin', 'include']) },
+  { key: 'cache', converter: webidl.createEnumConverter('RequestCache', ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached']) },
+  { key: 'redirect', converter: webidl.createEnumConverter('RequestRedirect', ['follow', 'error', 'manual']) },
+  { key: 'integrity', converter: converters.DOMString },
+  { key: 'keepalive', converter: converters.boolean },
+  { key: 'signal', converter: webidl.createNullableConverter(webidl.createInterfaceConverter('AbortSignal', (v) => rt.internal.isAbortSignal(v))) },
+  { key: 'duplex', converter: webidl.createEnumConverter('RequestDuplex', ['half']) },
+  { key: 'priority', converter: webidl.createEnumConverter('RequestPriority', ['high', 'low', 'auto']) },
+  { key: 'window', converter: converters.any },
+]);
+
+/** @type {(v: any) => boolean} */
+let isRequest;
+/** @type {(method: string, url: string, headerList: string[], body: any, signal?: any) => Request} */
+let newIncomingRequest;
+/** @type {(r: Request) => { method: string, url: string, headers: string[], body: any, redirect: string }} */
+let requestParts;
+
+class Request {
+  #method = 'GET';
+  #url = '';
+  /** @type {Headers} */
+  #headers = /** @type {any} */ (null);
+  /** @type {{ source: any, stream: any, consumed: boolean } | null} */
+  #body = null;
+  /** The signal this request's signal follows, until `signal` is read. @type {any} */
+  #signalSource = null;
+  /** @type {any} */
+  #signal = null;
+  #redirect = 'follow';
+  #mode = 'cors';
+  #credentials = 'same-origin';
+  #cache = 'default';
+  #referrer = 'about:client';
+  #referrerPolicy = '';
+  #integrity = '';
+  #keepalive = false;
+  #priority = 'auto';
+
+  /**
+   * @param {any} input
+   * @param {any} [init]
+   */
+  constructor(input, init = undefined) {
+    if (input === internal) return;
+    const prefix = webidl.constructorPrefix('Request');
+    webidl.requiredArguments(arguments.length, 1, prefix);
+    /** @type {Request | null} */
+    let inputRequest = null;
+    if (isRequest(input)) {
+      inputRequest = input;
+    } else {
+      input = converters.USVString(input, prefix, 'Argument 1');
+    }
+    const opts = requestInit(init, prefix, 'Argument 2');
+
+    if (inputRequest === null) {
+      const c = rt.ops.url_parse(input, undefined);
+      if (c === null) throw new TypeError(`${prefix}: Invalid URL: '${input}'`);
+      if (c[3] !== '' || c[4] !== '') {
+        throw new TypeError(`${prefix}: Request cannot be constructed from a URL that includes credentials: '${input}'`);
+      }
+      this.#url = c[0];
+    } else {
+      const r = inputRequest;
+      this.#url = r.#url;
+      this.#method = r.#method;
+      this.#redirect = r.#redirect;
+      this.#mode = r.#mode;
+      this.#credentials = r.#credentials;
+      this.#cache = r.#cache;
+      this.#referrer = r.#referrer;
+      this.#referrerPolicy = r.#referrerPolicy;
+      this.#integrity = r.#integrity;
+      this.#keepalive = r.#keepalive;
+      this.#priority = r.#priority;
+      this.#signalSource = r.#signal !== null ? r.#signal : r.#signalSource;
+    }
+
+    if (opts.window !== undefined && opts.window !== null) {
+      throw new TypeError(`${prefix}: 'window' member of RequestInit must be null.`);
+    }
+    if (opts.referrer !== undefined) {
+      const referrer = opts.referrer;
+      if (referrer === '') {
+        this.#referrer = '';
+      } else {
+        const c = rt.ops.url_parse(referrer, undefined);
+        if (c === null) throw new TypeError(`${prefix}: Invalid referrer URL: '${referrer}'`);
+        this.#referrer = c[0];
+      }
+    }
+    if (opts.referrerPolicy !== undefined) this.#referrerPolicy = opts.referrerPolicy;
+    if (opts.mode !== undefined) {
+      if (opts.mode === 'navigate') throw new TypeError(`${prefix}: Cannot construct a Request with a RequestInit whose mode member is set as 'navigate'.`);
+      this.#mode = opts.mode;
+    } else if (inputRequest !== null && this.#mode === 'navigate') {
+      this.#mode = 'same-origin';
+    }
+    if (opts.credentials !== undefined) this.#credentials = opts.credentials;
+    if (opts.cache !== undefined) this.#cache = opts.cache;
+    if (this.#cache === 'only-if-cached' && this.#mode !== 'same-origin') {
+      throw new TypeError(`${prefix}: 'only-if-cached' can be set only with 'same-origin' mode`);
+    }
+    if (opts.redirect !== undefined) this.#redirect = opts.redirect;
+    if (opts.integrity !== undefined) this.#integrity = opts.integrity;
+    if (opts.keepalive !== undefined) this.#keepalive = opts.keepalive;
+    if (opts.method !== undefined) this.#method = normalizeMethod(opts.method, prefix);
+    if (opts.signal !== undefined) this.#signalSource = opts.signal;
+    if (opts.priority !== undefined) this.#priority = opts.priority;
+
+    const headers = new Headers();
+    this.#headers = headers;
+    if (opts.headers !== undefined) {
+      H.fill(headers, opts.headers, prefix);
+    } else if (inputRequest !== null) {
+      const list = H.list(headers);
+      const src = H.list(inputRequest.#headers);
+      for (let i = 0; i < src.length; i++) list[i] = src[i];
+    }
+    H.setGuard(headers, 'request');
+
+    const inputBody = inputRequest !== null ? inputRequest.#body : null;
+    const hasInitBody = opts.body !== undefined && opts.body !== null;
+    if ((hasInitBody || inputBody !== null) && (this.#method === 'GET' || this.#method === 'HEAD')) {
+      throw new TypeError(`${prefix}: Request with GET/HEAD method cannot have body.`);
+    }
+    if (hasInitBody) {
+      const extracted = B.extract(opts.body, prefix);
+      this.#body = extracted.body;
+      if (extracted.type !== null && !H.get(H.list(headers), 'content-type')) {
+        H.append(headers, 'content-type', extracted.type, prefix);
+      }
+    } else if (inputBody !== null) {
+      if (B.unusable(inputBody)) {
+        throw new TypeError(`${prefix}: Cannot construct a Request with a Request object that has already been used.`);
+      }
+      // The new request takes the body over; the input request's body reads as used.
+      this.#body = { source: inputBody.source, stream: inputBody.stream, consumed: false };
+      inputRequest.#body = { source: null, stream: null, consumed: true };
+    }
+  }
+
+  get method() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return this.#method;
+  }
+
+  get url() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return this.#url;
+  }
+
+  get headers() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return this.#headers;
+  }
+
+  get destination() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return '';
+  }
+
+  get referrer() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return this.#referrer;
+  }
+
+  get referrerPolicy() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return this.#referrerPolicy;
+  }
+
+  get mode() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return this.#mode;
+  }
+
+  get credentials() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return this.#credentials;
+  }
+
+  get cache() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return this.#cache;
+  }
+
+  get redirect() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return this.#redirect;
+  }
+
+  get integrity() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return this.#integrity;
+  }
+
+  get keepalive() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return this.#keepalive;
+  }
+
+  get isReloadNavigation() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return false;
+  }
+
+  get isHistoryNavigation() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return false;
+  }
+
+  get signal() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return this.#getSignal();
+  }
+
+  #getSignal() {
+    if (this.#signal === null) {
+      const A = rt.internal.abortSignal;
+      this.#signal = this.#signalSource === null ? A.create() : A.any([this.#signalSource]);
+      this.#signalSource = null;
+    }
+    return this.#signal;
+  }
+
+  get duplex() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    return 'half';
+  }
+
+  clone() {
+    if (!isRequest(this)) webidl.illegalInvocation();
+    if (B.unusable(this.#body)) throw new TypeError("Failed to execute 'clone' on 'Request': Request body is already used");
+    const r = new Request(internal);
+    r.#method = this.#method;
+    r.#url = this.#url;
+    r.#headers = H.fromList(H.copyList(this.#headers), H.guard(this.#headers));
+    r.#body = this.#body === null ? null : B.clone(this.#body);
+    r.#signalSource = this.#getSignal();
+    r.#redirect = this.#redirect;
+    r.#mode = this.#mode;
+    r.#credentials = this.#credentials;
+    r.#cache = this.#cache;
+    r.#referrer = this.#referrer;
+    r.#referrerPolicy = this.#referrerPolicy;
+    r.#integrity = this.#integrity;
+    r.#keepalive = this.#keepalive;
+    r.#priority = this.#priority;
+    return r;
+  }
+
+  static {
+    isRequest = (v) => webidl.isObject(v) && #method in v;
+    newIncomingRequest = (method, url, headerList, body, signal = null) => {
+      const r = new Request(internal);
+      r.#method = method;
+      r.#url = url;
+      r.#headers = H.fromTrustedList(headerList, 'immutable');
+      r.#body = body === null || body === undefined ? null : { source: null, stream: body, consumed: false };
+      r.#signalSource = signal;
+      return r;
+    };
+    requestParts = (r) => {
+      const body = r.#body;
+      /** @type {any} */
+      let out = null;
+      if (body !== null) {
+        if (B.unusable(body)) throw new TypeError('The Request body has already been used');
+        out = body.stream === null ? body.source : body.stream;
+        r.#body = { source: null, stream: null, consumed: true };
+      }
+      return { method: r.#method, url: r.#url, headers: H.copyList(r.#headers), body: out, redirect: r.#redirect };
+    };
+    B.mixin(Request, 'Request', isRequest, (r) => r.#body,
+      (r) => H.get(H.list(r.#headers), 'content-type') || '');
+  }
+}
+webidl.configureInterface(Request, 'Request');
+
+rt.internal.Request = Request;
+rt.internal.isRequest = isRequest;
+/**
+ * The Request of an incoming HTTP request: immutable headers from a flat [name, value, …] list,
+ * a body that is null or a ReadableStream, and optionally an AbortSignal it follows (aborted
+ * when the client goes away).
+ */
+rt.internal.newIncomingRequest = (/** @type {string} */ method, /** @type {string} */ url,
+  /** @type {string[]} */ headerList, /** @type {any} */ body, /** @type {any} */ signal) =>
+  newIncomingRequest(method, url, headerList, body, signal);
+/** The parts of a Request for an outbound fetch; marks its body used. */
+rt.internal.requestParts = (/** @type {Request} */ r) => requestParts(r);
+
+rt.expose('Request', Request);

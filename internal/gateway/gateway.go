@@ -1,0 +1,67 @@
+// Package gateway is islet's HTTP ingress: it accepts HTTP/1.1 and cleartext HTTP/2 (h2c)
+// connections, decides which worker a request is for with an atomically swapped routing Table,
+// and hands the request to a Dispatcher (the scheduler). It also writes the platform's own error
+// pages, which are always distinguishable from a worker's responses.
+package gateway
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+)
+
+// Dispatcher runs a request on a worker. The scheduler implements it; the gateway only decides
+// which worker. Dispatch writes the whole response to w before it returns.
+type Dispatcher interface {
+	Dispatch(w http.ResponseWriter, r *http.Request, worker string)
+}
+
+// Gateway is the http.Handler at the front of a node. It is safe for concurrent use, including
+// SetTable while requests are being served: each request is routed by one table.
+type Gateway struct {
+	dispatcher Dispatcher
+	logger     *slog.Logger
+	table      atomic.Pointer[Table]
+}
+
+// New returns a Gateway that dispatches to d and logs to logger (nil discards). Until SetTable is
+// called it routes nothing and answers every request with the platform's 404 page.
+func New(d Dispatcher, logger *slog.Logger) *Gateway {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Gateway{dispatcher: d, logger: logger}
+}
+
+// SetTable makes t the routing table for the requests that arrive from now on. A nil t routes
+// nothing.
+func (g *Gateway) SetTable(t *Table) {
+	g.table.Store(t)
+}
+
+// Table returns the current routing table (nil before the first SetTable).
+func (g *Gateway) Table() *Table {
+	return g.table.Load()
+}
+
+// ServeHTTP routes r by its Host header and URL path and dispatches it to the matching worker.
+// When no worker matches it answers 404 with a plain-text platform page and the response header
+// "x-islet-error: no-route".
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	worker, ok := g.table.Load().Match(r.Host, r.URL.Path)
+	if !ok {
+		g.logger.Debug("no route", "host", r.Host, "path", r.URL.Path)
+		writeNoRoute(w, r.Host, r.URL.Path)
+		return
+	}
+	g.dispatcher.Dispatch(w, r, worker)
+}
+
+// writeNoRoute writes the platform's 404 page for a request that no route matches.
+func writeNoRoute(w http.ResponseWriter, host, path string) {
+	setPlatformHeaders(w.Header())
+	w.Header().Set(HeaderError, ErrorNoRoute)
+	w.WriteHeader(http.StatusNotFound)
+	fmt.Fprintf(w, "islet: no worker is routed for host %q path %q\n", host, path)
+}

@@ -1,0 +1,193 @@
+// Package node wires one islet node: a source of worker definitions feeds the scheduler and
+// the gateway's routing table, and the gateway serves HTTP.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"islet/internal/config"
+	"islet/internal/gateway"
+	"islet/internal/sched"
+	"islet/internal/snapshot"
+	"islet/internal/v8"
+	"islet/internal/worker"
+)
+
+// Source delivers the set of workers a node serves. Watch calls apply with the first set and
+// again whenever it changes, until ctx ends. A config file is one Source; the control plane
+// will be another.
+type Source interface {
+	Watch(ctx context.Context, apply func(*config.Config) error) error
+}
+
+// Options configure a Node.
+type Options struct {
+	Sched  sched.Options
+	Logger *slog.Logger
+}
+
+// Node is a running islet node.
+type Node struct {
+	log   *slog.Logger
+	sched *sched.Scheduler
+	gw    *gateway.Gateway
+	snap  *v8.Snapshot
+
+	checkMu sync.Mutex
+}
+
+// New builds the runtime snapshot and starts the scheduler.
+func New(opts Options) (*Node, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	opts.Sched.Logger = opts.Logger
+	snap, err := snapshot.Get()
+	if err != nil {
+		return nil, fmt.Errorf("start node: %w", err)
+	}
+	n := &Node{log: opts.Logger, snap: snap}
+	n.sched = sched.New(snap, opts.Sched)
+	n.gw = gateway.New(n.sched, opts.Logger)
+	return n, nil
+}
+
+// Handler is the node's HTTP handler.
+func (n *Node) Handler() http.Handler { return n.gw }
+
+// Scheduler exposes the scheduler (for stats and benchmarks).
+func (n *Node) Scheduler() *sched.Scheduler { return n.sched }
+
+// Apply makes cfg's workers the ones served. A worker whose files cannot be read is left out
+// with an error in the log; the others are served. It returns the specs it applied.
+func (n *Node) Apply(cfg *config.Config) ([]*worker.Spec, error) {
+	var specs []*worker.Spec
+	var names []string
+	var errs []error
+	for _, w := range cfg.Workers {
+		spec, err := SpecFromConfig(w)
+		if err != nil {
+			n.log.Error("worker refused", "worker", w.Name, "err", err)
+			errs = append(errs, err)
+			continue
+		}
+		specs = append(specs, spec)
+		names = append(names, w.Name)
+	}
+	var routes []gateway.Route
+	for _, w := range cfg.Workers {
+		for _, r := range w.Routes {
+			routes = append(routes, gateway.Route{Pattern: r, Worker: w.Name})
+		}
+	}
+	table, err := gateway.NewTable(names, routes)
+	if err != nil {
+		return nil, fmt.Errorf("routes: %w", err)
+	}
+	n.sched.SetWorkers(specs)
+	n.gw.SetTable(table)
+	return specs, errors.Join(errs...)
+}
+
+// Check compiles and links each worker in a scratch isolate without running it and returns
+// the workers that fail (syntax errors with file:line:column, missing imports).
+func (n *Node) Check(specs []*worker.Spec) []error {
+	n.checkMu.Lock()
+	defer n.checkMu.Unlock()
+	var errs []error
+	var iso *v8.Isolate
+	for i, spec := range specs {
+		if i%64 == 0 {
+			if iso != nil {
+				iso.Dispose()
+			}
+			iso = v8.NewIsolate(n.snap, v8.Options{}, v8.Callbacks{})
+		}
+		if err := worker.Check(spec, iso, nil); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if iso != nil {
+		iso.Dispose()
+	}
+	return errs
+}
+
+// Serve answers HTTP on ln until ctx ends, then shuts down gracefully (bounded).
+func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
+	srv := gateway.NewServer(ln.Addr().String(), n.gw)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	return nil
+}
+
+// Close stops the scheduler and frees every isolate.
+func (n *Node) Close() { n.sched.Close() }
+
+// FileSource is a config file (or a dev config) polled for changes to it and to the workers'
+// files.
+type FileSource struct {
+	// Load reads the configuration; it is called at start and whenever files change.
+	Load func() (*config.Config, error)
+	// Path is the config file to watch, if any.
+	Path     string
+	Interval time.Duration
+	Logger   *slog.Logger
+}
+
+// Watch applies the config now and again whenever its files change. A config that fails to
+// load keeps the previous one serving; the error is logged and retried on the next change.
+func (s *FileSource) Watch(ctx context.Context, apply func(*config.Config) error) error {
+	if s.Interval == 0 {
+		s.Interval = 300 * time.Millisecond
+	}
+	cfg, err := s.Load()
+	if err != nil {
+		return err
+	}
+	if err := apply(cfg); err != nil {
+		s.Logger.Error("some workers were refused", "err", err)
+	}
+	last := watchKey(cfg) + statKey(s.Path)
+	t := time.NewTicker(s.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		key := watchKey(cfg) + statKey(s.Path)
+		if key == last {
+			continue
+		}
+		last = key
+		next, err := s.Load()
+		if err != nil {
+			s.Logger.Error("reload failed; still serving the previous version", "err", err)
+			continue
+		}
+		cfg = next
+		last = watchKey(cfg) + statKey(s.Path)
+		if err := apply(cfg); err != nil {
+			s.Logger.Error("reload: some workers were refused", "err", err)
+		} else {
+			s.Logger.Info("reloaded", "workers", len(cfg.Workers))
+		}
+	}
+}

@@ -1,0 +1,301 @@
+// Package sched runs worker instances on a fixed pool of executor threads: it keeps one live
+// instance per worker version, creates it on the first request (from a pool of pre-built blank
+// isolates), keeps idle instances warm and evicts the least recently used beyond a memory
+// budget, and replaces instances whose version changed or whose isolate was condemned.
+package sched
+
+import (
+	"container/list"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"sync"
+	"time"
+
+	"islet/internal/gateway"
+	"islet/internal/v8"
+	"islet/internal/worker"
+)
+
+// Options configure a Scheduler.
+type Options struct {
+	// Executors is the number of executor threads (default: GOMAXPROCS).
+	Executors int
+	// MemoryBudget is the total V8 heap of live instances beyond which idle ones are evicted,
+	// least recently used first (default 8 GiB).
+	MemoryBudget int64
+	// HeapLimit is each isolate's default heap limit (default 128 MiB).
+	HeapLimit uint64
+	// BlankPool is how many pre-built blank isolates are kept ready (default 4; 0 disables).
+	BlankPool int
+	// ExposeErrors shows worker exceptions in responses (islet dev).
+	ExposeErrors bool
+	Logger       *slog.Logger
+}
+
+// Scheduler implements gateway.Dispatcher.
+type Scheduler struct {
+	opts  Options
+	snap  *v8.Snapshot
+	log   *slog.Logger
+	runq  chan *worker.Instance
+	pool  chan *v8.Isolate
+	cache *worker.CodeCache
+	stop  chan struct{}
+	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	specs   map[string]*worker.Spec // by worker name
+	live    map[string]*entry       // by worker name
+	lru     *list.List              // of *entry, most recent at the front
+	retired []*worker.Instance
+}
+
+type entry struct {
+	inst *worker.Instance
+	elem *list.Element
+}
+
+// New starts the executors and the blank-isolate pool.
+func New(snap *v8.Snapshot, opts Options) *Scheduler {
+	if opts.Executors <= 0 {
+		opts.Executors = runtime.GOMAXPROCS(0)
+	}
+	if opts.MemoryBudget <= 0 {
+		opts.MemoryBudget = 8 << 30
+	}
+	if opts.HeapLimit == 0 {
+		opts.HeapLimit = 128 << 20
+	}
+	if opts.BlankPool < 0 {
+		opts.BlankPool = 0
+	} else if opts.BlankPool == 0 {
+		opts.BlankPool = 4
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Scheduler{
+		opts:  opts,
+		snap:  snap,
+		log:   opts.Logger,
+		runq:  make(chan *worker.Instance, 1<<16),
+		pool:  make(chan *v8.Isolate, opts.BlankPool),
+		cache: worker.NewCodeCache(256 << 20),
+		stop:  make(chan struct{}),
+		specs: map[string]*worker.Spec{},
+		live:  map[string]*entry{},
+		lru:   list.New(),
+	}
+	for i := 0; i < opts.Executors; i++ {
+		s.wg.Add(1)
+		go s.executor()
+	}
+	if opts.BlankPool > 0 {
+		s.wg.Add(1)
+		go s.fillPool()
+	}
+	s.wg.Add(1)
+	go s.janitor()
+	return s
+}
+
+// executor runs turns on one locked OS thread until Close.
+func (s *Scheduler) executor() {
+	defer s.wg.Done()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for {
+		select {
+		case inst := <-s.runq:
+			if inst.RunTurns(64) {
+				s.schedule(inst)
+			}
+		case <-s.stop:
+			return
+		}
+	}
+}
+
+func (s *Scheduler) schedule(inst *worker.Instance) {
+	select {
+	case s.runq <- inst:
+	case <-s.stop:
+	}
+}
+
+// fillPool keeps BlankPool blank isolates ready.
+func (s *Scheduler) fillPool() {
+	defer s.wg.Done()
+	for {
+		iso := v8.NewIsolate(s.snap, v8.Options{HeapLimit: s.opts.HeapLimit}, v8.Callbacks{})
+		select {
+		case s.pool <- iso:
+		case <-s.stop:
+			iso.Dispose()
+			return
+		}
+	}
+}
+
+// newIsolate takes a blank isolate from the pool when its heap limit fits, else builds one.
+func (s *Scheduler) newIsolate(heapLimit uint64) *v8.Isolate {
+	if heapLimit == 0 || heapLimit == s.opts.HeapLimit {
+		select {
+		case iso := <-s.pool:
+			return iso
+		default:
+		}
+		heapLimit = s.opts.HeapLimit
+	}
+	return v8.NewIsolate(s.snap, v8.Options{HeapLimit: heapLimit}, v8.Callbacks{})
+}
+
+// SetWorkers replaces the set of workers. Instances of versions that changed or disappeared are
+// retired: they finish their requests and are disposed.
+func (s *Scheduler) SetWorkers(specs []*worker.Spec) {
+	next := make(map[string]*worker.Spec, len(specs))
+	for _, sp := range specs {
+		next[sp.Name] = sp
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.specs = next
+	for name, e := range s.live {
+		if sp, ok := next[name]; !ok || sp.Version() != e.inst.Spec().Version() {
+			s.retireLocked(name, e)
+		}
+	}
+}
+
+func (s *Scheduler) retireLocked(name string, e *entry) {
+	delete(s.live, name)
+	s.lru.Remove(e.elem)
+	e.inst.Retire()
+	s.retired = append(s.retired, e.inst)
+}
+
+// Dispatch serves one request with the named worker (gateway.Dispatcher).
+func (s *Scheduler) Dispatch(w http.ResponseWriter, r *http.Request, name string) {
+	inst := s.instance(name)
+	if inst == nil {
+		gateway.WriteError(w, http.StatusNotFound, gateway.NewErrorID(), "no worker named "+name+" is deployed")
+		return
+	}
+	inst.Serve(w, r)
+}
+
+// instance returns the live instance of a worker, creating it if needed.
+func (s *Scheduler) instance(name string) *worker.Instance {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.live[name]; ok {
+		if !e.inst.Condemned() {
+			s.lru.MoveToFront(e.elem)
+			return e.inst
+		}
+		s.retireLocked(name, e)
+	}
+	spec, ok := s.specs[name]
+	if !ok {
+		return nil
+	}
+	inst := worker.New(spec, worker.Deps{
+		NewIsolate:   s.newIsolate,
+		Schedule:     s.schedule,
+		CodeCache:    s.cache,
+		Logger:       s.log,
+		ExposeErrors: s.opts.ExposeErrors,
+	})
+	e := &entry{inst: inst}
+	e.elem = s.lru.PushFront(e)
+	s.live[name] = e
+	return inst
+}
+
+// janitor disposes retired instances once idle and evicts beyond the memory budget.
+func (s *Scheduler) janitor() {
+	defer s.wg.Done()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s.sweep()
+		case <-s.stop:
+			return
+		}
+	}
+}
+
+func (s *Scheduler) sweep() {
+	s.mu.Lock()
+	var total int64
+	for el := s.lru.Front(); el != nil; el = el.Next() {
+		total += el.Value.(*entry).inst.HeapBytes()
+	}
+	for el := s.lru.Back(); el != nil && total > s.opts.MemoryBudget; {
+		prev := el.Prev()
+		e := el.Value.(*entry)
+		if e.inst.Inflight() == 0 {
+			total -= e.inst.HeapBytes()
+			s.retireLocked(e.inst.Spec().Name, e)
+		}
+		el = prev
+	}
+	var keep []*worker.Instance
+	var drop []*worker.Instance
+	for _, inst := range s.retired {
+		if inst.Inflight() == 0 {
+			drop = append(drop, inst)
+		} else {
+			keep = append(keep, inst)
+		}
+	}
+	s.retired = keep
+	s.mu.Unlock()
+	for _, inst := range drop {
+		// Dispose on an executor, so it never races a turn.
+		inst.Post(inst.Dispose)
+	}
+}
+
+// Stats describe the scheduler's state.
+type Stats struct {
+	Live      int
+	HeapBytes int64
+}
+
+// Stats reads the number of live instances and their heap.
+func (s *Scheduler) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Stats{Live: len(s.live)}
+	for _, e := range s.live {
+		st.HeapBytes += e.inst.HeapBytes()
+	}
+	return st
+}
+
+// Close stops the executors and disposes every instance.
+func (s *Scheduler) Close() {
+	close(s.stop)
+	s.wg.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for name, e := range s.live {
+		s.retireLocked(name, e)
+	}
+	for _, inst := range s.retired {
+		inst.Dispose()
+	}
+	s.retired = nil
+	for {
+		select {
+		case iso := <-s.pool:
+			iso.Dispose()
+		default:
+			return
+		}
+	}
+}

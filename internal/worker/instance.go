@@ -1,0 +1,312 @@
+package worker
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"islet/internal/op"
+	"islet/internal/v8"
+)
+
+// Deps are what an Instance needs from the node around it.
+type Deps struct {
+	// NewIsolate returns a blank isolate made from the runtime snapshot (perhaps from a pool of
+	// pre-built ones) with the given heap limit.
+	NewIsolate func(heapLimit uint64) *v8.Isolate
+	// Schedule puts the instance on an executor's run queue; an executor then calls RunTurns.
+	// It is called at most once until RunTurns returns.
+	Schedule func(*Instance)
+	// CodeCache keeps V8 code caches across isolates; may be nil.
+	CodeCache *CodeCache
+	Logger    *slog.Logger
+	// ExposeErrors puts a worker exception's message in the 500 response (for `islet dev`);
+	// otherwise only the error id is shown and the details go to the log.
+	ExposeErrors bool
+}
+
+type loadState int
+
+const (
+	stateNew loadState = iota
+	stateLoading
+	stateReady
+	stateFailed
+)
+
+// Instance is one worker version in one isolate.
+type Instance struct {
+	spec *Spec
+	deps Deps
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	inbox     []func()
+	scheduled bool
+	retired   bool
+	disposed  bool
+
+	inflight  atomic.Int64 // requests whose HTTP side has not finished
+	lastUsed  atomic.Int64 // unix nanoseconds of the last request
+	heapBytes atomic.Int64 // V8 heap in use, measured after loading and every so often
+	condemned atomic.Bool
+
+	// Executor only.
+	iso          *v8.Isolate
+	state        loadState
+	loadErr      error
+	evalPromise  v8.Handle
+	root         int
+	moduleIDs    map[string]int
+	modulePaths  []string
+	waiting      []*Request
+	requests     map[int]*Request
+	nextID       int
+	current      *Request
+	asyncOwners  map[int]*Request
+	pendingAsync int
+	timers       map[int]*timer
+	turns        int
+}
+
+type timer struct {
+	t     *time.Timer
+	owner *Request
+}
+
+// New makes an instance of spec. Nothing runs until its first event.
+func New(spec *Spec, deps Deps) *Instance {
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	inst := &Instance{
+		spec:        spec,
+		deps:        deps,
+		log:         deps.Logger.With("worker", spec.Name, "version", spec.Version()),
+		requests:    map[int]*Request{},
+		asyncOwners: map[int]*Request{},
+		timers:      map[int]*timer{},
+		evalPromise: -1,
+	}
+	inst.lastUsed.Store(time.Now().UnixNano())
+	return inst
+}
+
+// Spec returns the worker version the instance runs.
+func (inst *Instance) Spec() *Spec { return inst.spec }
+
+// Inflight is the number of requests being served.
+func (inst *Instance) Inflight() int64 { return inst.inflight.Load() }
+
+// LastUsed is when the instance last received a request.
+func (inst *Instance) LastUsed() time.Time { return time.Unix(0, inst.lastUsed.Load()) }
+
+// HeapBytes is the isolate's V8 heap size as last measured (0 before it loads).
+func (inst *Instance) HeapBytes() int64 { return inst.heapBytes.Load() }
+
+// Condemned reports whether the isolate hit its memory limit; the instance serves no more
+// requests and its owner should replace it.
+func (inst *Instance) Condemned() bool { return inst.condemned.Load() }
+
+// Post queues an event to run in a turn on an executor. It may be called from any goroutine.
+// Events posted after Dispose are dropped.
+func (inst *Instance) Post(ev func()) {
+	inst.mu.Lock()
+	if inst.disposed {
+		inst.mu.Unlock()
+		return
+	}
+	inst.inbox = append(inst.inbox, ev)
+	schedule := !inst.scheduled
+	inst.scheduled = true
+	inst.mu.Unlock()
+	if schedule {
+		inst.deps.Schedule(inst)
+	}
+}
+
+// RunTurns runs up to max queued events, each as one turn (executor only). It reports whether
+// events remain; if so the caller must schedule the instance again.
+func (inst *Instance) RunTurns(max int) (more bool) {
+	for i := 0; i < max; i++ {
+		inst.mu.Lock()
+		if len(inst.inbox) == 0 {
+			inst.scheduled = false
+			inst.mu.Unlock()
+			return false
+		}
+		ev := inst.inbox[0]
+		inst.inbox[0] = nil
+		inst.inbox = inst.inbox[1:]
+		inst.mu.Unlock()
+		ev()
+	}
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	if len(inst.inbox) == 0 {
+		inst.scheduled = false
+		return false
+	}
+	return true
+}
+
+// Retire marks the instance as replaced: its owner sends it no new requests and disposes it
+// once Inflight reaches zero.
+func (inst *Instance) Retire() {
+	inst.mu.Lock()
+	inst.retired = true
+	inst.mu.Unlock()
+}
+
+// Dispose frees the isolate (executor only, or when no turn can run). Queued events are dropped;
+// requests still waiting get an error response.
+func (inst *Instance) Dispose() {
+	inst.mu.Lock()
+	if inst.disposed {
+		inst.mu.Unlock()
+		return
+	}
+	inst.disposed = true
+	inst.inbox = nil
+	inst.mu.Unlock()
+	for _, t := range inst.timers {
+		t.t.Stop()
+	}
+	inst.timers = nil
+	for _, r := range inst.waiting {
+		r.failPlatform(503, "the worker was unloaded before it started")
+	}
+	for _, r := range inst.requests {
+		r.failPlatform(503, "the worker was unloaded while this request was in flight")
+	}
+	if inst.iso != nil {
+		inst.iso.Dispose()
+		inst.iso = nil
+	}
+}
+
+// callbacks connect the isolate to this instance.
+func (inst *Instance) callbacks() v8.Callbacks {
+	return v8.Callbacks{
+		Host:    inst,
+		Resolve: inst.resolve,
+		AsyncStarted: func(id int) {
+			inst.pendingAsync++
+			inst.asyncOwners[id] = inst.current
+		},
+		Complete: func(id int, v op.Value, err error) {
+			inst.Post(func() { inst.complete(id, v, err) })
+		},
+		UnhandledRejection: func(message, stack string) {
+			attrs := []any{"stack", stack}
+			if inst.current != nil {
+				attrs = append(attrs, "request", inst.current.id)
+			}
+			inst.log.Error("Uncaught (in promise) "+message, attrs...)
+		},
+	}
+}
+
+// complete settles async op id in JS (executor only).
+func (inst *Instance) complete(id int, v op.Value, err error) {
+	inst.pendingAsync--
+	owner := inst.asyncOwners[id]
+	delete(inst.asyncOwners, id)
+	if inst.iso == nil {
+		return
+	}
+	if v.Kind == op.KindStrings || v.Kind == op.KindHandle {
+		err = fmt.Errorf("async op returned an unsupported value %s", v)
+	}
+	var callErr error
+	inst.current = owner
+	if err != nil {
+		var oe *op.Error
+		if !errors.As(err, &oe) {
+			oe = &op.Error{Class: op.ClassError, Message: err.Error()}
+		}
+		_, callErr = inst.iso.CallHost("opComplete", op.Int(id), op.Bool(false), op.String(oe.Message),
+			op.Int(int(oe.Class)), op.String(oe.Name))
+	} else {
+		_, callErr = inst.iso.CallHost("opComplete", op.Int(id), op.Bool(true), v)
+	}
+	inst.afterTurn(callErr)
+}
+
+// afterTurn handles how a turn ended (executor only): a condemned isolate fails everything, a
+// terminated or failed turn fails its request, a finished module evaluation starts serving,
+// and requests that can no longer get a response are failed instead of hanging.
+func (inst *Instance) afterTurn(err error) {
+	owner := inst.current
+	inst.current = nil
+	inst.turns++
+	switch {
+	case err == nil:
+	case v8.IsKind(err, v8.OutOfMemory):
+		inst.condemn()
+		return
+	case v8.IsKind(err, v8.Terminated):
+		if owner != nil {
+			owner.failPlatform(500, "the worker's execution was terminated")
+		}
+	default:
+		inst.log.Error("turn failed", "err", err)
+		if owner != nil {
+			owner.failPlatform(500, "the worker's runtime failed: "+err.Error())
+		}
+	}
+	if inst.state == stateLoading {
+		inst.checkLoaded()
+	}
+	if inst.state == stateReady && inst.pendingAsync == 0 && len(inst.timers) == 0 && len(inst.requests) > 0 {
+		// Nothing can settle anything any more: fail what still waits for a response and drop
+		// requests whose waitUntil promises can never settle.
+		for id, r := range inst.requests {
+			if !r.finished {
+				r.failPlatform(500, "the worker's code hung: the promise its fetch handler returned never settled and no I/O or timer is pending")
+			}
+			delete(inst.requests, id)
+		}
+	}
+	if inst.turns%256 == 1 && inst.iso != nil {
+		inst.heapBytes.Store(int64(inst.iso.HeapStats().TotalHeapSize))
+	}
+}
+
+// condemn fails every request of an isolate that ran out of memory and drops the isolate.
+func (inst *Instance) condemn() {
+	inst.condemned.Store(true)
+	inst.log.Error("worker exceeded its memory limit; its isolate is dropped")
+	for _, r := range inst.requests {
+		r.failPlatform(503, "the worker exceeded its memory limit")
+	}
+	inst.requests = map[int]*Request{}
+	for _, r := range inst.waiting {
+		r.failPlatform(503, "the worker exceeded its memory limit")
+	}
+	inst.waiting = nil
+	inst.state = stateFailed
+	inst.loadErr = errors.New("the worker exceeded its memory limit")
+	inst.Dispose()
+}
+
+// envJSON is the worker's env as JSON.
+func (inst *Instance) envJSON() string {
+	vars := inst.spec.Vars
+	if vars == nil {
+		vars = map[string]any{}
+	}
+	b, err := json.Marshal(vars)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+// displayPath turns a module URL in an error into the path a user knows.
+func displayPath(s string) string { return strings.ReplaceAll(s, "file://", "") }

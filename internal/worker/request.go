@@ -1,0 +1,457 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"islet/internal/gateway"
+	"islet/internal/op"
+)
+
+// Request is one HTTP request served by an Instance. Its HTTP goroutine (Serve) owns the
+// ResponseWriter; the executor side sends it the response as events on a channel, never
+// blocking: a streamed body has at most one chunk in flight, whose op completes once written.
+type Request struct {
+	id     int
+	inst   *Instance
+	w      http.ResponseWriter
+	r      *http.Request
+	events chan respEvent
+	gone   atomic.Bool // the HTTP side has returned
+
+	mu         sync.Mutex
+	writeDone  op.Completer // the in-flight body write's completion
+	readActive bool
+
+	// Executor only.
+	headSent bool
+	finished bool // the response is complete or failed
+}
+
+type respKind int
+
+const (
+	evRespond respKind = iota
+	evHead
+	evChunk
+	evClose
+	evAbort
+	evFail
+)
+
+type respEvent struct {
+	kind    respKind
+	status  int
+	headers []string
+	body    []byte
+	message string
+}
+
+// Serve answers one HTTP request with the instance and returns when the response is complete
+// (HTTP goroutine). The request's later work (waitUntil) goes on in the isolate.
+func (inst *Instance) Serve(w http.ResponseWriter, r *http.Request) {
+	inst.inflight.Add(1)
+	defer inst.inflight.Add(-1)
+	inst.lastUsed.Store(time.Now().UnixNano())
+	req := &Request{inst: inst, w: w, r: r, events: make(chan respEvent, 8)}
+	inst.Post(func() { inst.start(req) })
+	req.serve()
+}
+
+func (req *Request) serve() {
+	defer req.gone.Store(true)
+	ctx := req.r.Context()
+	for {
+		select {
+		case ev := <-req.events:
+			switch ev.kind {
+			case evRespond:
+				req.writeHead(ev.status, ev.headers, len(ev.body), ev.body != nil)
+				if len(ev.body) > 0 {
+					req.w.Write(ev.body)
+				}
+				return
+			case evHead:
+				req.writeHead(ev.status, ev.headers, -1, true)
+				if f, ok := req.w.(http.Flusher); ok {
+					f.Flush()
+				}
+			case evChunk:
+				_, err := req.w.Write(ev.body)
+				if err == nil {
+					if f, ok := req.w.(http.Flusher); ok {
+						f.Flush()
+					}
+				}
+				req.finishWrite(err)
+			case evClose:
+				return
+			case evAbort:
+				// The body stream failed after the head went out: cut the connection so the
+				// client sees an incomplete response rather than a truncated "complete" one.
+				req.finishWrite(errors.New("response aborted"))
+				panic(http.ErrAbortHandler)
+			case evFail:
+				req.w.Header().Set("content-type", "text/plain; charset=utf-8")
+				req.w.Header().Set(gateway.HeaderErrorID, ev.headers[0])
+				req.w.WriteHeader(ev.status)
+				io.WriteString(req.w, ev.message)
+				return
+			}
+		case <-ctx.Done():
+			req.finishWrite(errors.New("the client disconnected"))
+			req.inst.Post(func() { req.inst.forget(req) })
+			return
+		}
+	}
+}
+
+// writeHead writes status and headers; length ≥ 0 sets Content-Length for a whole body.
+func (req *Request) writeHead(status int, headers []string, length int, hasBody bool) {
+	h := req.w.Header()
+	for i := 0; i+1 < len(headers); i += 2 {
+		if length >= 0 && strings.EqualFold(headers[i], "content-length") {
+			continue
+		}
+		h[http.CanonicalHeaderKey(headers[i])] = append(h[http.CanonicalHeaderKey(headers[i])], headers[i+1])
+	}
+	if length >= 0 && hasBody && status != http.StatusNoContent && status != http.StatusNotModified {
+		h.Set("content-length", strconv.Itoa(length))
+	}
+	if status < 200 || status > 999 {
+		status = http.StatusInternalServerError
+	}
+	req.w.WriteHeader(status)
+}
+
+func (req *Request) finishWrite(err error) {
+	req.mu.Lock()
+	done := req.writeDone
+	req.writeDone = nil
+	req.mu.Unlock()
+	if done != nil {
+		if err != nil {
+			done(op.Undefined, err)
+		} else {
+			done(op.Undefined, nil)
+		}
+	}
+}
+
+// send gives the HTTP side an event without blocking (executor side). It reports false when
+// the HTTP side has gone.
+func (req *Request) send(ev respEvent) bool {
+	if req.gone.Load() {
+		return false
+	}
+	select {
+	case req.events <- ev:
+		return true
+	default:
+		req.inst.log.Error("response event queue is full; dropping the request", "request", req.id)
+		return false
+	}
+}
+
+// failPlatform answers with the platform's own error (executor side).
+func (req *Request) failPlatform(status int, message string) {
+	if req.finished {
+		return
+	}
+	req.finished = true
+	id := gateway.NewErrorID()
+	req.inst.log.Error(message, "request", req.id, "error_id", id)
+	req.fail(status, id, "islet: "+message)
+}
+
+func (req *Request) failLoad(err error) {
+	if req.finished {
+		return
+	}
+	req.finished = true
+	id := gateway.NewErrorID()
+	req.fail(http.StatusInternalServerError, id, "islet: "+err.Error())
+}
+
+func (req *Request) fail(status int, errorID, body string) {
+	if req.headSent {
+		req.send(respEvent{kind: evAbort})
+		return
+	}
+	req.send(respEvent{kind: evFail, status: status, headers: []string{errorID},
+		message: body + " (error id " + errorID + ")\n"})
+}
+
+// start delivers the request to the worker, loading it first if needed (executor only).
+func (inst *Instance) start(req *Request) {
+	if inst.state == stateNew {
+		inst.load()
+	}
+	switch inst.state {
+	case stateFailed:
+		req.failLoad(inst.loadErr)
+	case stateLoading:
+		inst.waiting = append(inst.waiting, req)
+	default:
+		inst.dispatch(req)
+	}
+}
+
+// dispatch runs the fetch event for req (executor only).
+func (inst *Instance) dispatch(req *Request) {
+	if req.gone.Load() {
+		return
+	}
+	inst.nextID++
+	req.id = inst.nextID
+	inst.requests[req.id] = req
+	r := req.r
+	var hb strings.Builder
+	first := true
+	add := func(k, v string) {
+		if !first {
+			hb.WriteByte(0)
+		}
+		first = false
+		hb.WriteString(k)
+		hb.WriteByte(0)
+		hb.WriteString(v)
+	}
+	add("host", r.Host)
+	for k, vs := range r.Header {
+		lk := strings.ToLower(k)
+		for _, v := range vs {
+			add(lk, v)
+		}
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	url := scheme + "://" + r.Host + r.URL.RequestURI()
+	hasBody := r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
+	inst.current = req
+	_, err := inst.iso.CallHost("fetch", op.Int(req.id), op.String(r.Method), op.String(url),
+		op.String(hb.String()), op.Bool(hasBody))
+	inst.afterTurn(err)
+}
+
+// forget drops a request whose client went away (executor only).
+func (inst *Instance) forget(req *Request) {
+	req.finished = true
+	if _, ok := inst.requests[req.id]; ok && inst.iso != nil {
+		delete(inst.requests, req.id)
+		_, err := inst.iso.CallHost("requestGone", op.Int(req.id))
+		inst.afterTurn(err)
+	}
+}
+
+func (inst *Instance) request(id int) (*Request, error) {
+	req, ok := inst.requests[id]
+	if !ok {
+		return nil, op.TypeErrorf("request %d is not in flight", id)
+	}
+	return req, nil
+}
+
+// The fetchevent.Host methods, called by ops inside turns.
+
+// Respond sends a whole response.
+func (inst *Instance) Respond(id, status int, statusText string, headers []string, body []byte) error {
+	req, ok := inst.requests[id]
+	if !ok {
+		return nil // the client went away; nobody is waiting for this response
+	}
+	if req.finished || req.headSent {
+		return op.TypeErrorf("the response was already sent")
+	}
+	req.finished, req.headSent = true, true
+	if body != nil {
+		body = append([]byte(nil), body...)
+	}
+	req.send(respEvent{kind: evRespond, status: status, headers: headers, body: body})
+	return nil
+}
+
+// RespondHead sends a streamed response's head.
+func (inst *Instance) RespondHead(id, status int, statusText string, headers []string) error {
+	req, ok := inst.requests[id]
+	if !ok {
+		return nil // the client went away; nobody is waiting for this response
+	}
+	if req.finished || req.headSent {
+		return op.TypeErrorf("the response was already sent")
+	}
+	req.headSent = true
+	req.send(respEvent{kind: evHead, status: status, headers: headers})
+	return nil
+}
+
+// WriteBody sends one chunk of a streamed body.
+func (inst *Instance) WriteBody(id int, chunk []byte, done op.Completer) error {
+	req, err := inst.request(id)
+	if err != nil {
+		return err
+	}
+	req.mu.Lock()
+	if req.writeDone != nil {
+		req.mu.Unlock()
+		return op.TypeErrorf("a body write is already in flight")
+	}
+	req.writeDone = done
+	req.mu.Unlock()
+	if !req.send(respEvent{kind: evChunk, body: append([]byte(nil), chunk...)}) {
+		req.finishWrite(errors.New("the client disconnected"))
+	}
+	return nil
+}
+
+// CloseBody ends a streamed body.
+func (inst *Instance) CloseBody(id int) error {
+	req, ok := inst.requests[id]
+	if !ok {
+		return nil // the client went away; nobody is waiting for this response
+	}
+	req.finished = true
+	req.send(respEvent{kind: evClose})
+	return nil
+}
+
+// AbortBody ends a streamed body whose stream failed.
+func (inst *Instance) AbortBody(id int, message, stack string) {
+	req, err := inst.request(id)
+	if err != nil {
+		return
+	}
+	inst.log.Error("response body stream failed: "+message, "request", id, "stack", stack)
+	req.finished = true
+	req.send(respEvent{kind: evAbort})
+}
+
+// Fail answers the request with a 500 for an exception in the worker.
+func (inst *Instance) Fail(id int, message, stack string) {
+	req, err := inst.request(id)
+	if err != nil || req.finished {
+		return
+	}
+	req.finished = true
+	errID := gateway.NewErrorID()
+	inst.log.Error("worker threw: "+message, "request", id, "error_id", errID, "stack", displayPath(stack))
+	body := "islet: the worker threw an exception; the node's log has its stack"
+	if inst.deps.ExposeErrors {
+		body = "islet: the worker threw an exception: " + displayPath(stack)
+		if stack == "" {
+			body = "islet: the worker threw an exception: " + message
+		}
+	} else if strings.HasPrefix(message, "TypeError: The fetch handler returned ") {
+		body = "islet: " + strings.TrimPrefix(message, "TypeError: ")
+	}
+	req.fail(http.StatusInternalServerError, errID, body)
+}
+
+// ReadBody reads the next chunk of the request body on a goroutine.
+func (inst *Instance) ReadBody(id int, done op.Completer) error {
+	req, err := inst.request(id)
+	if err != nil {
+		return err
+	}
+	req.mu.Lock()
+	if req.readActive {
+		req.mu.Unlock()
+		return op.TypeErrorf("a body read is already in flight")
+	}
+	req.readActive = true
+	req.mu.Unlock()
+	go func() {
+		buf := make([]byte, 64<<10)
+		n, err := req.r.Body.Read(buf)
+		req.mu.Lock()
+		req.readActive = false
+		req.mu.Unlock()
+		switch {
+		case n > 0:
+			done(op.Bytes(buf[:n]), nil)
+		case err == io.EOF:
+			done(op.Null, nil)
+		case err != nil:
+			done(op.Undefined, op.TypeErrorf("reading the request body failed: %v", err))
+		default:
+			done(op.Bytes(nil), nil)
+		}
+	}()
+	return nil
+}
+
+// DiscardBody notes that JS will not read the body further.
+func (inst *Instance) DiscardBody(id int) {}
+
+// RequestDone forgets a request JS is finished with.
+func (inst *Instance) RequestDone(id int) {
+	if req, ok := inst.requests[id]; ok {
+		req.finished = true
+		delete(inst.requests, id)
+	}
+}
+
+// ReportError logs an error no request can be answered with.
+func (inst *Instance) ReportError(message, stack string) {
+	attrs := []any{"stack", displayPath(stack)}
+	if inst.current != nil {
+		attrs = append(attrs, "request", inst.current.id)
+	}
+	inst.log.Error(message, attrs...)
+}
+
+// ConsoleLog writes a console.* line to the node's log (console.Sink).
+func (inst *Instance) ConsoleLog(level int, msg string) {
+	lv := slog.LevelInfo
+	switch level {
+	case 0:
+		lv = slog.LevelDebug
+	case 2:
+		lv = slog.LevelWarn
+	case 3:
+		lv = slog.LevelError
+	}
+	attrs := []any{"source", "console"}
+	if inst.current != nil {
+		attrs = append(attrs, "request", inst.current.id)
+	}
+	inst.log.Log(context.Background(), lv, msg, attrs...)
+}
+
+// StartTimer arms timer id (timers.Host).
+func (inst *Instance) StartTimer(id int, delay time.Duration) {
+	if old, ok := inst.timers[id]; ok {
+		old.t.Stop()
+	}
+	t := &timer{owner: inst.current}
+	t.t = time.AfterFunc(delay, func() { inst.Post(func() { inst.fireTimer(id, t) }) })
+	inst.timers[id] = t
+}
+
+// CancelTimer disarms timer id (timers.Host).
+func (inst *Instance) CancelTimer(id int) {
+	if t, ok := inst.timers[id]; ok {
+		t.t.Stop()
+		delete(inst.timers, id)
+	}
+}
+
+func (inst *Instance) fireTimer(id int, t *timer) {
+	if cur, ok := inst.timers[id]; !ok || cur != t || inst.iso == nil {
+		return
+	}
+	delete(inst.timers, id)
+	inst.current = t.owner
+	_, err := inst.iso.CallHost("timerFired", op.Int(id))
+	inst.afterTurn(err)
+}

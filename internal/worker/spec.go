@@ -1,0 +1,116 @@
+// Package worker runs one worker version in one V8 isolate: it loads the worker's modules (or
+// service-worker script), delivers events to it in turns (HTTP requests, async op completions,
+// timers), and carries each HTTP request between the HTTP goroutine that owns it and the
+// isolate that answers it.
+//
+// Lifecycle of an Instance: New (nothing runs yet) → the first event loads it on an executor
+// (compile, link, evaluate, rt.host.init) → events run in turns → Retire (no new requests) →
+// Dispose once idle. Every method documented "executor only" runs inside RunTurns.
+package worker
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Format is how the main file is evaluated.
+type Format int
+
+// The formats of a worker's main file.
+const (
+	// FormatModule: an ES module whose default export has fetch(request, env, ctx).
+	FormatModule Format = iota
+	// FormatScript: a classic service-worker script calling addEventListener('fetch', …).
+	FormatScript
+)
+
+// Spec is one immutable worker version: its code and its bindings.
+type Spec struct {
+	Name string
+	// BaseURL is the URL modules are named under (import.meta.url, stack traces), ending in "/",
+	// e.g. "file:///home/me/app/".
+	BaseURL string
+	// Main is the main module's path relative to BaseURL.
+	Main string
+	// Modules maps paths relative to BaseURL to source code.
+	Modules map[string]string
+	Format  Format
+	// Vars are plain bindings, given to the worker as env (or globals for scripts).
+	Vars map[string]any
+	// Limits configure the worker's isolate.
+	Limits Limits
+
+	version string
+}
+
+// Limits are a worker's resource limits.
+type Limits struct {
+	// HeapBytes is the V8 heap limit of the worker's isolate (0: the node's default).
+	HeapBytes uint64
+}
+
+// Version is a content hash of everything the worker runs with: two specs with the same
+// version behave the same.
+func (s *Spec) Version() string {
+	if s.version != "" {
+		return s.version
+	}
+	h := sha256.New()
+	paths := make([]string, 0, len(s.Modules))
+	for p := range s.Modules {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	fmt.Fprintf(h, "name %q\nbase %q\nmain %q\nformat %d\n", s.Name, s.BaseURL, s.Main, s.Format)
+	for _, p := range paths {
+		fmt.Fprintf(h, "module %q %d\n%s\n", p, len(s.Modules[p]), s.Modules[p])
+	}
+	vars, _ := json.Marshal(s.Vars)
+	fmt.Fprintf(h, "vars %s\nlimits %+v\n", vars, s.Limits)
+	s.version = hex.EncodeToString(h.Sum(nil))[:16]
+	return s.version
+}
+
+// DetectFormat guesses a main file's format: a file with a top-level import or export statement
+// is a module, anything else a service-worker script.
+func DetectFormat(code string) Format {
+	for _, line := range strings.Split(code, "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "export ") || strings.HasPrefix(t, "export{") || strings.HasPrefix(t, "import ") ||
+			strings.HasPrefix(t, "import{") || strings.HasPrefix(t, "import\"") || strings.HasPrefix(t, "import'") {
+			return FormatModule
+		}
+	}
+	return FormatScript
+}
+
+// resolvePath resolves an import specifier against the importing module's path; both are
+// relative to the worker's BaseURL. Bare specifiers (npm packages) are not resolved here; they
+// need a bundler.
+func resolvePath(from, spec string) (string, error) {
+	if !strings.HasPrefix(spec, "./") && !strings.HasPrefix(spec, "../") && !strings.HasPrefix(spec, "/") {
+		return "", fmt.Errorf("cannot resolve %q from %s: only relative imports are served as-is (bundle packages first)", spec, from)
+	}
+	var parts []string
+	if !strings.HasPrefix(spec, "/") {
+		parts = strings.Split(from, "/")
+		parts = parts[:len(parts)-1]
+	}
+	for _, seg := range strings.Split(spec, "/") {
+		switch seg {
+		case "", ".":
+		case "..":
+			if len(parts) == 0 {
+				return "", fmt.Errorf("cannot resolve %q from %s: it leaves the worker's directory", spec, from)
+			}
+			parts = parts[:len(parts)-1]
+		default:
+			parts = append(parts, seg)
+		}
+	}
+	return strings.Join(parts, "/"), nil
+}
