@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -160,6 +161,15 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if path := os.Getenv("ISLET_CPUPROFILE"); path != "" {
+		// A profiling aid for benchmarks: the CPU profile of the whole run, written at exit.
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	n, err := node.New(flags.options(log, dev))
 	if err != nil {
 		return err

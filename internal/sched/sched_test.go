@@ -2,24 +2,153 @@ package sched
 
 import (
 	"io"
+	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"islet/internal/snapshot"
 	"islet/internal/worker"
 )
 
-func TestDebugServe(t *testing.T) {
+var snapshotGet = snapshot.Get
+
+func newSched(t *testing.T, opts Options) *Scheduler {
+	t.Helper()
 	snap, err := snapshot.Get()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(snap, Options{})
-	defer s.Close()
-	s.SetWorkers([]*worker.Spec{{Name: "a", BaseURL: "file:///a/", Main: "index.js", Modules: map[string]string{
-		"index.js": `export default { fetch() { throw new Error("x") } }`}}})
+	s := New(snap, opts)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func spec(name, code string) *worker.Spec {
+	return &worker.Spec{Name: name, BaseURL: "file:///" + name + "/", Main: "index.js", Modules: map[string]string{"index.js": code}}
+}
+
+func do(s *Scheduler, name, path string) (int, string) {
 	rec := httptest.NewRecorder()
-	s.Dispatch(rec, httptest.NewRequest("GET", "http://a.localhost/", nil), "a")
+	s.Dispatch(rec, httptest.NewRequest("GET", "http://"+name+".localhost"+path, nil), name)
 	b, _ := io.ReadAll(rec.Result().Body)
-	t.Logf("%d %s", rec.Code, b)
+	return rec.Code, string(b)
+}
+
+func TestHeapLimitDropsOnlyThatIsolate(t *testing.T) {
+	s := newSched(t, Options{HeapLimit: 24 << 20})
+	s.SetWorkers([]*worker.Spec{
+		spec("hog", `const keep = []; export default { fetch() { for (;;) keep.push(new Array(100000).fill(1.5)); } };`),
+		spec("good", `export default { fetch() { return new Response("fine"); } };`),
+	})
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	failures := 0
+	wg.Add(1)
+	go func() { // the well-behaved tenant under steady load
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if code, body := do(s, "good", "/"); code != 200 || body != "fine" {
+				failures++
+			}
+		}
+	}()
+	for i := 0; i < 2; i++ {
+		code, body := do(s, "hog", "/")
+		if code != http.StatusServiceUnavailable || !strings.Contains(body, "exceeded its memory limit") {
+			t.Errorf("hog request %d: %d %q", i, code, body)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if failures > 0 {
+		t.Errorf("the well-behaved worker failed %d requests", failures)
+	}
+	if code, body := do(s, "good", "/"); code != 200 || body != "fine" {
+		t.Errorf("good after hog: %d %q", code, body)
+	}
+}
+
+func TestRequestsInterleaveInOneIsolate(t *testing.T) {
+	s := newSched(t, Options{})
+	s.SetWorkers([]*worker.Spec{spec("w", `
+		let slowWaiting = false;
+		export default {
+			async fetch(req) {
+				if (new URL(req.url).pathname !== "/slow") return new Response(String(slowWaiting));
+				slowWaiting = true;
+				await new Promise((r) => setTimeout(r, 2000));
+				slowWaiting = false;
+				return new Response("slow done");
+			},
+		};`)})
+	slow := make(chan string, 1)
+	go func() { _, b := do(s, "w", "/slow"); slow <- b }()
+	// Fast requests are answered while the slow one waits inside the same isolate, and they
+	// see its state.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, fast := do(s, "w", "/fast")
+		if fast == "true" {
+			break
+		}
+		select {
+		case b := <-slow:
+			t.Fatalf("slow request finished (%q) before a fast one saw it waiting", b)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no fast request saw the slow one waiting")
+		}
+	}
+	if b := <-slow; b != "slow done" {
+		t.Fatalf("slow request: %q", b)
+	}
+}
+
+func TestNewVersionReplacesInstance(t *testing.T) {
+	s := newSched(t, Options{})
+	s.SetWorkers([]*worker.Spec{spec("w", `export default { fetch() { return new Response("v1"); } };`)})
+	if _, b := do(s, "w", "/"); b != "v1" {
+		t.Fatalf("v1: %q", b)
+	}
+	s.SetWorkers([]*worker.Spec{spec("w", `export default { fetch() { return new Response("v2"); } };`)})
+	if _, b := do(s, "w", "/"); b != "v2" {
+		t.Fatalf("v2: %q", b)
+	}
+	s.SetWorkers(nil)
+	if code, _ := do(s, "w", "/"); code != 404 {
+		t.Fatalf("deleted worker: %d", code)
+	}
+}
+
+func TestIdleInstancesAreEvictedBeyondBudget(t *testing.T) {
+	s := newSched(t, Options{MemoryBudget: 1})
+	var specs []*worker.Spec
+	for _, n := range []string{"a", "b", "c"} {
+		specs = append(specs, spec(n, `export default { fetch() { return new Response("ok"); } };`))
+	}
+	s.SetWorkers(specs)
+	for _, n := range []string{"a", "b", "c"} {
+		if _, b := do(s, n, "/"); b != "ok" {
+			t.Fatalf("%s: %q", n, b)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Stats().Live > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("instances not evicted: %+v", s.Stats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, b := do(s, "a", "/"); b != "ok" {
+		t.Fatalf("after eviction: %q", b)
+	}
 }

@@ -22,6 +22,10 @@ type Deps struct {
 	// Schedule puts the instance on an executor's run queue; an executor then calls RunTurns.
 	// It is called at most once until RunTurns returns.
 	Schedule func(*Instance)
+	// RunNow runs the instance's turns on the calling goroutine if an executor slot is free,
+	// else schedules it; used by the HTTP goroutine to avoid a hand-off to another thread.
+	// Nil means always Schedule.
+	RunNow func(*Instance)
 	// CodeCache keeps V8 code caches across isolates; may be nil.
 	CodeCache *CodeCache
 	Logger    *slog.Logger
@@ -126,6 +130,28 @@ func (inst *Instance) Post(ev func()) {
 	inst.scheduled = true
 	inst.mu.Unlock()
 	if schedule {
+		inst.deps.Schedule(inst)
+	}
+}
+
+// PostAndRun queues ev and, if the instance was idle, runs it on the calling goroutine when
+// the scheduler has a free executor slot (Deps.RunNow). It must not be called inside a turn.
+func (inst *Instance) PostAndRun(ev func()) {
+	inst.mu.Lock()
+	if inst.disposed {
+		inst.mu.Unlock()
+		return
+	}
+	inst.inbox = append(inst.inbox, ev)
+	idle := !inst.scheduled
+	inst.scheduled = true
+	inst.mu.Unlock()
+	if !idle {
+		return
+	}
+	if inst.deps.RunNow != nil {
+		inst.deps.RunNow(inst)
+	} else {
 		inst.deps.Schedule(inst)
 	}
 }

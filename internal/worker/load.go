@@ -3,6 +3,7 @@ package worker
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"islet/internal/op"
 	"islet/internal/v8"
@@ -22,7 +23,13 @@ func (e *LoadError) Error() string {
 	if errors.As(e.Err, &ve) && ve.Stack != "" && ve.Kind == v8.Exception {
 		msg = ve.Stack
 		if ve.Message != "" && !containsLine(ve.Stack, ve.Message) {
-			msg = ve.Message + "\n" + ve.Stack
+			// The message carries the place (file:line:column: SyntaxError: …); keep it and
+			// drop the stack's own first line, which repeats the error without the place.
+			rest := ""
+			if i := strings.IndexByte(ve.Stack, '\n'); i >= 0 {
+				rest = ve.Stack[i:]
+			}
+			msg = ve.Message + rest
 		}
 	}
 	return fmt.Sprintf("worker %q failed to start: %s", e.Worker, displayPath(msg))

@@ -62,7 +62,7 @@ func (inst *Instance) Serve(w http.ResponseWriter, r *http.Request) {
 	defer inst.inflight.Add(-1)
 	inst.lastUsed.Store(time.Now().UnixNano())
 	req := &Request{inst: inst, w: w, r: r, events: make(chan respEvent, 8)}
-	inst.Post(func() { inst.start(req) })
+	inst.PostAndRun(func() { inst.start(req) })
 	req.serve()
 }
 

@@ -127,6 +127,15 @@ func (b *bench) runWrk(ctx context.Context, srv *server, url, host, script strin
 	return r, nil
 }
 
+// startFailed records that a one-worker server of pl never answered, so later measurements
+// skip pl instead of waiting out the start-up timeout again.
+func (b *bench) startFailed(pl *platform, n int, err error) error {
+	if n <= 1 && pl.broken == "" {
+		pl.broken = "a 1-worker server did not answer: " + err.Error()
+	}
+	return err
+}
+
 // warm: one hello worker, server on core 0, wrk on core 1.
 func (b *bench) warm(ctx context.Context, pl *platform) (*wrkResult, error) {
 	srv, err := b.launch(pl, 1, true, "warm")
@@ -138,7 +147,7 @@ func (b *bench) warm(ctx context.Context, pl *platform) (*wrkResult, error) {
 	defer c.CloseIdleConnections()
 	url := srv.directURL() // workerd: a socket bound straight to w0, no router hop
 	if _, err := waitReady(ctx, srv.p, c, url, hostOf(0), helloOf(0), b.startTimeout, b.memCap); err != nil {
-		return nil, err
+		return nil, b.startFailed(pl, 1, err)
 	}
 	return b.runWrk(ctx, srv, url, hostOf(0), "", b.duration)
 }
@@ -178,7 +187,7 @@ func (b *bench) roundRobin(ctx context.Context, pl *platform, n int) (*wrkResult
 	c := newClient()
 	defer c.CloseIdleConnections()
 	if _, err := waitReady(ctx, srv.p, c, srv.url(), hostOf(0), helloOf(0), b.startTimeout, b.memCap); err != nil {
-		return nil, err
+		return nil, b.startFailed(pl, n, err)
 	}
 	for i := 1; i < n; i++ {
 		if err := checkHello(c, srv, i); err != nil {
@@ -250,7 +259,7 @@ func (b *bench) fleetRun(ctx context.Context, pl *platform, n int) (*fleetResult
 	defer c.CloseIdleConnections()
 	up, err := waitReady(ctx, srv.p, c, srv.url(), hostOf(0), helloOf(0), b.startTimeout, b.memCap)
 	if err != nil {
-		return nil, err
+		return nil, b.startFailed(pl, n, err)
 	}
 	r := &fleetResult{N: n, StartupMs: ms(up)}
 	order := rand.New(rand.NewSource(int64(n))).Perm(n)
@@ -324,7 +333,7 @@ func (b *bench) procStart(ctx context.Context, pl *platform, count int) (*procSt
 		up, err := waitReady(ctx, srv.p, c, srv.url(), "", helloOf(0), b.startTimeout, b.memCap)
 		if err != nil {
 			srv.stop()
-			return nil, err
+			return nil, b.startFailed(pl, 1, err)
 		}
 		if k >= 0 {
 			r.Samples = append(r.Samples, ms(up))

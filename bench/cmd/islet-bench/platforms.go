@@ -15,9 +15,12 @@ const workerdCompatDate = "2025-01-01"
 // one process, addressed by Host w<i>.localhost; single-tenant ones (deno, node) run one hello
 // server per process.
 type platform struct {
-	name    string
-	bin     string
-	na      string // non-empty: unavailable, with the reason
+	name string
+	bin  string
+	na   string // non-empty: unavailable, with the reason
+	// broken is set when a one-worker server of this platform never became ready: every later
+	// measurement reports the same reason instead of waiting out the start-up timeout again.
+	broken  string
 	multi   bool
 	version string
 }
@@ -230,15 +233,31 @@ func (b *bench) detectPlatforms(names []string) []*platform {
 }
 
 func versionOf(name, bin string) string {
-	args := []string{"--version"}
 	if name == "islet" {
-		args = []string{"version"}
+		for _, args := range [][]string{{"version"}, {"--version"}} {
+			if v := runVersion(bin, args...); v != "" {
+				return v
+			}
+		}
+		// No version command (yet): name the source commit.
+		out, err := exec.Command("git", "log", "-1", "--format=%h %cs").Output()
+		if err == nil {
+			return "commit " + strings.TrimSpace(string(out))
+		}
+		return ""
 	}
+	return runVersion(bin, "--version")
+}
+
+// runVersion runs bin args (bounded to 5 s) and returns the first line of its output, or "" if
+// it fails.
+func runVersion(bin string, args ...string) string {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = serverEnv()
 	done := make(chan struct{})
 	var out []byte
-	go func() { out, _ = cmd.CombinedOutput(); close(done) }()
+	var runErr error
+	go func() { out, runErr = cmd.CombinedOutput(); close(done) }()
 	select {
 	case <-done:
 	case <-timeAfter(5):
@@ -246,6 +265,9 @@ func versionOf(name, bin string) string {
 			_ = cmd.Process.Kill()
 		}
 		<-done
+	}
+	if runErr != nil {
+		return ""
 	}
 	line := strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
 	if i := strings.Index(line, " ("); i > 0 {

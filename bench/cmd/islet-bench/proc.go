@@ -157,7 +157,9 @@ func (p *proc) logTail() string {
 	if len(key) > 0 {
 		lines = key
 	}
-	if len(lines) > 3 {
+	if len(key) > 0 && len(lines) > 1 {
+		lines = lines[len(lines)-1:]
+	} else if len(lines) > 3 {
 		lines = lines[len(lines)-3:]
 	}
 	return strings.Join(lines, " | ")
@@ -335,6 +337,7 @@ func waitReady(ctx context.Context, p *proc, c *http.Client, url, host, want str
 	deadline := p.started.Add(timeout)
 	lastGuard := time.Now()
 	var lastErr error
+	var firstWrong time.Time // first HTTP answer that was not the expected 200
 	for {
 		if p.exited() {
 			return 0, p.deadErr()
@@ -346,10 +349,19 @@ func waitReady(ctx context.Context, p *proc, c *http.Client, url, host, want str
 		if err == nil && code == 200 && strings.Contains(body, want) {
 			return time.Since(p.started), nil
 		}
+		pause := time.Millisecond
 		if err != nil {
 			lastErr = err
 		} else {
+			// The server is up but answers wrongly: poll gently, and give up after 10 s rather
+			// than the whole start-up timeout (a worker that throws will not stop throwing).
 			lastErr = fmt.Errorf("status %d body %.80q", code, body)
+			pause = 50 * time.Millisecond
+			if firstWrong.IsZero() {
+				firstWrong = time.Now()
+			} else if time.Since(firstWrong) > 10*time.Second {
+				return 0, fmt.Errorf("answers but not with %q for 10 s: %v; log: %s", want, lastErr, p.logTail())
+			}
 		}
 		if time.Now().After(deadline) {
 			return 0, fmt.Errorf("not ready after %v (last: %v)", timeout, lastErr)
@@ -360,6 +372,6 @@ func waitReady(ctx context.Context, p *proc, c *http.Client, url, host, want str
 				return 0, err
 			}
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(pause)
 	}
 }

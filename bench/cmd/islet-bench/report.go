@@ -78,6 +78,10 @@ func (b *bench) measure(ctx context.Context, m string, pls []*platform) {
 		if ctx.Err() != nil {
 			return
 		}
+		if pl.broken != "" && pl.na == "" {
+			pl.na = pl.broken
+			warnf("[%s] %s skipped: %s", m, pl.name, pl.broken)
+		}
 		switch m {
 		case "warm":
 			rps := t.row("warm.rps", "warm hello-world", "req/s", true, 0)
@@ -332,7 +336,7 @@ func (t *table) render(b *bench) string {
 	var vs []string
 	for _, pl := range t.platforms {
 		v := pl.version
-		if pl.na != "" {
+		if v == "" && pl.na != "" {
 			v = "n/a"
 		} else if v == "" {
 			v = "?"

@@ -4,11 +4,14 @@ package all
 
 import (
 	"islet/internal/ext"
+	"islet/internal/ext/console"
 	"islet/internal/ext/core"
 	"islet/internal/ext/encoding"
 	"islet/internal/ext/event"
+	"islet/internal/ext/fetch"
 	"islet/internal/ext/fetchevent"
 	"islet/internal/ext/streams"
+	"islet/internal/ext/timers"
 	"islet/internal/ext/url"
 	"islet/internal/ext/webidl"
 )
@@ -21,5 +24,8 @@ var Exts = []ext.Ext{
 	url.Ext,
 	encoding.Ext,
 	streams.Ext,
+	fetch.Ext,
+	console.Ext,
+	timers.Ext,
 	fetchevent.Ext,
 }

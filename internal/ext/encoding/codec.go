@@ -25,6 +25,11 @@ func Lookup(label string) (string, bool) {
 	case "replacement":
 		return "", false // a name, not a label
 	}
+	for i := 0; i < len(label); i++ {
+		if label[i] >= utf8.RuneSelf {
+			return "", false // htmlindex would lower-case a Kelvin sign into "k"
+		}
+	}
 	e, err := htmlindex.Get(label)
 	if err != nil {
 		return "", false

@@ -9,6 +9,9 @@ import (
 	"islet/internal/op"
 )
 
+// WPTData is wptData for the external tests.
+var WPTData = wptData
+
 // wptData returns the path of a file in the shared WPT data folder, found by walking up from the
 // package directory to a folder that has shared/wpt-data beside it; it skips the test if absent.
 func wptData(t *testing.T, name string) string {

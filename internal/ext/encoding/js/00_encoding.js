@@ -16,7 +16,6 @@ const {
   TypedArrayPrototypeGetByteOffset,
   TypedArrayPrototypeGetLength,
   TypedArrayPrototypeSet,
-  TypedArrayPrototypeSubarray,
   Uint8Array,
 } = rt.primordials;
 const webidl = rt.internal.webidl;
@@ -173,7 +172,8 @@ class TextDecoder {
     if (left > 0) {
       // Copy: the caller may reuse its buffer before the next call.
       const rest = new Uint8Array(left);
-      TypedArrayPrototypeSet(rest, TypedArrayPrototypeSubarray(data, length - left), 0);
+      TypedArrayPrototypeSet(rest, new Uint8Array(TypedArrayPrototypeGetBuffer(data),
+        TypedArrayPrototypeGetByteOffset(data) + length - left, left), 0);
       this.#pending = rest;
     }
     return r[0];

@@ -5,7 +5,6 @@
 
 const {
   ArrayPrototypePush,
-  ArrayPrototypeSlice,
   ArrayPrototypeSplice,
   FunctionPrototypeCall,
   ObjectDefineProperty,
@@ -88,7 +87,7 @@ class Event {
 
   /**
    * @param {string} type
-   * @param {EventInit} [eventInitDict]
+   * @param {any} [eventInitDict]
    */
   constructor(type, eventInitDict = undefined) {
     const prefix = webidl.constructorPrefix(new.target === Event ? 'Event' : new.target.name);
@@ -248,7 +247,7 @@ class CustomEvent extends Event {
 
   /**
    * @param {string} type
-   * @param {CustomEventInit} [eventInitDict]
+   * @param {any} [eventInitDict]
    */
   constructor(type, eventInitDict = undefined) {
     const prefix = webidl.constructorPrefix('CustomEvent');
@@ -537,7 +536,7 @@ function dispatch(target, event) {
   const map = listenersOf.get(target);
   const list = map === undefined ? undefined : map.get(typeOf(event));
   if (list !== undefined && list.length > 0) {
-    const listeners = ArrayPrototypeSlice(list);
+    const listeners = webidl.copyArray(list);
     invoke(target, event, s, listeners, true);
     invoke(target, event, s, listeners, false);
   }

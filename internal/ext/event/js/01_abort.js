@@ -4,7 +4,6 @@
 const {
   ArrayPrototypeIndexOf,
   ArrayPrototypePush,
-  ArrayPrototypeSlice,
   ArrayPrototypeSplice,
   FunctionPrototypeCall,
 } = rt.primordials;
@@ -109,7 +108,7 @@ class AbortSignal extends EventTarget {
     const algorithms = this.#algorithms;
     this.#algorithms = null;
     if (algorithms !== null) {
-      const list = ArrayPrototypeSlice(algorithms);
+      const list = webidl.copyArray(algorithms);
       for (let i = 0; i < list.length; i++) {
         try {
           FunctionPrototypeCall(list[i], undefined);

@@ -8,7 +8,6 @@
 
 const {
   ArrayPrototypePush,
-  ArrayPrototypeSlice,
   ArrayPrototypeSort,
   ArrayPrototypeSplice,
   RegExpPrototypeExec,
@@ -272,7 +271,7 @@ class Headers {
   }
 }
 webidl.configureInterface(Headers, 'Headers');
-originalEntries = Headers.prototype.entries;
+originalEntries = /** @type {any} */ (Headers.prototype).entries;
 
 /**
  * The combined value of a header in a list, or null ("get" a header).
@@ -336,7 +335,7 @@ rt.internal.headers = {
   append: appendHeader,
   get: getHeader,
   set: setHeader,
-  copyList: (/** @type {Headers} */ h) => ArrayPrototypeSlice(headerListOf(h)),
+  copyList: (/** @type {Headers} */ h) => webidl.copyArray(headerListOf(h)),
   isValidName,
   isValidValue,
   normalizeValue,

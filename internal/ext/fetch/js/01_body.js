@@ -23,9 +23,7 @@ const {
   TypedArrayPrototypeGetByteOffset,
   TypedArrayPrototypeGetLength,
   TypedArrayPrototypeSet,
-  TypedArrayPrototypeSlice,
   Uint8Array,
-  ArrayBufferPrototypeSlice,
   ArrayBufferPrototypeGetByteLength,
   uncurryThis,
 } = rt.primordials;
@@ -136,6 +134,16 @@ function isLocked(stream) {
 }
 
 /**
+ * A fresh copy of a Uint8Array (without the species lookup `slice` would do).
+ * @param {Uint8Array} view
+ */
+function copyUint8(view) {
+  const copy = new Uint8Array(TypedArrayPrototypeGetLength(view));
+  TypedArrayPrototypeSet(copy, view, 0);
+  return copy;
+}
+
+/**
  * A copy of the bytes of a BufferSource.
  * @param {ArrayBuffer | ArrayBufferView} input
  * @returns {Uint8Array}
@@ -143,13 +151,13 @@ function isLocked(stream) {
 function copyBytes(input) {
   if (ArrayBufferIsView(input)) {
     if (webidl.isTypedArray(input)) {
-      return new Uint8Array(TypedArrayPrototypeSlice(new Uint8Array(TypedArrayPrototypeGetBuffer(input),
-        TypedArrayPrototypeGetByteOffset(input), TypedArrayPrototypeGetByteLength(input))));
+      return copyUint8(new Uint8Array(TypedArrayPrototypeGetBuffer(input),
+        TypedArrayPrototypeGetByteOffset(input), TypedArrayPrototypeGetByteLength(input)));
     }
-    return new Uint8Array(TypedArrayPrototypeSlice(new Uint8Array(DataViewPrototypeGetBuffer(input),
-      DataViewPrototypeGetByteOffset(input), DataViewPrototypeGetByteLength(input))));
+    return copyUint8(new Uint8Array(DataViewPrototypeGetBuffer(input),
+      DataViewPrototypeGetByteOffset(input), DataViewPrototypeGetByteLength(input)));
   }
-  return new Uint8Array(ArrayBufferPrototypeSlice(input, 0, ArrayBufferPrototypeGetByteLength(input)));
+  return copyUint8(new Uint8Array(input, 0, ArrayBufferPrototypeGetByteLength(input)));
 }
 
 /**
@@ -239,7 +247,7 @@ function bodyUnusable(body) {
 function cloneBody(body) {
   if (body.stream === null) {
     const source = body.source;
-    const copy = typeof source === 'string' || source === null ? source : new Uint8Array(TypedArrayPrototypeSlice(source));
+    const copy = typeof source === 'string' || source === null ? source : copyUint8(source);
     return { source: copy, stream: null, consumed: body.consumed };
   }
   const branches = streams().tee(body.stream);
@@ -352,7 +360,7 @@ function mixinBody(ctor, name, is, getBody, getMimeType) {
         ArrayBufferPrototypeGetByteLength(buffer) === TypedArrayPrototypeGetByteLength(bytes)) {
         return buffer;
       }
-      return TypedArrayPrototypeGetBuffer(new Uint8Array(TypedArrayPrototypeSlice(bytes)));
+      return TypedArrayPrototypeGetBuffer(copyUint8(bytes));
     },
     async blob() {
       const data = await consume(this);

@@ -67,7 +67,7 @@ class URL {
    * @param {string} [base]
    */
   constructor(url, base = undefined) {
-    if (url === fromComponents) {
+    if (/** @type {any} */ (url) === fromComponents) {
       this.#c = /** @type {any} */ (base);
       return;
     }

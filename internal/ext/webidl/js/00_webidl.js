@@ -456,7 +456,7 @@ function createInterfaceConverter(name, is) {
 
 /**
  * Gives a class the property attributes WebIDL requires: operations and attributes enumerable,
- * a @@toStringTag, and the constants on both the constructor and the prototype.
+ * a Symbol.toStringTag, and the constants on both the constructor and the prototype.
  * @param {Function} ctor
  * @param {string} [name]
  * @param {Record<string, number>} [constants]
@@ -498,7 +498,7 @@ function configureInterface(ctor, name = ctor.name, constants) {
 }
 
 /**
- * Adds the pair-iterable members (entries, keys, values, forEach, @@iterator) to an interface.
+ * Adds the pair-iterable members (entries, keys, values, forEach, Symbol.iterator) to an interface.
  * `pairs(obj)` returns the current value pairs to iterate over as a flat list
  * [key0, value0, key1, value1, …]; it is called again for every step, so an iterator sees
  * changes made while it runs, as the spec requires.
@@ -582,6 +582,20 @@ function mixinPairIterable(name, ctor, is, pairs) {
 }
 
 /**
+ * A shallow copy of an array the runtime owns (Array.prototype.slice would consult the
+ * user-replaceable Array[Symbol.species]).
+ * @template T
+ * @param {T[]} list
+ * @returns {T[]}
+ */
+function copyArray(list) {
+  /** @type {T[]} */
+  const out = [];
+  for (let i = 0; i < list.length; i++) out[i] = list[i];
+  return out;
+}
+
+/**
  * Creates a plain `{ value, done }` object for iterator results the runtime builds itself.
  * @param {any} value
  * @param {boolean} done
@@ -633,6 +647,7 @@ const webidl = {
   configureInterface,
   mixinPairIterable,
   iterResult,
+  copyArray,
   defineHidden,
   /** A key that internal callers pass to constructors that users may not call. */
   illegalConstructorKey: Symbol('illegal constructor'),

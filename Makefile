@@ -1,0 +1,35 @@
+# islet — the two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+LISTEN ?= 127.0.0.1:8787
+
+.PHONY: deps build demo test test-short bench wpt vet clean
+
+# deps installs V8 (Debian's libnode) into third_party/libnode; idempotent.
+deps:
+	@./scripts/deps.sh
+
+build: deps
+	$(GO) build -o bin/islet ./cmd/islet
+
+# demo serves examples/hello on http://$(LISTEN)/ until Ctrl-C.
+demo: build
+	./bin/islet dev examples/hello --listen $(LISTEN)
+
+vet: deps
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+# test runs every test: vet and gofmt, the whole suite, the binding and request path again under
+# the race detector, and the check that pure-Go packages build without cgo.
+test: deps vet build
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race ./internal/v8/ ./internal/worker/ ./internal/sched/ ./internal/gateway/
+	@./scripts/check-nocgo.sh
+
+bench: deps build
+	./bench/run.sh $(BENCH_ARGS)
+
+clean:
+	rm -rf bin

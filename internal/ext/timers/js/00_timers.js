@@ -1,0 +1,167 @@
+// @ts-check
+// Timers and microtask queuing (https://html.spec.whatwg.org/#timers,
+// https://html.spec.whatwg.org/#microtask-queuing). JavaScript keeps the callbacks; Go runs the
+// clock: rt.ops.timer_start(id, ms) arms a timer, rt.ops.timer_cancel(id) disarms it, and when
+// it fires Go calls rt.host.timerFired(id) in a turn of its own.
+
+const {
+  FunctionPrototypeCall,
+  MathTrunc,
+  Promise,
+  PromisePrototypeThen,
+  ReflectApply,
+  SafeMap,
+  TypeError,
+} = rt.primordials;
+const webidl = rt.internal.webidl;
+const { converters } = webidl;
+
+/**
+ * An active timer.
+ * @typedef {{ callback: Function, args: any[], repeat: boolean, delay: number, nesting: number }} Timer
+ */
+
+/** @type {Map<number, Timer>} */
+const active = new SafeMap();
+let nextId = 1;
+/** The nesting level of the timer whose callback is running (0 outside timers). */
+let currentNesting = 0;
+
+function reportError(/** @type {any} */ err) {
+  const report = rt.internal.reportError;
+  if (typeof report === 'function') report(err);
+}
+
+/**
+ * Converts a timeout: NaN and negatives become 0, values beyond 2^31 - 1 become 1 (as Node and
+ * the Workers runtime do), the rest are truncated.
+ * @param {any} timeout
+ */
+function toDelay(timeout) {
+  const ms = typeof timeout === 'number' ? timeout : converters['unrestricted double'](timeout);
+  if (!(ms >= 0)) return 0;
+  if (ms > 2147483647) return 1;
+  return MathTrunc(ms);
+}
+
+/**
+ * The timer initialization steps.
+ * @param {Function} callback
+ * @param {number} delay
+ * @param {any[]} args
+ * @param {boolean} repeat
+ * @param {boolean} clamp apply HTML's 4 ms minimum to deeply nested timers
+ */
+function startTimer(callback, delay, args, repeat, clamp) {
+  const id = nextId++;
+  const nesting = currentNesting + 1;
+  if (clamp && nesting > 5 && delay < 4) delay = 4;
+  active.set(id, { callback, args, repeat, delay, nesting });
+  rt.ops.timer_start(id, delay);
+  return id;
+}
+
+/** @param {number} id */
+function cancelTimer(id) {
+  if (active.delete(id)) rt.ops.timer_cancel(id);
+}
+
+/**
+ * Called by Go when timer `id` fires.
+ * @param {number} id
+ */
+function timerFired(id) {
+  const timer = active.get(id);
+  if (timer === undefined) return; // cleared meanwhile
+  if (!timer.repeat) active.delete(id);
+  const saved = currentNesting;
+  currentNesting = timer.nesting;
+  try {
+    ReflectApply(timer.callback, undefined, timer.args);
+  } catch (err) {
+    reportError(err);
+  } finally {
+    currentNesting = saved;
+  }
+  if (timer.repeat && active.get(id) === timer) {
+    if (timer.nesting <= 5) timer.nesting++;
+    if (timer.nesting > 5 && timer.delay < 4) timer.delay = 4;
+    rt.ops.timer_start(id, timer.delay);
+  }
+}
+
+/**
+ * @param {any} handler
+ * @param {string} name
+ * @returns {Function}
+ */
+function checkHandler(handler, name) {
+  if (typeof handler !== 'function') {
+    // Strings would need eval, which the runtime does not allow.
+    throw new TypeError(`Failed to execute '${name}': The callback provided as parameter 1 is not a function.`);
+  }
+  return handler;
+}
+
+/**
+ * @param {any} handler
+ * @param {any} [timeout]
+ * @param {...any} args
+ */
+function setTimeout(handler, timeout = 0, ...args) {
+  return startTimer(checkHandler(handler, 'setTimeout'), toDelay(timeout), args, false, true);
+}
+
+/**
+ * @param {any} handler
+ * @param {any} [timeout]
+ * @param {...any} args
+ */
+function setInterval(handler, timeout = 0, ...args) {
+  return startTimer(checkHandler(handler, 'setInterval'), toDelay(timeout), args, true, true);
+}
+
+/** @param {any} [id] */
+function clearTimeout(id = 0) {
+  cancelTimer(converters.long(id));
+}
+
+/** @param {any} [id] */
+function clearInterval(id = 0) {
+  cancelTimer(converters.long(id));
+}
+
+const resolved = new Promise((resolve) => resolve(undefined));
+
+/** @param {any} callback */
+function queueMicrotask(callback) {
+  const prefix = "Failed to execute 'queueMicrotask'";
+  webidl.requiredArguments(arguments.length, 1, prefix);
+  if (typeof callback !== 'function') {
+    throw new TypeError(`${prefix}: The callback provided as parameter 1 is not a function.`);
+  }
+  PromisePrototypeThen(resolved, () => {
+    try {
+      FunctionPrototypeCall(callback, undefined);
+    } catch (err) {
+      reportError(err);
+    }
+  });
+}
+
+rt.host.timerFired = timerFired;
+/** Timers for the runtime's own use (no clamping, no argument conversion). */
+rt.internal.timers = {
+  __proto__: null,
+  setTimeout: (/** @type {Function} */ cb, /** @type {number} */ ms) => startTimer(cb, ms, [], false, false),
+  clearTimeout: (/** @type {number} */ id) => cancelTimer(id),
+  /** The number of active timers (for tests and the idle check). */
+  count: () => active.size,
+};
+rt.internal.queueMicrotask = queueMicrotask;
+
+rt.expose('setTimeout', setTimeout);
+rt.expose('setInterval', setInterval);
+rt.expose('clearTimeout', clearTimeout);
+rt.expose('clearInterval', clearInterval);
+rt.expose('queueMicrotask', queueMicrotask);

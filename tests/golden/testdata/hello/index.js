@@ -1,0 +1,5 @@
+export default {
+  fetch(request, env, ctx) {
+    return new Response("hello world");
+  },
+};

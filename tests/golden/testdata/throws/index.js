@@ -1,0 +1,8 @@
+export default {
+  fetch() {
+    explode();
+  },
+};
+function explode() {
+  throw new Error("kaboom");
+}
