@@ -4,7 +4,8 @@
 //
 // request:  "METHOD /path" then header lines, a blank line, and the body.
 // response: "STATUS" then header lines that must be present with these values, a blank line,
-//           and the exact body, where {{any}} matches any text.
+//
+//	and the exact body, where {{any}} matches any text.
 package golden
 
 import (
