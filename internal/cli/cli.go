@@ -20,6 +20,7 @@ import (
 	"islet/internal/gateway"
 	"islet/internal/node"
 	"islet/internal/sched"
+	"islet/internal/v8"
 )
 
 // Root returns the islet command.
@@ -49,6 +50,7 @@ type nodeFlags struct {
 	heapMB       int
 	pool         int
 	logLevel     string
+	v8Flags      string
 }
 
 func (f *nodeFlags) add(cmd *cobra.Command, listenDefault string) {
@@ -58,6 +60,7 @@ func (f *nodeFlags) add(cmd *cobra.Command, listenDefault string) {
 	cmd.Flags().IntVar(&f.heapMB, "heap-limit-mb", 128, "heap limit of each worker's isolate")
 	cmd.Flags().IntVar(&f.pool, "blank-isolates", 4, "pre-built blank isolates kept ready for cold starts (-1 disables)")
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().StringVar(&f.v8Flags, "v8-flags", "", "extra V8 flags, space-separated (for experiments)")
 }
 
 func (f *nodeFlags) logger() *slog.Logger {
@@ -170,6 +173,7 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 		pprof.StartCPUProfile(f)
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
+	v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
 	n, err := node.New(flags.options(log, dev))
 	if err != nil {
 		return err

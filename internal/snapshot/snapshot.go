@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 	"sync"
+
+	"github.com/evanw/esbuild/pkg/api"
 
 	"islet/internal/ext"
 	"islet/internal/ext/all"
@@ -25,6 +28,33 @@ var (
 func Get() (*v8.Snapshot, error) {
 	once.Do(func() { snap, err = Build(all.Exts) })
 	return snap, err
+}
+
+// minify strips comments and whitespace from a runtime file with esbuild. Every isolate holds
+// the runtime's source (V8 keeps it for lazy compilation and Function.prototype.toString), so
+// its size is paid once per worker: minified, the runtime takes about 0.3 MB less per isolate.
+// Identifiers are kept, so class and function names stay as the specs say.
+func minify(name, code string) (string, error) {
+	// An assignment keeps esbuild from dropping the (side-effect free) function expression.
+	res := api.Transform("__islet_file="+code, api.TransformOptions{
+		MinifyWhitespace: true,
+		MinifySyntax:     true,
+		Sourcefile:       name,
+		Target:           api.ESNext,
+		LegalComments:    api.LegalCommentsNone,
+	})
+	if len(res.Errors) > 0 {
+		e := res.Errors[0]
+		if e.Location != nil {
+			return "", fmt.Errorf("%s:%d:%d: %s", name, e.Location.Line, e.Location.Column, e.Text)
+		}
+		return "", fmt.Errorf("%s: %s", name, e.Text)
+	}
+	out := strings.TrimSuffix(strings.TrimSuffix(string(res.Code), "\n"), ";")
+	if !strings.HasPrefix(out, "__islet_file=") {
+		return "", fmt.Errorf("%s: unexpected minifier output", name)
+	}
+	return strings.TrimPrefix(out, "__islet_file="), nil
 }
 
 // Build makes a snapshot of the given extensions: their ops in order, then their JS files in
@@ -48,10 +78,12 @@ func Build(exts []ext.Ext) (*v8.Snapshot, error) {
 			if err != nil {
 				return nil, fmt.Errorf("snapshot: extension %s: %w", e.Name, err)
 			}
-			files = append(files, v8.SourceFile{
-				Name: "ext:" + e.Name + "/" + n,
-				Code: "(function (rt) { 'use strict'; " + string(code) + "\n})",
-			})
+			name := "ext:" + e.Name + "/" + n
+			src, err := minify(name, "(function (rt) { 'use strict'; "+string(code)+"\n})")
+			if err != nil {
+				return nil, fmt.Errorf("snapshot: %w", err)
+			}
+			files = append(files, v8.SourceFile{Name: name, Code: src})
 		}
 	}
 	return v8.BuildSnapshot(ops, files)

@@ -1,0 +1,948 @@
+// @ts-check
+// ReadableStreamTee (default and byte streams), ReadableStreamPipeTo
+// (https://streams.spec.whatwg.org/#rs-abstract-ops) and the hooks the rest of the runtime uses
+// (rt.internal.readableStream*, newReadableStreamFrom*). The hooks never go through
+// user-visible prototype methods.
+
+const {
+  TypeError,
+  TypedArrayPrototypeSet,
+  Uint8Array,
+} = rt.primordials;
+const S = rt.internal.streamsShared;
+const {
+  Deferred,
+  noop,
+  returnUndefined,
+  promiseRejectedWith,
+  promiseResolvedUndefined,
+  uponPromise,
+  transformPromise,
+  forwardPromise,
+  queueMicrotaskSafe,
+  List,
+  isArrayBufferView,
+  viewBuffer,
+  viewByteOffset,
+  viewByteLength,
+  CloneAsUint8Array,
+  callToPromise,
+  signalAborted,
+  signalReason,
+  signalAdd,
+  signalRemove,
+  rsImpl,
+  defaultReaderImpl,
+  readableStreamPublic,
+  AcquireReadableStreamDefaultReader,
+  AcquireReadableStreamBYOBReader,
+  CreateReadableStream,
+  IsReadableStreamLocked,
+  ReadableStreamCancel,
+  ReadableStreamReaderGenericCancel,
+  ReadableStreamDefaultReaderRead,
+  ReadableStreamDefaultReaderRelease,
+  ReadableStreamBYOBReaderRelease,
+  ReadableStreamDefaultControllerClose,
+  ReadableStreamDefaultControllerEnqueue,
+  ReadableStreamDefaultControllerError,
+  ReadRequest,
+  ByteControllerImpl,
+  CreateReadableByteStream,
+  ReadableStreamBYOBReaderRead,
+  ReadableByteStreamControllerClose,
+  ReadableByteStreamControllerEnqueue,
+  ReadableByteStreamControllerError,
+  ReadableByteStreamControllerGetBYOBRequest,
+  ReadableByteStreamControllerGetDesiredSize,
+  ReadableByteStreamControllerRespond,
+  ReadableByteStreamControllerRespondWithNewView,
+  SetUpReadableByteStreamController,
+  checkCanEnqueue,
+  AcquireWritableStreamDefaultWriter,
+  WritableStreamAbort,
+  WritableStreamCloseQueuedOrInFlight,
+  WritableStreamDefaultWriterCloseWithErrorPropagation,
+  WritableStreamDefaultWriterGetDesiredSize,
+  WritableStreamDefaultWriterRelease,
+  WritableStreamDefaultWriterWrite,
+} = S;
+
+/** A settled promise the internal pull algorithms return; never handed to user code. */
+const resolvedPromise = promiseResolvedUndefined();
+
+/**
+ * StructuredClone for the tee's second branch, when the host provides it; otherwise the chunk
+ * itself.
+ * @param {any} v
+ */
+function structuredCloneChunk(v) {
+  const clone = rt.internal.structuredClone;
+  return typeof clone === 'function' ? clone(v) : v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ReadableStreamTee.
+
+/**
+ * @param {any} stream a ReadableStreamImpl
+ * @param {boolean} cloneForBranch2
+ * @returns {any[]} two ReadableStreamImpls
+ */
+function ReadableStreamTee(stream, cloneForBranch2) {
+  if (stream.controller.isByte) return ReadableByteStreamTee(stream);
+  return ReadableStreamDefaultTee(stream, cloneForBranch2);
+}
+
+/**
+ * The state of ReadableStreamDefaultTee; it is its own read request.
+ */
+class DefaultTee {
+  /**
+   * @param {any} stream
+   * @param {boolean} cloneForBranch2
+   */
+  constructor(stream, cloneForBranch2) {
+    this.stream = stream;
+    this.reader = AcquireReadableStreamDefaultReader(stream);
+    this.cloneForBranch2 = cloneForBranch2;
+    this.reading = false;
+    this.readAgain = false;
+    this.canceled1 = false;
+    this.canceled2 = false;
+    /** @type {any} */
+    this.reason1 = undefined;
+    /** @type {any} */
+    this.reason2 = undefined;
+    /** @type {any} */
+    this.branch1 = undefined;
+    /** @type {any} */
+    this.branch2 = undefined;
+    this.cancelPromise = new Deferred();
+    /** @type {any} the chunk whose steps wait for the microtask */
+    this.pendingChunk = undefined;
+    this.pullAlgorithm = () => this.pull();
+    this.cancel1Algorithm = (/** @type {any} */ reason) => this.cancel(reason, false);
+    this.cancel2Algorithm = (/** @type {any} */ reason) => this.cancel(reason, true);
+    this.processChunk = () => this.chunkMicrotask();
+  }
+
+  pull() {
+    if (this.reading) {
+      this.readAgain = true;
+      return resolvedPromise;
+    }
+    this.reading = true;
+    ReadableStreamDefaultReaderRead(this.reader, this);
+    return resolvedPromise;
+  }
+
+  /** @param {any} chunk */
+  chunkSteps(chunk) {
+    this.pendingChunk = chunk;
+    queueMicrotaskSafe(this.processChunk);
+  }
+
+  chunkMicrotask() {
+    const chunk = this.pendingChunk;
+    this.pendingChunk = undefined;
+    this.readAgain = false;
+    let chunk2 = chunk;
+    if (!this.canceled2 && this.cloneForBranch2) {
+      try {
+        chunk2 = structuredCloneChunk(chunk);
+      } catch (e) {
+        ReadableStreamDefaultControllerError(this.branch1.controller, e);
+        ReadableStreamDefaultControllerError(this.branch2.controller, e);
+        forwardPromise(this.cancelPromise, ReadableStreamCancel(this.stream, e));
+        return;
+      }
+    }
+    if (!this.canceled1) ReadableStreamDefaultControllerEnqueue(this.branch1.controller, chunk);
+    if (!this.canceled2) ReadableStreamDefaultControllerEnqueue(this.branch2.controller, chunk2);
+    this.reading = false;
+    if (this.readAgain) this.pull();
+  }
+
+  closeSteps() {
+    this.reading = false;
+    if (!this.canceled1) ReadableStreamDefaultControllerClose(this.branch1.controller);
+    if (!this.canceled2) ReadableStreamDefaultControllerClose(this.branch2.controller);
+    if (!this.canceled1 || !this.canceled2) this.cancelPromise.resolve(undefined);
+  }
+
+  errorSteps() {
+    this.reading = false;
+  }
+
+  /**
+   * cancel1Algorithm / cancel2Algorithm.
+   * @param {any} reason
+   * @param {boolean} second
+   */
+  cancel(reason, second) {
+    if (second) {
+      this.canceled2 = true;
+      this.reason2 = reason;
+    } else {
+      this.canceled1 = true;
+      this.reason1 = reason;
+    }
+    if (this.canceled1 && this.canceled2) {
+      const compositeReason = [this.reason1, this.reason2];
+      forwardPromise(this.cancelPromise, ReadableStreamCancel(this.stream, compositeReason));
+    }
+    return this.cancelPromise.promise;
+  }
+}
+
+/**
+ * @param {any} stream
+ * @param {boolean} cloneForBranch2
+ */
+function ReadableStreamDefaultTee(stream, cloneForBranch2) {
+  const tee = new DefaultTee(stream, cloneForBranch2);
+  tee.branch1 = CreateReadableStream(returnUndefined, tee.pullAlgorithm, tee.cancel1Algorithm);
+  tee.branch2 = CreateReadableStream(returnUndefined, tee.pullAlgorithm, tee.cancel2Algorithm);
+  uponPromise(tee.reader.closedPromise.promise, undefined, (r) => {
+    ReadableStreamDefaultControllerError(tee.branch1.controller, r);
+    ReadableStreamDefaultControllerError(tee.branch2.controller, r);
+    if (!tee.canceled1 || !tee.canceled2) tee.cancelPromise.resolve(undefined);
+  });
+  return [tee.branch1, tee.branch2];
+}
+
+/** The read-into request of the byte tee's BYOB reads. */
+class ByteTeeReadIntoRequest {
+  /** @param {ByteTee} tee */
+  constructor(tee) {
+    this.tee = tee;
+  }
+
+  /** @param {any} chunk */
+  chunkSteps(chunk) {
+    this.tee.pendingChunk = chunk;
+    queueMicrotaskSafe(this.tee.processBYOBChunk);
+  }
+
+  /** @param {any} chunk */
+  closeSteps(chunk) {
+    this.tee.byobCloseSteps(chunk);
+  }
+
+  errorSteps() {
+    this.tee.reading = false;
+  }
+}
+
+/**
+ * The state of ReadableByteStreamTee; it is the read request of its default-reader reads.
+ */
+class ByteTee {
+  /** @param {any} stream */
+  constructor(stream) {
+    this.stream = stream;
+    /** @type {any} a default or BYOB reader impl */
+    this.reader = AcquireReadableStreamDefaultReader(stream);
+    this.reading = false;
+    this.readAgainForBranch1 = false;
+    this.readAgainForBranch2 = false;
+    this.canceled1 = false;
+    this.canceled2 = false;
+    /** @type {any} */
+    this.reason1 = undefined;
+    /** @type {any} */
+    this.reason2 = undefined;
+    /** @type {any} */
+    this.branch1 = undefined;
+    /** @type {any} */
+    this.branch2 = undefined;
+    this.cancelPromise = new Deferred();
+    /** @type {any} */
+    this.pendingChunk = undefined;
+    /** Whether the BYOB read in flight is for branch 2. */
+    this.forBranch2 = false;
+    this.readIntoRequest = new ByteTeeReadIntoRequest(this);
+    this.pull1Algorithm = () => this.pull(false);
+    this.pull2Algorithm = () => this.pull(true);
+    this.cancel1Algorithm = (/** @type {any} */ reason) => this.cancel(reason, false);
+    this.cancel2Algorithm = (/** @type {any} */ reason) => this.cancel(reason, true);
+    this.processChunk = () => this.chunkMicrotask();
+    this.processBYOBChunk = () => this.byobChunkMicrotask();
+  }
+
+  /** @param {any} thisReader */
+  forwardReaderError(thisReader) {
+    uponPromise(thisReader.closedPromise.promise, undefined, (r) => {
+      if (thisReader !== this.reader) return;
+      ReadableByteStreamControllerError(this.branch1.controller, r);
+      ReadableByteStreamControllerError(this.branch2.controller, r);
+      if (!this.canceled1 || !this.canceled2) this.cancelPromise.resolve(undefined);
+    });
+  }
+
+  pullWithDefaultReader() {
+    if (this.reader.byob) {
+      ReadableStreamBYOBReaderRelease(this.reader);
+      this.reader = AcquireReadableStreamDefaultReader(this.stream);
+      this.forwardReaderError(this.reader);
+    }
+    ReadableStreamDefaultReaderRead(this.reader, this);
+  }
+
+  /** @param {any} chunk */
+  chunkSteps(chunk) {
+    this.pendingChunk = chunk;
+    queueMicrotaskSafe(this.processChunk);
+  }
+
+  chunkMicrotask() {
+    const chunk = this.pendingChunk;
+    this.pendingChunk = undefined;
+    this.readAgainForBranch1 = false;
+    this.readAgainForBranch2 = false;
+    let chunk2 = chunk;
+    if (!this.canceled1 && !this.canceled2) {
+      try {
+        chunk2 = CloneAsUint8Array(chunk);
+      } catch (e) {
+        this.errorBranchesAndCancel(e);
+        return;
+      }
+    }
+    if (!this.canceled1) ReadableByteStreamControllerEnqueue(this.branch1.controller, chunk);
+    if (!this.canceled2) ReadableByteStreamControllerEnqueue(this.branch2.controller, chunk2);
+    this.reading = false;
+    this.pullAgainIfNeeded();
+  }
+
+  /** @param {any} e */
+  errorBranchesAndCancel(e) {
+    ReadableByteStreamControllerError(this.branch1.controller, e);
+    ReadableByteStreamControllerError(this.branch2.controller, e);
+    forwardPromise(this.cancelPromise, ReadableStreamCancel(this.stream, e));
+  }
+
+  pullAgainIfNeeded() {
+    if (this.readAgainForBranch1) this.pull(false);
+    else if (this.readAgainForBranch2) this.pull(true);
+  }
+
+  closeSteps() {
+    this.reading = false;
+    const c1 = this.branch1.controller;
+    const c2 = this.branch2.controller;
+    if (!this.canceled1) ReadableByteStreamControllerClose(c1);
+    if (!this.canceled2) ReadableByteStreamControllerClose(c2);
+    if (c1.pendingPullIntos.length > 0) ReadableByteStreamControllerRespond(c1, 0);
+    if (c2.pendingPullIntos.length > 0) ReadableByteStreamControllerRespond(c2, 0);
+    if (!this.canceled1 || !this.canceled2) this.cancelPromise.resolve(undefined);
+  }
+
+  errorSteps() {
+    this.reading = false;
+  }
+
+  /**
+   * @param {ArrayBufferView} view
+   * @param {boolean} forBranch2
+   */
+  pullWithBYOBReader(view, forBranch2) {
+    if (!this.reader.byob) {
+      ReadableStreamDefaultReaderRelease(this.reader);
+      this.reader = AcquireReadableStreamBYOBReader(this.stream);
+      this.forwardReaderError(this.reader);
+    }
+    this.forBranch2 = forBranch2;
+    ReadableStreamBYOBReaderRead(this.reader, view, 1, this.readIntoRequest);
+  }
+
+  byobChunkMicrotask() {
+    const chunk = this.pendingChunk;
+    this.pendingChunk = undefined;
+    this.readAgainForBranch1 = false;
+    this.readAgainForBranch2 = false;
+    const forBranch2 = this.forBranch2;
+    const byobCanceled = forBranch2 ? this.canceled2 : this.canceled1;
+    const otherCanceled = forBranch2 ? this.canceled1 : this.canceled2;
+    const byobController = (forBranch2 ? this.branch2 : this.branch1).controller;
+    const otherController = (forBranch2 ? this.branch1 : this.branch2).controller;
+    if (!otherCanceled) {
+      let clonedChunk;
+      try {
+        clonedChunk = CloneAsUint8Array(chunk);
+      } catch (e) {
+        this.errorBranchesAndCancel(e);
+        return;
+      }
+      if (!byobCanceled) ReadableByteStreamControllerRespondWithNewView(byobController, chunk);
+      ReadableByteStreamControllerEnqueue(otherController, clonedChunk);
+    } else if (!byobCanceled) {
+      ReadableByteStreamControllerRespondWithNewView(byobController, chunk);
+    }
+    this.reading = false;
+    this.pullAgainIfNeeded();
+  }
+
+  /** @param {any} chunk */
+  byobCloseSteps(chunk) {
+    this.reading = false;
+    const forBranch2 = this.forBranch2;
+    const byobCanceled = forBranch2 ? this.canceled2 : this.canceled1;
+    const otherCanceled = forBranch2 ? this.canceled1 : this.canceled2;
+    const byobController = (forBranch2 ? this.branch2 : this.branch1).controller;
+    const otherController = (forBranch2 ? this.branch1 : this.branch2).controller;
+    if (!byobCanceled) ReadableByteStreamControllerClose(byobController);
+    if (!otherCanceled) ReadableByteStreamControllerClose(otherController);
+    if (chunk !== undefined) {
+      if (!byobCanceled) ReadableByteStreamControllerRespondWithNewView(byobController, chunk);
+      if (!otherCanceled && otherController.pendingPullIntos.length > 0) {
+        ReadableByteStreamControllerRespond(otherController, 0);
+      }
+    }
+    if (!byobCanceled || !otherCanceled) this.cancelPromise.resolve(undefined);
+  }
+
+  /**
+   * pull1Algorithm / pull2Algorithm.
+   * @param {boolean} second
+   */
+  pull(second) {
+    if (this.reading) {
+      if (second) this.readAgainForBranch2 = true;
+      else this.readAgainForBranch1 = true;
+      return resolvedPromise;
+    }
+    this.reading = true;
+    const byobRequest = ReadableByteStreamControllerGetBYOBRequest((second ? this.branch2 : this.branch1).controller);
+    if (byobRequest === null) {
+      this.pullWithDefaultReader();
+    } else {
+      this.pullWithBYOBReader(/** @type {ArrayBufferView} */ (byobRequest.view), second);
+    }
+    return resolvedPromise;
+  }
+
+  /**
+   * cancel1Algorithm / cancel2Algorithm.
+   * @param {any} reason
+   * @param {boolean} second
+   */
+  cancel(reason, second) {
+    if (second) {
+      this.canceled2 = true;
+      this.reason2 = reason;
+    } else {
+      this.canceled1 = true;
+      this.reason1 = reason;
+    }
+    if (this.canceled1 && this.canceled2) {
+      const compositeReason = [this.reason1, this.reason2];
+      forwardPromise(this.cancelPromise, ReadableStreamCancel(this.stream, compositeReason));
+    }
+    return this.cancelPromise.promise;
+  }
+}
+
+/** @param {any} stream */
+function ReadableByteStreamTee(stream) {
+  const tee = new ByteTee(stream);
+  tee.branch1 = CreateReadableByteStream(returnUndefined, tee.pull1Algorithm, tee.cancel1Algorithm);
+  tee.branch2 = CreateReadableByteStream(returnUndefined, tee.pull2Algorithm, tee.cancel2Algorithm);
+  tee.forwardReaderError(tee.reader);
+  return [tee.branch1, tee.branch2];
+}
+
+// ---------------------------------------------------------------------------------------------
+// ReadableStreamPipeTo.
+
+/**
+ * The state of one pipe; it is the read request of its reads.
+ */
+class Pipe {
+  /**
+   * @param {any} source
+   * @param {any} dest
+   * @param {boolean} preventClose
+   * @param {boolean} preventAbort
+   * @param {boolean} preventCancel
+   * @param {any} signal
+   */
+  constructor(source, dest, preventClose, preventAbort, preventCancel, signal) {
+    this.source = source;
+    this.dest = dest;
+    this.preventClose = preventClose;
+    this.preventAbort = preventAbort;
+    this.preventCancel = preventCancel;
+    this.signal = signal;
+    this.reader = AcquireReadableStreamDefaultReader(source);
+    this.writer = AcquireWritableStreamDefaultWriter(dest);
+    this.shuttingDown = false;
+    this.promise = new Deferred();
+    /** The last write, as a promise that always fulfills. */
+    this.currentWrite = promiseResolvedUndefined();
+    /** A read is in flight. */
+    this.reading = false;
+    /** The source has delivered its close or error: no more reads. */
+    this.sourceDone = false;
+    /** A read is being started (its chunk may arrive synchronously). */
+    this.startingRead = false;
+    /** @type {(() => void) | undefined} */
+    this.abortAlgorithm = undefined;
+    this.onReady = () => this.pump();
+  }
+
+  start() {
+    const source = this.source;
+    const dest = this.dest;
+    const readerClosed = this.reader.closedPromise.promise;
+    // Errors must be propagated forward.
+    if (source.state === 'errored') {
+      this.sourceErrored(source.storedError);
+    } else {
+      uponPromise(readerClosed, undefined, (e) => this.sourceErrored(e));
+    }
+    // Errors must be propagated backward.
+    if (dest.state === 'errored') {
+      this.destErrored(dest.storedError);
+    } else {
+      uponPromise(this.writer.closedPromise.promise, undefined, (e) => this.destErrored(e));
+    }
+    // Closing must be propagated forward.
+    if (source.state === 'closed') {
+      this.sourceClosed();
+    } else {
+      uponPromise(readerClosed, () => this.sourceClosed());
+    }
+    // Closing must be propagated backward.
+    if (WritableStreamCloseQueuedOrInFlight(dest) || dest.state === 'closed') {
+      const destClosed = new TypeError('The destination writable stream closed before all data could be piped to it');
+      if (!this.preventCancel) {
+        this.shutdownWithAnAction(() => ReadableStreamCancel(source, destClosed), true, destClosed);
+      } else {
+        this.shutdown(true, destClosed);
+      }
+    }
+    this.pump();
+  }
+
+  /** @param {any} storedError */
+  sourceErrored(storedError) {
+    if (!this.preventAbort) {
+      this.shutdownWithAnAction(() => WritableStreamAbort(this.dest, storedError), true, storedError);
+    } else {
+      this.shutdown(true, storedError);
+    }
+  }
+
+  /** @param {any} storedError */
+  destErrored(storedError) {
+    if (!this.preventCancel) {
+      this.shutdownWithAnAction(() => ReadableStreamCancel(this.source, storedError), true, storedError);
+    } else {
+      this.shutdown(true, storedError);
+    }
+  }
+
+  sourceClosed() {
+    if (!this.preventClose) {
+      this.shutdownWithAnAction(() => WritableStreamDefaultWriterCloseWithErrorPropagation(this.writer), false, undefined);
+    } else {
+      this.shutdown(false, undefined);
+    }
+  }
+
+  /** Reads while the destination wants chunks: backpressure is the writer's desired size. */
+  pump() {
+    while (!this.shuttingDown && !this.reading && !this.sourceDone) {
+      const writer = this.writer;
+      const desiredSize = WritableStreamDefaultWriterGetDesiredSize(writer);
+      if (desiredSize === null) return;
+      if (desiredSize <= 0) {
+        const ready = writer.readyPromise;
+        if (ready.state === 0) uponPromise(ready.promise, this.onReady);
+        return;
+      }
+      this.reading = true;
+      this.startingRead = true;
+      ReadableStreamDefaultReaderRead(this.reader, this);
+      this.startingRead = false;
+    }
+  }
+
+  /** @param {any} chunk */
+  chunkSteps(chunk) {
+    this.reading = false;
+    const write = WritableStreamDefaultWriterWrite(this.writer, chunk);
+    this.currentWrite = transformPromise(write, undefined, noop);
+    if (!this.startingRead) this.pump();
+  }
+
+  closeSteps() {
+    this.reading = false;
+    this.sourceDone = true;
+  }
+
+  errorSteps() {
+    this.reading = false;
+    this.sourceDone = true;
+  }
+
+  /** @param {() => void} then */
+  waitForWritesToFinish(then) {
+    const oldCurrentWrite = this.currentWrite;
+    uponPromise(oldCurrentWrite, () => {
+      if (oldCurrentWrite !== this.currentWrite) this.waitForWritesToFinish(then);
+      else then();
+    });
+  }
+
+  /**
+   * @param {() => Promise<any>} action
+   * @param {boolean} isError
+   * @param {any} originalError
+   */
+  shutdownWithAnAction(action, isError, originalError) {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    const doTheRest = () => {
+      uponPromise(action(), () => this.finalize(isError, originalError), (newError) => this.finalize(true, newError));
+    };
+    const dest = this.dest;
+    if (dest.state === 'writable' && !WritableStreamCloseQueuedOrInFlight(dest)) {
+      this.waitForWritesToFinish(doTheRest);
+    } else {
+      doTheRest();
+    }
+  }
+
+  /**
+   * @param {boolean} isError
+   * @param {any} error
+   */
+  shutdown(isError, error) {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    const dest = this.dest;
+    if (dest.state === 'writable' && !WritableStreamCloseQueuedOrInFlight(dest)) {
+      this.waitForWritesToFinish(() => this.finalize(isError, error));
+    } else {
+      this.finalize(isError, error);
+    }
+  }
+
+  /**
+   * @param {boolean} isError
+   * @param {any} error
+   */
+  finalize(isError, error) {
+    WritableStreamDefaultWriterRelease(this.writer);
+    ReadableStreamDefaultReaderRelease(this.reader);
+    if (this.signal !== undefined) signalRemove(this.signal, /** @type {() => void} */ (this.abortAlgorithm));
+    if (isError) this.promise.reject(error);
+    else this.promise.resolve(undefined);
+  }
+}
+
+/**
+ * A promise fulfilled when all of `promises` are, or rejected with the first rejection.
+ * @param {Promise<any>[]} promises
+ */
+function waitForAll(promises) {
+  const result = new Deferred();
+  let remaining = promises.length;
+  if (remaining === 0) {
+    result.resolve(undefined);
+    return result.promise;
+  }
+  const onFulfilled = () => {
+    if (--remaining === 0) result.resolve(undefined);
+  };
+  const onRejected = (/** @type {any} */ e) => {
+    result.reject(e);
+  };
+  for (let i = 0; i < promises.length; i++) uponPromise(promises[i], onFulfilled, onRejected);
+  return result.promise;
+}
+
+/**
+ * ReadableStreamPipeTo. A byte stream source is read with a default reader.
+ * @param {any} source
+ * @param {any} dest
+ * @param {boolean} preventClose
+ * @param {boolean} preventAbort
+ * @param {boolean} preventCancel
+ * @param {any} [signal]
+ * @returns {Promise<any>}
+ */
+function ReadableStreamPipeTo(source, dest, preventClose, preventAbort, preventCancel, signal = undefined) {
+  const pipe = new Pipe(source, dest, preventClose, preventAbort, preventCancel, signal);
+  source.disturbed = true;
+  if (signal !== undefined) {
+    const abortAlgorithm = () => {
+      const error = signalReason(signal);
+      pipe.shutdownWithAnAction(() => {
+        /** @type {Promise<any>[]} */
+        const actions = [];
+        if (!preventAbort) {
+          actions[actions.length] = dest.state === 'writable' ? WritableStreamAbort(dest, error) : promiseResolvedUndefined();
+        }
+        if (!preventCancel) {
+          actions[actions.length] = source.state === 'readable' ? ReadableStreamCancel(source, error) : promiseResolvedUndefined();
+        }
+        return waitForAll(actions);
+      }, true, error);
+    };
+    pipe.abortAlgorithm = abortAlgorithm;
+    if (signalAborted(signal)) {
+      abortAlgorithm();
+      return pipe.promise.promise;
+    }
+    signalAdd(signal, abortAlgorithm);
+  }
+  pipe.start();
+  return pipe.promise.promise;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The runtime's hooks.
+
+/**
+ * The controller a Go-backed source's pull(controller) receives: enqueue, close and error that
+ * no worker can reach or replace.
+ */
+class PullSourceController {
+  /** @param {any} controller a ByteControllerImpl */
+  constructor(controller) {
+    this.controller = controller;
+  }
+
+  get desiredSize() {
+    return ReadableByteStreamControllerGetDesiredSize(this.controller);
+  }
+
+  /**
+   * Enqueues a chunk (an ArrayBufferView). An empty chunk is skipped, and the source is pulled
+   * again once the current pull settles.
+   * @param {ArrayBufferView} chunk
+   */
+  enqueue(chunk) {
+    const c = this.controller;
+    if (!isArrayBufferView(chunk)) throw new TypeError('The chunk is not an ArrayBufferView');
+    if (viewByteLength(chunk) === 0) {
+      c.pullAgain = true;
+      return;
+    }
+    checkCanEnqueue(c, chunk, 'enqueue');
+    ReadableByteStreamControllerEnqueue(c, chunk);
+  }
+
+  close() {
+    const c = this.controller;
+    if (c.closeRequested || c.stream.state !== 'readable') throw new TypeError('The stream is not readable');
+    ReadableByteStreamControllerClose(c);
+  }
+
+  /** @param {any} e */
+  error(e) {
+    ReadableByteStreamControllerError(this.controller, e);
+  }
+}
+
+/**
+ * A byte stream over a Go-backed source.
+ * @param {(controller: PullSourceController) => any} pull
+ * @param {((reason: any) => any) | undefined} cancel
+ * @param {number} [highWaterMark]
+ */
+function newReadableStreamFromPull(pull, cancel, highWaterMark = 0) {
+  const stream = new S.ReadableStreamImpl();
+  readableStreamPublic(stream);
+  const controller = new ByteControllerImpl();
+  const pc = new PullSourceController(controller);
+  const pullAlgorithm = () => callToPromise(pull, pc);
+  const cancelAlgorithm = typeof cancel === 'function'
+    ? (/** @type {any} */ reason) => callToPromise(cancel, reason)
+    : promiseResolvedUndefined;
+  SetUpReadableByteStreamController(stream, controller, returnUndefined, pullAlgorithm, cancelAlgorithm,
+    highWaterMark, undefined);
+  return stream.pub;
+}
+
+/**
+ * A byte stream that yields `bytes` and closes. The stream takes `bytes` over: its buffer must
+ * not be changed afterwards.
+ * @param {Uint8Array} bytes
+ */
+function newReadableStreamFromBytes(bytes) {
+  const stream = CreateReadableByteStream(returnUndefined, promiseResolvedUndefined, promiseResolvedUndefined);
+  const controller = stream.controller;
+  if (viewByteLength(bytes) > 0) ReadableByteStreamControllerEnqueue(controller, bytes);
+  ReadableByteStreamControllerClose(controller);
+  return stream.pub;
+}
+
+/**
+ * A reader impl from a reader impl or a public ReadableStreamDefaultReader.
+ * @param {any} reader
+ */
+function toReaderImpl(reader) {
+  if (reader instanceof S.DefaultReaderImpl) return reader;
+  const impl = defaultReaderImpl(reader);
+  if (impl === undefined) throw new TypeError('Not a ReadableStreamDefaultReader');
+  return impl;
+}
+
+/**
+ * @param {any} stream a public ReadableStream
+ * @returns {any} a default reader (impl)
+ */
+function readableStreamGetReader(stream) {
+  const s = rsImpl(stream);
+  if (s === undefined) throw new TypeError('Not a ReadableStream');
+  return AcquireReadableStreamDefaultReader(s);
+}
+
+/**
+ * @param {any} reader
+ * @returns {Promise<{ done: boolean, value: any }>}
+ */
+function readableStreamRead(reader) {
+  const r = toReaderImpl(reader);
+  if (r.stream === undefined) {
+    return promiseRejectedWith(new TypeError('This reader has been released and cannot read from the stream'));
+  }
+  const readRequest = new ReadRequest();
+  ReadableStreamDefaultReaderRead(r, readRequest);
+  return readRequest.promise;
+}
+
+/**
+ * @param {any} reader
+ * @param {any} reason
+ */
+function readableStreamCancel(reader, reason) {
+  const r = toReaderImpl(reader);
+  if (r.stream === undefined) {
+    return promiseRejectedWith(new TypeError('This reader has been released and cannot cancel the stream'));
+  }
+  return ReadableStreamReaderGenericCancel(r, reason);
+}
+
+/** @param {any} reader */
+function readableStreamReleaseReader(reader) {
+  const r = toReaderImpl(reader);
+  if (r.stream === undefined) return;
+  ReadableStreamDefaultReaderRelease(r);
+}
+
+/**
+ * Reads a stream to its end and concatenates its chunks; it is its own read request.
+ */
+class ReadAll extends Deferred {
+  /** @param {any} reader */
+  constructor(reader) {
+    super();
+    this.reader = reader;
+    /** Chunks of a byte stream are the stream's own; others are copied as they are read. */
+    this.copy = !reader.stream.controller.isByte;
+    this.chunks = new List();
+    this.totalLength = 0;
+    this.reading = false;
+    this.startingRead = false;
+    this.done = false;
+  }
+
+  pump() {
+    while (!this.done && !this.reading) {
+      this.reading = true;
+      this.startingRead = true;
+      ReadableStreamDefaultReaderRead(this.reader, this);
+      this.startingRead = false;
+    }
+  }
+
+  /** @param {any} chunk */
+  chunkSteps(chunk) {
+    this.reading = false;
+    if (!isArrayBufferView(chunk)) {
+      this.done = true;
+      this.reject(new TypeError('The stream\'s chunks must be ArrayBufferViews (such as Uint8Array)'));
+      return;
+    }
+    const length = viewByteLength(chunk);
+    if (length > 0) {
+      let bytes = new Uint8Array(viewBuffer(chunk), viewByteOffset(chunk), length);
+      if (this.copy) bytes = CloneAsUint8Array(bytes);
+      this.chunks.push(bytes);
+      this.totalLength += length;
+    }
+    if (!this.startingRead) this.pump();
+  }
+
+  closeSteps() {
+    this.reading = false;
+    this.done = true;
+    const chunks = this.chunks;
+    if (this.copy && chunks.length === 1) {
+      this.resolve(chunks.shift());
+      return;
+    }
+    const out = new Uint8Array(this.totalLength);
+    let offset = 0;
+    while (chunks.length > 0) {
+      const bytes = chunks.shift();
+      TypedArrayPrototypeSet(out, bytes, offset);
+      offset += viewByteLength(bytes);
+    }
+    this.resolve(out);
+  }
+
+  /** @param {any} e */
+  errorSteps(e) {
+    this.reading = false;
+    this.done = true;
+    this.reject(e);
+  }
+}
+
+/**
+ * Reads all of a stream's bytes (Body's text(), arrayBuffer(), …).
+ * @param {any} stream a public ReadableStream
+ * @returns {Promise<Uint8Array>}
+ */
+function readableStreamReadAll(stream) {
+  const s = rsImpl(stream);
+  if (s === undefined) return promiseRejectedWith(new TypeError('Not a ReadableStream'));
+  if (IsReadableStreamLocked(s)) return promiseRejectedWith(new TypeError('The ReadableStream is locked'));
+  const reader = AcquireReadableStreamDefaultReader(s);
+  const readAll = new ReadAll(reader);
+  readAll.pump();
+  return readAll.promise;
+}
+
+S.ReadableStreamTee = ReadableStreamTee;
+S.ReadableStreamPipeTo = ReadableStreamPipeTo;
+
+rt.internal.isReadableStream = (/** @type {any} */ v) => rsImpl(v) !== undefined;
+rt.internal.isReadableStreamLocked = (/** @type {any} */ s) => IsReadableStreamLocked(/** @type {any} */ (rsImpl(s)));
+rt.internal.isReadableStreamDisturbed = (/** @type {any} */ s) => /** @type {any} */ (rsImpl(s)).disturbed;
+rt.internal.newReadableStreamFromPull = newReadableStreamFromPull;
+rt.internal.newReadableStreamFromBytes = newReadableStreamFromBytes;
+rt.internal.readableStreamGetReader = readableStreamGetReader;
+rt.internal.readableStreamRead = readableStreamRead;
+rt.internal.readableStreamCancel = readableStreamCancel;
+rt.internal.readableStreamReleaseReader = readableStreamReleaseReader;
+rt.internal.readableStreamReadAll = readableStreamReadAll;
+/**
+ * ReadableStreamTee for the runtime (Request/Response clone): two public branches.
+ * @param {any} stream
+ * @param {boolean} cloneForBranch2
+ */
+rt.internal.readableStreamTee = (stream, cloneForBranch2) => {
+  const s = rsImpl(stream);
+  if (s === undefined) throw new TypeError('Not a ReadableStream');
+  if (IsReadableStreamLocked(s)) throw new TypeError('The ReadableStream is locked');
+  const branches = ReadableStreamTee(s, !!cloneForBranch2);
+  return [readableStreamPublic(branches[0]), readableStreamPublic(branches[1])];
+};
