@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -184,7 +185,10 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 		return fmt.Errorf("listen on %s: %w", flags.listen, err)
 	}
 	first := make(chan error, 1)
+	applied := make(chan struct{})
+	var appliedOnce sync.Once
 	apply := func(cfg *config.Config) error {
+		defer appliedOnce.Do(func() { close(applied) })
 		specs, err := n.Apply(cfg)
 		// Syntax errors and missing imports are reported with file:line:column without
 		// delaying start-up; the failing worker answers with the same error.
@@ -199,14 +203,25 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 		return err
 	}
 	go func() { first <- src.Watch(ctx, apply) }()
+	// Serve only once the first set of workers is in place, so no early request gets a 404.
+	select {
+	case <-applied:
+	case err := <-first:
+		if err != nil {
+			return err
+		}
+	}
 	url := "http://" + ln.Addr().String()
 	if dev {
 		fmt.Fprintf(os.Stderr, "islet dev: serving on %s/ (reloads when files change; Ctrl-C stops)\n", url)
 	} else {
-		host, port, _ := net.SplitHostPort(ln.Addr().String())
-		_ = host
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		execs := flags.executors
+		if execs <= 0 {
+			execs = runtime.GOMAXPROCS(0)
+		}
 		fmt.Fprintf(os.Stderr, "islet serve: %d workers on %s (each at http://<name>.localhost:%s/), %d executors\n",
-			workers, url, port, max(flags.executors, runtime.GOMAXPROCS(0)*boolInt(flags.executors == 0)))
+			workers, url, port, execs)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- n.Serve(ctx, ln) }()
@@ -222,11 +237,4 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 		}
 		return nil
 	}
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -1,0 +1,227 @@
+package worker
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"islet/internal/snapshot"
+	"islet/internal/v8"
+)
+
+// syncBuffer is a log sink safe for concurrent writes and reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor polls until the log contains s (bounded).
+func (b *syncBuffer) waitFor(t *testing.T, s string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out := b.String()
+		if strings.Contains(out, s) {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log never contained %q:\n%s", s, out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// serve runs one module worker behind an httptest server on 127.0.0.1; turns run on a fresh
+// goroutine per scheduling, which is enough for one instance.
+func serve(t *testing.T, modules map[string]string) (*httptest.Server, *syncBuffer) {
+	t.Helper()
+	snap, err := snapshot.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	spec := &Spec{Name: "t", BaseURL: "file:///t/", Main: "index.js", Modules: modules, Format: DetectFormat(modules["index.js"])}
+	var inst *Instance
+	inst = New(spec, Deps{
+		NewIsolate: func(uint64) *v8.Isolate { return v8.NewIsolate(snap, v8.Options{HeapLimit: 64 << 20}, v8.Callbacks{}) },
+		Schedule: func(i *Instance) {
+			go func() {
+				for i.RunTurns(64) {
+				}
+			}()
+		},
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	srv := httptest.NewServer(http.HandlerFunc(inst.Serve))
+	t.Cleanup(func() {
+		srv.Close()
+		done := make(chan struct{})
+		inst.Post(func() { inst.Dispose(); close(done) })
+		<-done
+	})
+	return srv, logs
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestWaitUntilRunsAfterTheResponse(t *testing.T) {
+	srv, logs := serve(t, map[string]string{"index.js": `
+		export default {
+			fetch(req, env, ctx) {
+				ctx.waitUntil(new Promise((r) => setTimeout(() => { console.log("after the response"); r(); }, 50)));
+				return new Response("sent");
+			},
+		};`})
+	if code, body := get(t, srv.URL); code != 200 || body != "sent" {
+		t.Fatalf("%d %q", code, body)
+	}
+	if strings.Contains(logs.String(), "after the response") {
+		t.Fatal("waitUntil work ran before the response went out")
+	}
+	out := logs.waitFor(t, "after the response")
+	if !strings.Contains(out, "request=1") {
+		t.Errorf("console line lacks the request id:\n%s", out)
+	}
+}
+
+func TestConsoleLevelsAndUnhandledRejections(t *testing.T) {
+	srv, logs := serve(t, map[string]string{"index.js": `
+		export default {
+			fetch() {
+				console.debug("d"); console.info("i", { a: 1 }); console.warn("w"); console.error(new Error("e"));
+				Promise.reject(new Error("nobody catches this"));
+				return new Response("ok");
+			},
+		};`})
+	get(t, srv.URL)
+	out := logs.waitFor(t, "nobody catches this")
+	for _, want := range []string{"level=DEBUG msg=d", "level=INFO msg=\"i { a: 1 }\"", "level=WARN msg=w", "level=ERROR msg=\"Error: e", "Uncaught (in promise)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRequestBodyStreamsIn(t *testing.T) {
+	srv, _ := serve(t, map[string]string{"index.js": `
+		export default {
+			async fetch(req) {
+				let n = 0, chunks = 0;
+				for await (const c of req.body) { n += c.byteLength; chunks++; }
+				return new Response(n + " bytes in " + (chunks > 1 ? "several chunks" : "one chunk"));
+			},
+		};`})
+	body := strings.Repeat("x", 1<<20)
+	resp, err := http.Post(srv.URL, "text/plain", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "1048576 bytes in several chunks" {
+		t.Fatalf("got %q", b)
+	}
+}
+
+func TestResponseStreamsOutBeforeItEnds(t *testing.T) {
+	srv, _ := serve(t, map[string]string{"index.js": `
+		let release;
+		export default {
+			fetch(req) {
+				if (new URL(req.url).pathname === "/release") { release?.(); return new Response("released"); }
+				const enc = new TextEncoder();
+				const { readable, writable } = new TransformStream();
+				const w = writable.getWriter();
+				w.write(enc.encode("first\n"));
+				new Promise((r) => { release = r; }).then(() => w.write(enc.encode("second\n"))).then(() => w.close());
+				return new Response(readable);
+			},
+		};`})
+	resp, err := http.Get(srv.URL + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	// The first chunk arrives while the stream is still open…
+	line, err := br.ReadString('\n')
+	if err != nil || line != "first\n" {
+		t.Fatalf("first chunk: %q %v", line, err)
+	}
+	// …and the rest once another request releases it.
+	if code, body := get(t, srv.URL+"/release"); code != 200 || body != "released" {
+		t.Fatalf("release: %d %q", code, body)
+	}
+	rest, _ := io.ReadAll(br)
+	if string(rest) != "second\n" {
+		t.Fatalf("rest: %q", rest)
+	}
+}
+
+func TestResolvePath(t *testing.T) {
+	cases := []struct{ from, spec, want, err string }{
+		{"index.js", "./a.js", "a.js", ""},
+		{"lib/x.js", "../y.js", "y.js", ""},
+		{"lib/x.js", "./z/w.js", "lib/z/w.js", ""},
+		{"index.js", "/abs.js", "abs.js", ""},
+		{"index.js", "../escape.js", "", "leaves the worker's directory"},
+		{"index.js", "hono", "", "bundle packages first"},
+	}
+	for _, c := range cases {
+		got, err := resolvePath(c.from, c.spec)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("resolvePath(%q, %q) error %v, want %q", c.from, c.spec, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("resolvePath(%q, %q) = %q, %v; want %q", c.from, c.spec, got, err, c.want)
+		}
+	}
+}
+
+func TestDetectFormat(t *testing.T) {
+	cases := []struct {
+		code string
+		want Format
+	}{
+		{"export default {}", FormatModule},
+		{"import x from './x.js';\naddEventListener('fetch', () => {})", FormatModule},
+		{"addEventListener('fetch', (e) => e.respondWith(new Response('x')))", FormatScript},
+		{"// export default in a comment is still a module line? no:\n  const exported = 1;", FormatScript},
+	}
+	for _, c := range cases {
+		if got := DetectFormat(c.code); got != c.want {
+			t.Errorf("DetectFormat(%q) = %v, want %v", c.code, got, c.want)
+		}
+	}
+}
