@@ -25,6 +25,16 @@ fi
 command -v taskset >/dev/null || { log "taskset (util-linux) is required"; exit 1; }
 command -v node >/dev/null || { log "node is required (preinstalled on these machines)"; exit 1; }
 
+# 10,000 isolates need ~120k memory mappings (12 each, measured); the kernel default is 65,530.
+# islet caps live isolates by this limit, so raise it for the density measurement (root only).
+if [ "$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 0)" -lt 262144 ]; then
+  if $SUDO sysctl -qw vm.max_map_count=262144 2>/dev/null; then
+    log "raised vm.max_map_count to 262144"
+  else
+    log "could not raise vm.max_map_count; islet will cap live isolates below 10,000"
+  fi
+fi
+
 # 2. workerd + Deno from npm into bench/peers (git-ignored node_modules). The binaries come from
 #    the platform packages, so npm skipping install scripts does not matter.
 workerd=bench/peers/node_modules/@cloudflare/workerd-linux-64/bin/workerd

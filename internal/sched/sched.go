@@ -28,6 +28,10 @@ type Options struct {
 	HeapLimit uint64
 	// BlankPool is how many pre-built blank isolates are kept ready (default 4; 0 disables).
 	BlankPool int
+	// MaxLive caps live instances (default: what the kernel's vm.max_map_count allows, at
+	// about 16 memory mappings per isolate). Beyond it the least recently used idle instance is
+	// evicted before a new one starts: running out of mappings would abort V8.
+	MaxLive int
 	// ExposeErrors shows worker exceptions in responses (islet dev).
 	ExposeErrors bool
 	Logger       *slog.Logger
@@ -75,6 +79,9 @@ func New(snap *v8.Snapshot, opts Options) *Scheduler {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.MaxLive <= 0 {
+		opts.MaxLive = maxLiveFromMapCount(opts.Logger)
 	}
 	s := &Scheduler{
 		opts:  opts,
@@ -224,6 +231,13 @@ func (s *Scheduler) instance(name string) *worker.Instance {
 	spec, ok := s.specs[name]
 	if !ok {
 		return nil
+	}
+	for el := s.lru.Back(); el != nil && len(s.live) >= s.opts.MaxLive; {
+		prev := el.Prev()
+		if e := el.Value.(*entry); e.inst.Inflight() == 0 {
+			s.retireLocked(e.inst.Spec().Name, e)
+		}
+		el = prev
 	}
 	inst := worker.New(spec, worker.Deps{
 		NewIsolate:   s.newIsolate,

@@ -152,3 +152,20 @@ func TestIdleInstancesAreEvictedBeyondBudget(t *testing.T) {
 		t.Fatalf("after eviction: %q", b)
 	}
 }
+
+func TestMaxLiveEvictsBeforeStarting(t *testing.T) {
+	s := newSched(t, Options{MaxLive: 2})
+	var specs []*worker.Spec
+	for _, n := range []string{"a", "b", "c", "d"} {
+		specs = append(specs, spec(n, `export default { fetch() { return new Response("ok"); } };`))
+	}
+	s.SetWorkers(specs)
+	for _, sp := range specs {
+		if _, b := do(s, sp.Name, "/"); b != "ok" {
+			t.Fatalf("%s: %q", sp.Name, b)
+		}
+		if live := s.Stats().Live; live > 2 {
+			t.Fatalf("%d live instances, cap 2", live)
+		}
+	}
+}

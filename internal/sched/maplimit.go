@@ -1,0 +1,31 @@
+package sched
+
+import (
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// mappingsPerIsolate is what one isolate with a loaded worker costs in memory mappings,
+// measured at 12 with V8 10.2; the rest is headroom.
+const mappingsPerIsolate = 16
+
+// maxLiveFromMapCount derives the cap on live isolates from vm.max_map_count, keeping 8192
+// mappings for everything else in the process.
+func maxLiveFromMapCount(log *slog.Logger) int {
+	b, err := os.ReadFile("/proc/sys/vm/max_map_count")
+	if err != nil {
+		return 4000
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || n <= 8192 {
+		return 256
+	}
+	max := (n - 8192) / mappingsPerIsolate
+	if max < 10000 {
+		log.Info("live isolates are capped by the kernel's memory-mapping limit; raise it for more",
+			"max_live", max, "vm.max_map_count", n, "hint", "sysctl -w vm.max_map_count=262144")
+	}
+	return max
+}
