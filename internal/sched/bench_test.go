@@ -17,6 +17,7 @@ func BenchmarkHelloWorld(b *testing.B) {
 	s.SetWorkers([]*worker.Spec{spec("w", helloCode)})
 	do(s, "w", "/")
 	b.ReportAllocs()
+	b.SetParallelism(16)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "_cgo_export.h"
@@ -72,6 +73,8 @@ struct islet_isolate {
   std::vector<v8::Global<Value>> handles;
   std::vector<int> free_handles;
   std::vector<Rejection> rejections;
+  // rt.host functions by name, looked up once: a turn costs no property lookup.
+  std::unordered_map<std::string, v8::Global<Function>> host_fns;
   bool oom = false;
   bool condemned = false;
 };
@@ -615,6 +618,7 @@ void islet_isolate_dispose(islet_isolate* iso) {
     Locker locker(iso->isolate);
     Isolate::Scope scope(iso->isolate);
     iso->rejections.clear();
+    iso->host_fns.clear();
     iso->handles.clear();
     iso->modules.clear();
     iso->host.Reset();
@@ -805,10 +809,17 @@ int islet_call_host(islet_isolate* iso, const char* name, size_t name_len, const
   TryCatch tc(isolate);
   Local<Object> host = iso->host.Get(isolate);
   Local<Value> fn;
-  if (!host->Get(e.context(), NewString(isolate, name, name_len)).ToLocal(&fn) || !fn->IsFunction()) {
-    std::string msg = "the runtime has no host entry point rt.host." + std::string(name, name_len);
-    SetError(err, ISLET_FAIL_INTERNAL, msg, "");
-    return ISLET_FAIL_INTERNAL;
+  std::string key(name, name_len);
+  auto cached = iso->host_fns.find(key);
+  if (cached != iso->host_fns.end()) {
+    fn = cached->second.Get(isolate);
+  } else {
+    if (!host->Get(e.context(), NewString(isolate, name, name_len)).ToLocal(&fn) || !fn->IsFunction()) {
+      std::string msg = "the runtime has no host entry point rt.host." + key;
+      SetError(err, ISLET_FAIL_INTERNAL, msg, "");
+      return ISLET_FAIL_INTERNAL;
+    }
+    iso->host_fns.emplace(key, v8::Global<Function>(isolate, fn.As<Function>()));
   }
   Local<Value> small[8];
   std::vector<Local<Value>> big;

@@ -6,6 +6,7 @@
 // TRACE and TRACK, no forbidden header names, and a ReadableStream body does not need
 // `duplex: 'half'`.
 
+const { StringPrototypeSplit } = rt.primordials;
 const {
   RegExpPrototypeExec,
   StringPrototypeToUpperCase,
@@ -71,6 +72,23 @@ class Request {
   #url = '';
   /** @type {Headers} */
   #headers = /** @type {any} */ (null);
+  /**
+   * An incoming request's headers before first use: a flat [name, value, …] list or the same
+   * joined by NUL. They become a Headers object only when something reads them, so a handler
+   * that never looks at its headers pays nothing for them.
+   * @type {string | string[] | null}
+   */
+  #headerSource = null;
+
+  #hdrs() {
+    if (this.#headers === null) {
+      const src = this.#headerSource;
+      this.#headerSource = null;
+      const list = typeof src === 'string' ? (src === '' ? [] : StringPrototypeSplit(src, '\0')) : (src ?? []);
+      this.#headers = H.fromTrustedList(list, 'immutable');
+    }
+    return this.#headers;
+  }
   /** @type {{ source: any, stream: any, consumed: boolean } | null} */
   #body = null;
   /** The signal this request's signal follows, until `signal` is read. @type {any} */
@@ -165,7 +183,7 @@ class Request {
       H.fill(headers, opts.headers, prefix);
     } else if (inputRequest !== null) {
       const list = H.list(headers);
-      const src = H.list(inputRequest.#headers);
+      const src = H.list(inputRequest.#hdrs());
       for (let i = 0; i < src.length; i++) list[i] = src[i];
     }
     H.setGuard(headers, 'request');
@@ -203,7 +221,7 @@ class Request {
 
   get headers() {
     if (!isRequest(this)) webidl.illegalInvocation();
-    return this.#headers;
+    return this.#hdrs();
   }
 
   get destination() {
@@ -286,7 +304,8 @@ class Request {
     const r = new Request(internal);
     r.#method = this.#method;
     r.#url = this.#url;
-    r.#headers = H.fromList(H.copyList(this.#headers), H.guard(this.#headers));
+    const own = this.#hdrs();
+    r.#headers = H.fromList(H.copyList(own), H.guard(own));
     r.#body = this.#body === null ? null : B.clone(this.#body);
     r.#signalSource = this.#getSignal();
     r.#redirect = this.#redirect;
@@ -307,7 +326,8 @@ class Request {
       const r = new Request(internal);
       r.#method = method;
       r.#url = url;
-      r.#headers = H.fromTrustedList(headerList, 'immutable');
+      r.#headers = null;
+      r.#headerSource = headerList;
       r.#body = body === null || body === undefined ? null : { source: null, stream: body, consumed: false };
       r.#signalSource = signal;
       return r;
@@ -321,10 +341,10 @@ class Request {
         out = body.stream === null ? body.source : body.stream;
         r.#body = { source: null, stream: null, consumed: true };
       }
-      return { method: r.#method, url: r.#url, headers: H.copyList(r.#headers), body: out, redirect: r.#redirect };
+      return { method: r.#method, url: r.#url, headers: H.copyList(r.#hdrs()), body: out, redirect: r.#redirect };
     };
     B.mixin(Request, 'Request', isRequest, (r) => r.#body,
-      (r) => H.get(H.list(r.#headers), 'content-type') || '');
+      (r) => H.get(H.list(r.#hdrs()), 'content-type') || '');
   }
 }
 webidl.configureInterface(Request, 'Request');

@@ -304,8 +304,8 @@ rt.host.fetch = (id, method, url, headerBlob, hasBody) => {
   requests.set(id, st);
   let result;
   try {
-    const headers = headerBlob === '' ? [] : StringPrototypeSplit(headerBlob, '\0');
-    const request = rt.internal.newIncomingRequest(method, url, headers, hasBody ? requestBody(id) : null);
+    // The header blob is split only if the handler reads the headers.
+    const request = rt.internal.newIncomingRequest(method, url, headerBlob, hasBody ? requestBody(id) : null);
     if (moduleHandler !== null) {
       const ctx = new ExecutionContext(id);
       result = FunctionPrototypeCall(moduleHandler.fetch, moduleHandler.self, request, workerEnv, ctx);
