@@ -26,10 +26,15 @@ import (
 var initOnce sync.Once
 
 // DefaultFlags are the V8 flags islet runs with: garbage collection on the isolate's own thread
-// (executors are the only threads that should run JS work), and no SharedArrayBuffer.
+// (executors are the only threads that should run JS work), no SharedArrayBuffer, and eager
+// feedback allocation.
 var DefaultFlags = []string{
 	"--single-threaded-gc",
 	"--no-harmony-sharedarraybuffer",
+	// Feedback vectors from a function's first call: with thousands of isolates each one sees
+	// few requests, and without feedback every property access takes the slow path
+	// (round-robin over 1,000 workers: 9.8k → 13.5k req/s, +15 KB per isolate).
+	"--no-lazy-feedback-allocation",
 }
 
 // Init sets V8's flags and starts its platform. Only the first call has an effect; every other

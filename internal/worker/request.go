@@ -265,7 +265,7 @@ func (inst *Instance) request(id int) (*Request, error) {
 // The fetchevent.Host methods, called by ops inside turns.
 
 // Respond sends a whole response.
-func (inst *Instance) Respond(id, status int, statusText string, headers []string, body []byte) error {
+func (inst *Instance) Respond(id, status int, statusText string, headers []string, body []byte, done bool) error {
 	req, ok := inst.requests[id]
 	if !ok {
 		return nil // the client went away; nobody is waiting for this response
@@ -278,6 +278,9 @@ func (inst *Instance) Respond(id, status int, statusText string, headers []strin
 		body = append([]byte(nil), body...)
 	}
 	req.send(respEvent{kind: evRespond, status: status, headers: headers, body: body})
+	if done {
+		delete(inst.requests, id)
+	}
 	return nil
 }
 

@@ -19,7 +19,8 @@ var files embed.FS
 // rt.host.fetch. Every method runs on the isolate's thread, inside a turn, and must not block.
 type Host interface {
 	// Respond sends a whole response; body is nil, a string's UTF-8 or bytes (copy to keep).
-	Respond(id int, status int, statusText string, headers []string, body []byte) error
+	// done says JS holds nothing more of the request (as RequestDone).
+	Respond(id int, status int, statusText string, headers []string, body []byte, done bool) error
 	// RespondHead sends the status and headers of a streamed response.
 	RespondHead(id int, status int, statusText string, headers []string) error
 	// WriteBody sends a chunk of a streamed body (copy it); done is called once it was written.
@@ -118,7 +119,7 @@ var Ext = ext.Ext{
 					body = []byte{}
 				}
 			}
-			return op.Undefined, h.Respond(id, status, text, headers, body)
+			return op.Undefined, h.Respond(id, status, text, headers, body, c.Arg(5).Truthy())
 		}},
 		{Name: "fetch_respond_head", Sync: func(c *op.Call) (op.Value, error) {
 			h, err := host(c)

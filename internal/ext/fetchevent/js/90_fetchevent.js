@@ -144,15 +144,30 @@ function respond(id, response) {
     fail(id, new TypeError(`The fetch handler returned ${describe(response)} instead of a Response.`));
     return;
   }
-  const parts = rt.internal.responseParts(response);
+  let parts;
+  try {
+    parts = rt.internal.responseParts(response);
+  } catch (e) {
+    fail(id, e);
+    return;
+  }
   const headers = joinHeaders(parts.headers);
   const body = parts.body;
   if (body === null || typeof body === 'string' || body instanceof rt.primordials.Uint8Array) {
-    ops.fetch_respond(id, parts.status, parts.statusText, headers, body);
-  } else {
-    ops.fetch_respond_head(id, parts.status, parts.statusText, headers);
-    pumpBody(id, body);
+    // A whole body ends the request unless waitUntil work is pending: one op call does both.
+    const done = st === undefined || st.waiting === 0;
+    if (st !== undefined) {
+      st.responded = true;
+      if (done) {
+        st.done = true;
+        requests.delete(id);
+      }
+    }
+    ops.fetch_respond(id, parts.status, parts.statusText, headers, body, done);
+    return;
   }
+  ops.fetch_respond_head(id, parts.status, parts.statusText, headers);
+  pumpBody(id, body);
   if (st !== undefined) {
     st.responded = true;
     maybeDone(id, st);

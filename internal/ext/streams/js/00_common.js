@@ -498,7 +498,8 @@ function ExtractSizeAlgorithm(strategy) {
 
 /**
  * Invokes a callback whose IDL return type is Promise<undefined>: a throw becomes a rejected
- * promise, a value becomes a promise resolved with it.
+ * promise, a value becomes a promise resolved with it. The callback gets as many arguments as
+ * were passed after thisArg.
  * @param {Function} fn
  * @param {any} thisArg
  * @param {any} [arg1]
@@ -508,7 +509,10 @@ function ExtractSizeAlgorithm(strategy) {
 function invokePromiseCallback(fn, thisArg, arg1, arg2) {
   let result;
   try {
-    result = FunctionPrototypeCall(fn, thisArg, arg1, arg2);
+    const n = arguments.length;
+    if (n <= 2) result = FunctionPrototypeCall(fn, thisArg);
+    else if (n === 3) result = FunctionPrototypeCall(fn, thisArg, arg1);
+    else result = FunctionPrototypeCall(fn, thisArg, arg1, arg2);
   } catch (e) {
     return promiseRejectedWith(e);
   }

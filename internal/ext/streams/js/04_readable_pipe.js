@@ -794,13 +794,21 @@ function toReaderImpl(reader) {
 }
 
 /**
+ * The impl of a public ReadableStream.
+ * @param {any} stream
+ */
+function toStreamImpl(stream) {
+  const s = rsImpl(stream);
+  if (s === undefined) throw new TypeError('Not a ReadableStream');
+  return s;
+}
+
+/**
  * @param {any} stream a public ReadableStream
  * @returns {any} a default reader (impl)
  */
 function readableStreamGetReader(stream) {
-  const s = rsImpl(stream);
-  if (s === undefined) throw new TypeError('Not a ReadableStream');
-  return AcquireReadableStreamDefaultReader(s);
+  return AcquireReadableStreamDefaultReader(toStreamImpl(stream));
 }
 
 /**
@@ -925,8 +933,8 @@ S.ReadableStreamTee = ReadableStreamTee;
 S.ReadableStreamPipeTo = ReadableStreamPipeTo;
 
 rt.internal.isReadableStream = (/** @type {any} */ v) => rsImpl(v) !== undefined;
-rt.internal.isReadableStreamLocked = (/** @type {any} */ s) => IsReadableStreamLocked(/** @type {any} */ (rsImpl(s)));
-rt.internal.isReadableStreamDisturbed = (/** @type {any} */ s) => /** @type {any} */ (rsImpl(s)).disturbed;
+rt.internal.isReadableStreamLocked = (/** @type {any} */ s) => IsReadableStreamLocked(toStreamImpl(s));
+rt.internal.isReadableStreamDisturbed = (/** @type {any} */ s) => toStreamImpl(s).disturbed;
 rt.internal.newReadableStreamFromPull = newReadableStreamFromPull;
 rt.internal.newReadableStreamFromBytes = newReadableStreamFromBytes;
 rt.internal.readableStreamGetReader = readableStreamGetReader;
