@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -101,7 +102,8 @@ func serveCmd() *cobra.Command {
 				flags.listen = cfg.Listen
 			}
 			log := flags.logger()
-			src := &node.FileSource{Path: cfgPath, Logger: log, Load: func() (*config.Config, error) { return config.Load(cfgPath) }}
+			src := &node.FileSource{Path: cfgPath, Logger: log, Interval: time.Second,
+				Load: func() (*config.Config, error) { return config.Load(cfgPath) }}
 			return run(cmd.Context(), flags, log, src, false, len(cfg.Workers))
 		},
 	}
@@ -132,7 +134,7 @@ func devCmd() *cobra.Command {
 				cfg.Workers[0].Routes = append(cfg.Workers[0].Routes, "*/*")
 				return cfg, nil
 			}
-			return run(cmd.Context(), flags, log, &node.FileSource{Logger: log, Load: load}, true, 1)
+			return run(cmd.Context(), flags, log, &node.FileSource{Logger: log, Load: load, WatchWorkerFiles: true}, true, 1)
 		},
 	}
 	flags.add(cmd, config.DefaultListen)

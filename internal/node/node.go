@@ -145,9 +145,19 @@ type FileSource struct {
 	// Load reads the configuration; it is called at start and whenever files change.
 	Load func() (*config.Config, error)
 	// Path is the config file to watch, if any.
-	Path     string
-	Interval time.Duration
-	Logger   *slog.Logger
+	Path string
+	// WatchWorkerFiles also polls every worker's files (islet dev); otherwise only the config
+	// file is watched, which keeps a node with thousands of workers from walking their folders.
+	WatchWorkerFiles bool
+	Interval         time.Duration
+	Logger           *slog.Logger
+}
+
+func (s *FileSource) key(cfg *config.Config) string {
+	if s.WatchWorkerFiles {
+		return watchKey(cfg) + statKey(s.Path)
+	}
+	return statKey(s.Path)
 }
 
 // Watch applies the config now and again whenever its files change. A config that fails to
@@ -163,7 +173,7 @@ func (s *FileSource) Watch(ctx context.Context, apply func(*config.Config) error
 	if err := apply(cfg); err != nil {
 		s.Logger.Error("some workers were refused", "err", err)
 	}
-	last := watchKey(cfg) + statKey(s.Path)
+	last := s.key(cfg)
 	t := time.NewTicker(s.Interval)
 	defer t.Stop()
 	for {
@@ -172,7 +182,7 @@ func (s *FileSource) Watch(ctx context.Context, apply func(*config.Config) error
 			return nil
 		case <-t.C:
 		}
-		key := watchKey(cfg) + statKey(s.Path)
+		key := s.key(cfg)
 		if key == last {
 			continue
 		}
@@ -183,7 +193,7 @@ func (s *FileSource) Watch(ctx context.Context, apply func(*config.Config) error
 			continue
 		}
 		cfg = next
-		last = watchKey(cfg) + statKey(s.Path)
+		last = s.key(cfg)
 		if err := apply(cfg); err != nil {
 			s.Logger.Error("reload: some workers were refused", "err", err)
 		} else {
