@@ -310,6 +310,34 @@ func TestDefaultStreams(t *testing.T) {
 			r.releaseLock();
 			return rejection(r.closed);
 		})()`, Want: "TypeError"},
+		{Name: "callbacks get exactly the spec's arguments", Script: `(async () => {
+			const n = [];
+			const rs = new ReadableStream({
+				start() { n.push('start' + arguments.length); },
+				pull() { n.push('pull' + arguments.length); },
+				cancel() { n.push('cancel' + arguments.length); },
+			});
+			await flush();
+			await rs.cancel();
+			const ws = new WritableStream({
+				write() { n.push('write' + arguments.length); },
+				close() { n.push('close' + arguments.length); },
+			});
+			const w = ws.getWriter();
+			await w.write(1);
+			await w.close();
+			await new WritableStream({ abort() { n.push('abort' + arguments.length); } }).abort();
+			const ts = new TransformStream({
+				transform(c, ctl) { n.push('transform' + arguments.length); },
+				flush() { n.push('flush' + arguments.length); },
+			});
+			const tw = ts.writable.getWriter();
+			ts.readable.getReader().read();
+			await tw.write(1);
+			await tw.close();
+			await new TransformStream({ cancel() { n.push('tcancel' + arguments.length); } }).readable.cancel();
+			return n.join();
+		})()`, Want: "start1,pull1,cancel1,write2,close0,abort1,transform2,flush1,tcancel1"},
 		{Name: "source callbacks get the controller and this", Script: `(async () => {
 			const source = {
 				start(c) { this.s = c instanceof ReadableStreamDefaultController; },
@@ -581,6 +609,17 @@ func TestPipes(t *testing.T) {
 			await rs.pipeThrough(new TransformStream({ transform(x, c) { c.enqueue(x * 2); } })).pipeTo(ws);
 			return written.length + ' ' + written[19];
 		})()`, Want: "20 40"},
+		{Name: "enqueue does not call the sink synchronously", Script: `(async () => {
+			let c;
+			let synchronous = false;
+			new ReadableStream({ start(ctrl) { c = ctrl; } }, { highWaterMark: 0 })
+				.pipeTo(new WritableStream({ write() { synchronous = true; } }));
+			await flush();
+			c.enqueue('x');
+			const during = synchronous;
+			await flush();
+			return during + ' ' + synchronous;
+		})()`, Want: "false true"},
 		{Name: "pipe respects backpressure", Script: `(async () => {
 			let pulls = 0;
 			const rs = new ReadableStream({ pull(c) { pulls++; c.enqueue(pulls); } }, { highWaterMark: 0 });
@@ -1036,6 +1075,14 @@ func TestInternalHooks(t *testing.T) {
 			return Array.from(x).join(' ') + '|' + Array.from(y).join(' ');
 		})()`, Want: "1 2|1 2"},
 		{Name: "hooks ignore patched prototypes", Script: `(async () => {
+			let spied = 0;
+			Object.defineProperty(Object.prototype, 'then', { get() { spied++; return undefined; }, configurable: true });
+			const rs0 = new ReadableStream({ start(c) { c.enqueue('a'); c.close(); } });
+			const reader = hooks.readableStreamGetReader(rs0);
+			await hooks.readableStreamRead(reader);
+			await hooks.readableStreamRead(reader);
+			delete Object.prototype.then;
+			if (spied !== 0) return 'spied ' + spied;
 			Promise.prototype.then = () => { throw new Error('then'); };
 			ReadableStreamDefaultReader.prototype.read = () => { throw new Error('read'); };
 			ReadableByteStreamController.prototype.enqueue = () => { throw new Error('enqueue'); };

@@ -167,11 +167,8 @@ function respond(id, response) {
     return;
   }
   ops.fetch_respond_head(id, parts.status, parts.statusText, headers);
+  // The request is done only once the body has gone out (pumpBody marks it).
   pumpBody(id, body);
-  if (st !== undefined) {
-    st.responded = true;
-    maybeDone(id, st);
-  }
 }
 
 /**
@@ -213,6 +210,11 @@ async function pumpBody(id, stream) {
         rt.internal.readableStreamCancel(reader, e);
       } catch {}
     }
+  }
+  const st = requests.get(id);
+  if (st !== undefined) {
+    st.responded = true;
+    maybeDone(id, st);
   }
 }
 

@@ -46,7 +46,6 @@ const {
   ReadableStreamDefaultControllerClose,
   ReadableStreamDefaultControllerEnqueue,
   ReadableStreamDefaultControllerError,
-  ReadRequest,
   ByteControllerImpl,
   CreateReadableByteStream,
   ReadableStreamBYOBReaderRead,
@@ -481,15 +480,16 @@ class Pipe {
     this.promise = new Deferred();
     /** The last write, as a promise that always fulfills. */
     this.currentWrite = promiseResolvedUndefined();
-    /** A read is in flight. */
+    /** A read is in flight, or its chunk waits to be written. */
     this.reading = false;
     /** The source has delivered its close or error: no more reads. */
     this.sourceDone = false;
-    /** A read is being started (its chunk may arrive synchronously). */
-    this.startingRead = false;
+    /** The chunk read, written in a microtask (never synchronously inside the source's enqueue()). */
+    this.pendingChunk = undefined;
     /** @type {(() => void) | undefined} */
     this.abortAlgorithm = undefined;
     this.onReady = () => this.pump();
+    this.onChunk = () => this.writeChunk();
   }
 
   start() {
@@ -564,18 +564,25 @@ class Pipe {
         return;
       }
       this.reading = true;
-      this.startingRead = true;
       ReadableStreamDefaultReaderRead(this.reader, this);
-      this.startingRead = false;
     }
   }
 
   /** @param {any} chunk */
   chunkSteps(chunk) {
+    this.pendingChunk = chunk;
+    queueMicrotaskSafe(this.onChunk);
+  }
+
+  writeChunk() {
+    const chunk = this.pendingChunk;
+    this.pendingChunk = undefined;
     this.reading = false;
+    // A chunk that was read is written, even while shutting down, unless the pipe has finished.
+    if (this.writer.stream === undefined) return;
     const write = WritableStreamDefaultWriterWrite(this.writer, chunk);
     this.currentWrite = transformPromise(write, undefined, noop);
-    if (!this.startingRead) this.pump();
+    this.pump();
   }
 
   closeSteps() {
@@ -645,12 +652,14 @@ class Pipe {
 }
 
 /**
- * A promise fulfilled when all of `promises` are, or rejected with the first rejection.
- * @param {Promise<any>[]} promises
+ * "Waiting for all" of up to two promises: fulfilled when all are, or rejected with the first
+ * rejection.
+ * @param {Promise<any> | undefined} p1
+ * @param {Promise<any> | undefined} p2
  */
-function waitForAll(promises) {
+function waitForAll(p1, p2) {
   const result = new Deferred();
-  let remaining = promises.length;
+  let remaining = (p1 !== undefined ? 1 : 0) + (p2 !== undefined ? 1 : 0);
   if (remaining === 0) {
     result.resolve(undefined);
     return result.promise;
@@ -661,7 +670,8 @@ function waitForAll(promises) {
   const onRejected = (/** @type {any} */ e) => {
     result.reject(e);
   };
-  for (let i = 0; i < promises.length; i++) uponPromise(promises[i], onFulfilled, onRejected);
+  if (p1 !== undefined) uponPromise(p1, onFulfilled, onRejected);
+  if (p2 !== undefined) uponPromise(p2, onFulfilled, onRejected);
   return result.promise;
 }
 
@@ -682,15 +692,15 @@ function ReadableStreamPipeTo(source, dest, preventClose, preventAbort, preventC
     const abortAlgorithm = () => {
       const error = signalReason(signal);
       pipe.shutdownWithAnAction(() => {
-        /** @type {Promise<any>[]} */
-        const actions = [];
+        let abortAction;
+        let cancelAction;
         if (!preventAbort) {
-          actions[actions.length] = dest.state === 'writable' ? WritableStreamAbort(dest, error) : promiseResolvedUndefined();
+          abortAction = dest.state === 'writable' ? WritableStreamAbort(dest, error) : promiseResolvedUndefined();
         }
         if (!preventCancel) {
-          actions[actions.length] = source.state === 'readable' ? ReadableStreamCancel(source, error) : promiseResolvedUndefined();
+          cancelAction = source.state === 'readable' ? ReadableStreamCancel(source, error) : promiseResolvedUndefined();
         }
-        return waitForAll(actions);
+        return waitForAll(abortAction, cancelAction);
       }, true, error);
     };
     pipe.abortAlgorithm = abortAlgorithm;
@@ -812,6 +822,26 @@ function readableStreamGetReader(stream) {
 }
 
 /**
+ * The read request of readableStreamRead: its results have no prototype, so resolving the
+ * promise with one never finds a `then` a worker put on Object.prototype.
+ */
+class InternalReadRequest extends Deferred {
+  /** @param {any} chunk */
+  chunkSteps(chunk) {
+    this.res({ __proto__: null, value: chunk, done: false });
+  }
+
+  closeSteps() {
+    this.res({ __proto__: null, value: undefined, done: true });
+  }
+
+  /** @param {any} e */
+  errorSteps(e) {
+    this.rej(e);
+  }
+}
+
+/**
  * @param {any} reader
  * @returns {Promise<{ done: boolean, value: any }>}
  */
@@ -820,7 +850,7 @@ function readableStreamRead(reader) {
   if (r.stream === undefined) {
     return promiseRejectedWith(new TypeError('This reader has been released and cannot read from the stream'));
   }
-  const readRequest = new ReadRequest();
+  const readRequest = new InternalReadRequest();
   ReadableStreamDefaultReaderRead(r, readRequest);
   return readRequest.promise;
 }
