@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -17,61 +18,68 @@ const (
 	maxModuleBytes = 10 << 20
 )
 
-// moduleExt are the file extensions served as ES modules.
-var moduleExt = map[string]bool{".js": true, ".mjs": true}
-
-// SpecFromConfig reads a configured worker's files: its main file and every JavaScript module
-// under the main file's directory (node_modules and hidden folders excluded), so relative
-// imports resolve without a bundler.
+// SpecFromConfig reads a configured worker's files: its main file and, transitively, the
+// modules it imports by relative path (the worker's folder may hold other workers' files too).
+// Files outside the main file's folder and bare (npm) specifiers are left to V8 to reject at
+// load, with file:line:column; bundling packages is the deploy command's job.
 func SpecFromConfig(w config.Worker) (*worker.Spec, error) {
 	dir := filepath.Dir(w.Main)
 	mainRel := filepath.Base(w.Main)
 	modules := map[string]string{}
 	total := 0
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	var visit func(rel string) error
+	visit = func(rel string) error {
+		if _, seen := modules[rel]; seen {
+			return nil
 		}
-		if d.IsDir() {
-			if path != dir && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) {
-				return filepath.SkipDir
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil {
+			if rel == mainRel {
+				return err
 			}
-			return nil
-		}
-		if !moduleExt[filepath.Ext(path)] && path != w.Main {
-			return nil
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
+			return nil // reported by V8 at link time, with the importing file
 		}
 		total += len(b)
 		if len(modules) >= maxModules || total > maxModuleBytes {
-			return fmt.Errorf("worker %q: more than %d modules or %d MiB under %s; bundle it first", w.Name, maxModules, maxModuleBytes>>20, dir)
+			return fmt.Errorf("worker %q: more than %d modules or %d MiB; bundle it first", w.Name, maxModules, maxModuleBytes>>20)
 		}
-		modules[filepath.ToSlash(rel)] = string(b)
+		modules[rel] = string(b)
+		for _, spec := range relativeImports(string(b)) {
+			dep, err := joinRel(rel, spec)
+			if err != nil {
+				continue
+			}
+			if err := visit(dep); err != nil {
+				return err
+			}
+		}
 		return nil
-	})
-	if err != nil {
+	}
+	if err := visit(mainRel); err != nil {
 		return nil, fmt.Errorf("read worker %q: %w", w.Name, err)
 	}
 	vars := map[string]any{}
 	for k, v := range w.Vars {
 		vars[k] = v
 	}
-	spec := &worker.Spec{
+	return &worker.Spec{
 		Name:    w.Name,
 		BaseURL: "file://" + filepath.ToSlash(dir) + "/",
 		Main:    mainRel,
 		Modules: modules,
 		Format:  worker.DetectFormat(modules[mainRel]),
 		Vars:    vars,
+	}, nil
+}
+
+// joinRel resolves spec against the module at from (both relative to the worker's folder); a
+// path that leaves the folder is an error.
+func joinRel(from, spec string) (string, error) {
+	p := path.Join(path.Dir(from), spec)
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", fmt.Errorf("%s leaves the worker's folder", spec)
 	}
-	return spec, nil
+	return p, nil
 }
 
 // watchKey summarises the files a config's workers are read from (paths, sizes, mtimes), so a

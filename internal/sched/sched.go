@@ -209,12 +209,19 @@ func (s *Scheduler) retireLocked(name string, e *entry) {
 
 // Dispatch serves one request with the named worker (gateway.Dispatcher).
 func (s *Scheduler) Dispatch(w http.ResponseWriter, r *http.Request, name string) {
-	inst := s.instance(name)
-	if inst == nil {
-		gateway.WriteError(w, http.StatusNotFound, gateway.NewErrorID(), "no worker named "+name+" is deployed")
-		return
+	// An instance can be evicted or replaced between being looked up and taking the request;
+	// then a fresh one is looked up.
+	for attempt := 0; attempt < 3; attempt++ {
+		inst := s.instance(name)
+		if inst == nil {
+			gateway.WriteError(w, http.StatusNotFound, gateway.NewErrorID(), "no worker named "+name+" is deployed")
+			return
+		}
+		if inst.Serve(w, r) {
+			return
+		}
 	}
-	inst.Serve(w, r)
+	gateway.WriteError(w, http.StatusServiceUnavailable, gateway.NewErrorID(), "worker "+name+" is being replaced; retry")
 }
 
 // instance returns the live instance of a worker, creating it if needed.

@@ -136,24 +136,26 @@ func (inst *Instance) Post(ev func()) {
 
 // PostAndRun queues ev and, if the instance was idle, runs it on the calling goroutine when
 // the scheduler has a free executor slot (Deps.RunNow). It must not be called inside a turn.
-func (inst *Instance) PostAndRun(ev func()) {
+// It reports false, and does nothing, if the instance has been disposed.
+func (inst *Instance) PostAndRun(ev func()) bool {
 	inst.mu.Lock()
 	if inst.disposed {
 		inst.mu.Unlock()
-		return
+		return false
 	}
 	inst.inbox = append(inst.inbox, ev)
 	idle := !inst.scheduled
 	inst.scheduled = true
 	inst.mu.Unlock()
 	if !idle {
-		return
+		return true
 	}
 	if inst.deps.RunNow != nil {
 		inst.deps.RunNow(inst)
 	} else {
 		inst.deps.Schedule(inst)
 	}
+	return true
 }
 
 // RunTurns runs up to max queued events, each as one turn (executor only). It reports whether

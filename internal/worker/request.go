@@ -56,14 +56,19 @@ type respEvent struct {
 }
 
 // Serve answers one HTTP request with the instance and returns when the response is complete
-// (HTTP goroutine). The request's later work (waitUntil) goes on in the isolate.
-func (inst *Instance) Serve(w http.ResponseWriter, r *http.Request) {
+// (HTTP goroutine). The request's later work (waitUntil) goes on in the isolate. It returns
+// false, having written nothing, if the instance was disposed before it could take the
+// request (its owner evicted or replaced it meanwhile); the caller retries on a new instance.
+func (inst *Instance) Serve(w http.ResponseWriter, r *http.Request) bool {
 	inst.inflight.Add(1)
 	defer inst.inflight.Add(-1)
 	inst.lastUsed.Store(time.Now().UnixNano())
-	req := &Request{inst: inst, w: w, r: r, events: make(chan respEvent, 8)}
-	inst.PostAndRun(func() { inst.start(req) })
+	req := &Request{inst: inst, w: w, r: r, events: make(chan respEvent, 4)}
+	if !inst.PostAndRun(func() { inst.start(req) }) {
+		return false
+	}
 	req.serve()
+	return true
 }
 
 func (req *Request) serve() {

@@ -71,7 +71,7 @@ func serve(t *testing.T, modules map[string]string) (*httptest.Server, *syncBuff
 		},
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
-	srv := httptest.NewServer(http.HandlerFunc(inst.Serve))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { inst.Serve(w, r) }))
 	t.Cleanup(func() {
 		srv.Close()
 		done := make(chan struct{})
