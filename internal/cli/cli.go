@@ -58,7 +58,7 @@ type nodeFlags struct {
 func (f *nodeFlags) add(cmd *cobra.Command, listenDefault string) {
 	cmd.Flags().StringVar(&f.listen, "listen", listenDefault, "address to serve HTTP on")
 	cmd.Flags().IntVar(&f.executors, "executors", 0, "executor threads running JavaScript (default: number of cores)")
-	cmd.Flags().Int64Var(&f.memoryBudget, "memory-budget-mb", 0, "V8 heap of all live isolates beyond which idle ones are evicted (default 8192)")
+	cmd.Flags().Int64Var(&f.memoryBudget, "memory-budget-mb", 0, "V8 memory in use by all live isolates beyond which idle ones are evicted (default: 3/4 of RAM)")
 	cmd.Flags().IntVar(&f.heapMB, "heap-limit-mb", 128, "heap limit of each worker's isolate")
 	cmd.Flags().IntVar(&f.pool, "blank-isolates", 4, "pre-built blank isolates kept ready for cold starts (-1 disables)")
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")

@@ -29,3 +29,19 @@ func maxLiveFromMapCount(log *slog.Logger) int {
 	}
 	return max
 }
+
+// defaultMemoryBudget is three quarters of the machine's memory (MemTotal), or 8 GiB when it
+// cannot be read.
+func defaultMemoryBudget() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+				if kb, err := strconv.ParseInt(f[1], 10, 64); err == nil && kb > 0 {
+					return kb * 1024 / 4 * 3
+				}
+			}
+		}
+	}
+	return 8 << 30
+}

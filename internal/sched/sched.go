@@ -21,8 +21,8 @@ import (
 type Options struct {
 	// Executors is the number of executor threads (default: GOMAXPROCS).
 	Executors int
-	// MemoryBudget is the total V8 heap of live instances beyond which idle ones are evicted,
-	// least recently used first (default 8 GiB).
+	// MemoryBudget is the total V8 memory in use by live instances beyond which idle ones are
+	// evicted, least recently used first (default: 3/4 of the machine's memory).
 	MemoryBudget int64
 	// HeapLimit is each isolate's default heap limit (default 128 MiB).
 	HeapLimit uint64
@@ -67,7 +67,7 @@ func New(snap *v8.Snapshot, opts Options) *Scheduler {
 		opts.Executors = runtime.GOMAXPROCS(0)
 	}
 	if opts.MemoryBudget <= 0 {
-		opts.MemoryBudget = 8 << 30
+		opts.MemoryBudget = defaultMemoryBudget()
 	}
 	if opts.HeapLimit == 0 {
 		opts.HeapLimit = 128 << 20

@@ -98,6 +98,11 @@ type HeapStats struct {
 	TotalHeapSize, UsedHeapSize, HeapSizeLimit, ExternalMemory, MallocedMemory uint64
 }
 
+// InUse is the memory the isolate's objects use: the live heap plus external memory. It is
+// closer to what the isolate adds to the process's RSS than TotalHeapSize, which counts
+// committed but empty pages.
+func (s HeapStats) InUse() int64 { return int64(s.UsedHeapSize + s.ExternalMemory) }
+
 // HeapStats reads the isolate's heap statistics.
 func (iso *Isolate) HeapStats() HeapStats {
 	var s C.islet_heap_stats

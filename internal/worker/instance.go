@@ -57,7 +57,7 @@ type Instance struct {
 
 	inflight  atomic.Int64 // requests whose HTTP side has not finished
 	lastUsed  atomic.Int64 // unix nanoseconds of the last request
-	heapBytes atomic.Int64 // V8 heap in use, measured after loading and every so often
+	heapBytes atomic.Int64 // V8 memory in use (heap + external), measured after loading and every so often
 	condemned atomic.Bool
 
 	// Executor only.
@@ -110,7 +110,8 @@ func (inst *Instance) Inflight() int64 { return inst.inflight.Load() }
 // LastUsed is when the instance last received a request.
 func (inst *Instance) LastUsed() time.Time { return time.Unix(0, inst.lastUsed.Load()) }
 
-// HeapBytes is the isolate's V8 heap size as last measured (0 before it loads).
+// HeapBytes is the isolate's V8 memory in use (live heap plus external memory such as
+// ArrayBuffers) as last measured, 0 before it loads.
 func (inst *Instance) HeapBytes() int64 { return inst.heapBytes.Load() }
 
 // Condemned reports whether the isolate hit its memory limit; the instance serves no more
@@ -302,7 +303,7 @@ func (inst *Instance) afterTurn(err error) {
 		}
 	}
 	if inst.turns%256 == 1 && inst.iso != nil {
-		inst.heapBytes.Store(int64(inst.iso.HeapStats().TotalHeapSize))
+		inst.heapBytes.Store(inst.iso.HeapStats().InUse())
 	}
 }
 

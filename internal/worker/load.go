@@ -188,7 +188,7 @@ func (inst *Instance) checkLoaded() {
 		return
 	}
 	inst.state = stateReady
-	inst.heapBytes.Store(int64(inst.iso.HeapStats().TotalHeapSize))
+	inst.heapBytes.Store(inst.iso.HeapStats().InUse())
 	waiting := inst.waiting
 	inst.waiting = nil
 	for _, r := range waiting {
