@@ -15,4 +15,15 @@ type Ext struct {
 	JS fs.FS
 	// Ops are the Go ops the JS calls as rt.ops.<name> or rt.opAsync(name, …).
 	Ops []op.Def
+	// Lazy, when set, keeps the extension's JS out of the snapshot: it is evaluated in an
+	// isolate the first time one of these globals or rt.internal names is read. Every isolate
+	// carries the snapshot, so a large API few workers use is cheaper loaded on demand. A lazy
+	// extension's files must take built-ins only from rt.primordials (they run after user code).
+	Lazy *Lazy
+}
+
+// Lazy names what loads a lazy extension.
+type Lazy struct {
+	Globals   []string
+	Internals []string
 }

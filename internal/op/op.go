@@ -95,8 +95,11 @@ func (v Value) String() string {
 // Call is one invocation of an op: its arguments and the Go state of the isolate that made it.
 type Call struct {
 	Args []Value
-	// Host is the Go object that owns the isolate (a *worker.Isolate), given to every op.
+	// Host is the Go object that owns the isolate (a *worker.Instance), given to every op.
 	Host any
+	// Runtime is the isolate itself (a *v8.Isolate), for the few ops that run runtime code
+	// (loading a lazy extension).
+	Runtime any
 }
 
 // Arg returns argument i, or undefined when there are fewer arguments.

@@ -4,6 +4,7 @@
 package snapshot
 
 import (
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -59,32 +60,80 @@ func minify(name, code string) (string, error) {
 
 // Build makes a snapshot of the given extensions: their ops in order, then their JS files in
 // extension order and, within one, in file-name order. Each file is wrapped as the body of
-// `(function (rt) { 'use strict'; … })` on its first line, so line numbers are unchanged.
+// `(function (rt) { 'use strict'; … })` and minified. A lazy extension's files are kept out
+// of the snapshot; the snapshot instead defines accessors (rt.defineLazy) that load them with
+// the runtime_load op on first use.
 func Build(exts []ext.Ext) (*v8.Snapshot, error) {
 	var ops []op.Def
 	var files []v8.SourceFile
+	lazy := map[string][]v8.SourceFile{}
+	var lazyDefs []string
 	for _, e := range exts {
 		ops = append(ops, e.Ops...)
 		if e.JS == nil {
 			continue
 		}
-		names, err := fs.Glob(e.JS, "*.js")
+		src, err := extFiles(e)
+		if err != nil {
+			return nil, err
+		}
+		if e.Lazy == nil {
+			files = append(files, src...)
+			continue
+		}
+		lazy[e.Name] = src
+		g, _ := json.Marshal(e.Lazy.Globals)
+		in, _ := json.Marshal(e.Lazy.Internals)
+		lazyDefs = append(lazyDefs, fmt.Sprintf("rt.defineLazy(%q, %s, %s);", e.Name, g, in))
+	}
+	if len(lazyDefs) > 0 {
+		files = append(files, v8.SourceFile{
+			Name: "ext:lazy.js",
+			Code: "(function (rt) { 'use strict'; " + strings.Join(lazyDefs, "\n") + "\n})",
+		})
+	}
+	ops = append(ops, op.Def{Name: "runtime_load", Sync: func(c *op.Call) (op.Value, error) {
+		name, err := c.Str(0)
+		if err != nil {
+			return op.Undefined, err
+		}
+		src, ok := lazy[name]
+		if !ok {
+			return op.Undefined, op.TypeErrorf("no lazy extension %q", name)
+		}
+		iso, ok := c.Runtime.(*v8.Isolate)
+		if !ok {
+			return op.Undefined, op.TypeErrorf("runtime_load: no isolate")
+		}
+		for _, f := range src {
+			if err := iso.EvalRuntime(f.Name, f.Code); err != nil {
+				return op.Undefined, fmt.Errorf("loading %s: %w", f.Name, err)
+			}
+		}
+		return op.Undefined, nil
+	}})
+	return v8.BuildSnapshot(ops, files)
+}
+
+// extFiles reads, wraps and minifies an extension's JS files in name order.
+func extFiles(e ext.Ext) ([]v8.SourceFile, error) {
+	names, err := fs.Glob(e.JS, "*.js")
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: extension %s: %w", e.Name, err)
+	}
+	sort.Strings(names)
+	var out []v8.SourceFile
+	for _, n := range names {
+		code, err := fs.ReadFile(e.JS, n)
 		if err != nil {
 			return nil, fmt.Errorf("snapshot: extension %s: %w", e.Name, err)
 		}
-		sort.Strings(names)
-		for _, n := range names {
-			code, err := fs.ReadFile(e.JS, n)
-			if err != nil {
-				return nil, fmt.Errorf("snapshot: extension %s: %w", e.Name, err)
-			}
-			name := "ext:" + e.Name + "/" + n
-			src, err := minify(name, "(function (rt) { 'use strict'; "+string(code)+"\n})")
-			if err != nil {
-				return nil, fmt.Errorf("snapshot: %w", err)
-			}
-			files = append(files, v8.SourceFile{Name: name, Code: src})
+		name := "ext:" + e.Name + "/" + n
+		src, err := minify(name, "(function (rt) { 'use strict'; "+string(code)+"\n})")
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
 		}
+		out = append(out, v8.SourceFile{Name: name, Code: src})
 	}
-	return v8.BuildSnapshot(ops, files)
+	return out, nil
 }

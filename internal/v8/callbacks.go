@@ -47,7 +47,7 @@ func isletGoOp(h C.uintptr_t, opID C.int, args *C.islet_val, nargs C.int, ret *C
 			vals = append(vals, v)
 		}
 	}
-	call := &op.Call{Args: vals, Host: iso.cb.Host}
+	call := &op.Call{Args: vals, Host: iso.cb.Host, Runtime: iso}
 	if def.Async != nil {
 		pid, err := call.Int(0)
 		if err != nil {

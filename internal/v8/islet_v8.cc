@@ -845,6 +845,33 @@ int islet_run_microtasks(islet_isolate* iso, islet_error* err) {
   return Finish(iso, tc, err);
 }
 
+int islet_runtime_eval(islet_isolate* iso, const char* name, size_t name_len, const char* src, size_t src_len,
+                       islet_error* err) {
+  Isolate* isolate = iso->isolate;
+  HandleScope hs(isolate);
+  Local<Context> ctx = isolate->GetCurrentContext();
+  TryCatch tc(isolate);
+  ScriptOrigin origin(isolate, NewString(isolate, name, name_len));
+  Local<v8::Script> script;
+  Local<Value> fn;
+  Local<Value> arg = iso->rt.Get(isolate);
+  if (!v8::Script::Compile(ctx, NewString(isolate, src, src_len), &origin).ToLocal(&script) ||
+      !script->Run(ctx).ToLocal(&fn) || !fn->IsFunction() ||
+      fn.As<Function>()->Call(ctx, v8::Undefined(isolate), 1, &arg).IsEmpty()) {
+    if (tc.HasTerminated() || isolate->IsExecutionTerminating()) {
+      SetError(err, ISLET_FAIL_TERMINATED, "the worker's execution was terminated", "");
+      return ISLET_FAIL_TERMINATED;
+    }
+    if (tc.HasCaught()) {
+      DescribeException(isolate, tc.Exception(), tc.Message(), err);
+    } else {
+      SetError(err, ISLET_FAIL_INTERNAL, "runtime file did not evaluate to a function", "");
+    }
+    return ISLET_FAIL_EXCEPTION;
+  }
+  return ISLET_FAIL_NONE;
+}
+
 void islet_ret_number(islet_op_return* r, double v) { r->info->GetReturnValue().Set(v); }
 void islet_ret_bool(islet_op_return* r, int v) { r->info->GetReturnValue().Set(v != 0); }
 void islet_ret_null(islet_op_return* r) { r->info->GetReturnValue().SetNull(); }

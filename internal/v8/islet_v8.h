@@ -125,6 +125,12 @@ int islet_call_host(islet_isolate* iso, const char* name, size_t name_len, const
 // islet_run_microtasks performs a microtask checkpoint and pumps the platform's tasks.
 int islet_run_microtasks(islet_isolate* iso, islet_error* err);
 
+// islet_runtime_eval runs a runtime file (which must evaluate to a function) and calls it with
+// rt, in the current context. Only for Go code running inside an op callback: the isolate is
+// already locked and entered.
+int islet_runtime_eval(islet_isolate* iso, const char* name, size_t name_len, const char* src, size_t src_len,
+                       islet_error* err);
+
 // Op returns, called by Go inside an op callback.
 void islet_ret_number(islet_op_return* r, double v);
 void islet_ret_bool(islet_op_return* r, int v);

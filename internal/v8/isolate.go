@@ -269,6 +269,18 @@ func (iso *Isolate) CallHost(name string, args ...op.Value) (op.Value, error) {
 	return v, takeError(rc, &ce)
 }
 
+// EvalRuntime runs a runtime file (code evaluating to a function of rt) in the isolate's
+// context. It may only be called by an op, inside a call into the isolate.
+func (iso *Isolate) EvalRuntime(name, code string) error {
+	var ce C.islet_error
+	np, nn := cstr(name)
+	sp, sn := cstr(code)
+	rc := C.islet_runtime_eval(iso.p, np, nn, sp, sn, &ce)
+	runtime.KeepAlive(name)
+	runtime.KeepAlive(code)
+	return takeError(rc, &ce)
+}
+
 // RunMicrotasks performs a microtask checkpoint (one turn with no event).
 func (iso *Isolate) RunMicrotasks() error {
 	var ce C.islet_error

@@ -70,7 +70,7 @@ func TestInterfaces(t *testing.T) {
 			'ReadableStreamBYOBRequest', 'ReadableStreamDefaultController', 'ReadableByteStreamController',
 			'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController', 'TransformStream',
 			'TransformStreamDefaultController', 'ByteLengthQueuingStrategy', 'CountQueuingStrategy']
-			.map((n) => { const d = Object.getOwnPropertyDescriptor(globalThis, n);
+			.map((n) => { void globalThis[n]; const d = Object.getOwnPropertyDescriptor(globalThis, n);
 				return typeof d.value + d.writable + d.enumerable + d.configurable; }).join()`,
 			Want: strings.TrimSuffix(strings.Repeat("functiontruefalsetrue,", 13), ",")},
 		{Name: "toStringTag", Script: `(() => {
@@ -969,19 +969,8 @@ func TestPatchedBuiltins(t *testing.T) {
 
 // hooksExt exposes the runtime's internal stream hooks to test scripts.
 var hooksExt = ext.Ext{Name: "streamshooks", JS: fstest.MapFS{"99_hooks.js": &fstest.MapFile{Data: []byte(`
-rt.expose('hooks', {
-  isReadableStream: rt.internal.isReadableStream,
-  isReadableStreamLocked: rt.internal.isReadableStreamLocked,
-  isReadableStreamDisturbed: rt.internal.isReadableStreamDisturbed,
-  newReadableStreamFromPull: rt.internal.newReadableStreamFromPull,
-  newReadableStreamFromBytes: rt.internal.newReadableStreamFromBytes,
-  readableStreamGetReader: rt.internal.readableStreamGetReader,
-  readableStreamRead: rt.internal.readableStreamRead,
-  readableStreamCancel: rt.internal.readableStreamCancel,
-  readableStreamReleaseReader: rt.internal.readableStreamReleaseReader,
-  readableStreamReadAll: rt.internal.readableStreamReadAll,
-  readableStreamTee: rt.internal.readableStreamTee,
-});
+// The hooks are read on use: the streams extension loads lazily, not at snapshot time.
+rt.expose('hooks', new Proxy({}, { get: (_, key) => rt.internal[key] }));
 `)}}}
 
 // TestInternalHooks runs scripts that only need microtasks in an isolate whose snapshot also
@@ -1123,4 +1112,22 @@ func TestInternalHooks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLazyNamesAreComplete checks that the names that load the lazy streams extension are
+// exactly the globals it exposes, and that touching any one of them loads all of them.
+func TestLazyNamesAreComplete(t *testing.T) {
+	exttest.Run(t, []exttest.Case{
+		{Name: "before", Script: `typeof Object.getOwnPropertyDescriptor(globalThis, 'ReadableStream').get`, Want: "function"},
+		{Name: "one loads all", Script: `void CountQueuingStrategy;
+			Object.getOwnPropertyNames(globalThis).filter((n) => {
+				const d = Object.getOwnPropertyDescriptor(globalThis, n);
+				return /Stream|QueuingStrategy/.test(n) && !/TextEncoderStream|TextDecoderStream/.test(n) && d.get !== undefined;
+			}).join()`, Want: ""},
+		{Name: "assigning loads first", Script: `globalThis.ReadableStream = 1; typeof WritableStream + ReadableStream`, Want: "function1"},
+		{Name: "body streams load it", Script: `(async () => {
+			const r = new Response(new Uint8Array([104, 105]));
+			return (await r.body.getReader().read()).value.length + typeof Object.getOwnPropertyDescriptor(globalThis, 'ReadableStream').value;
+		})()`, Want: "2function"},
+	})
 }

@@ -1,7 +1,8 @@
 // @ts-check
 // The runtime object's helpers every other file uses: exposing globals and async ops.
 const {
-  ObjectDefineProperty, Promise, ReflectApply, SafeMap, TypeError, Error,
+  ObjectDefineProperty, Promise, ReflectApply, SafeMap, SafeSet, TypeError, Error, ReflectDeleteProperty,
+  ReflectGet,
 } = rt.primordials;
 
 /**
@@ -73,4 +74,54 @@ rt.internal.makeError = (errClass, name, message) => {
       if (typeof rt.internal.makeDOMException === 'function') return rt.internal.makeDOMException(name, message);
   }
   return new Error(message);
+};
+
+/** @type {Set<string>} */
+const lazyLoaded = new SafeSet();
+
+/**
+ * Defines accessors that load lazy extension `name` (kept out of the snapshot) the first time
+ * one of its globals or rt.internal names is read or written. Loading removes the accessors;
+ * the extension's files then define the real values.
+ * @param {string} name
+ * @param {string[]} globals
+ * @param {string[]} internals
+ */
+rt.defineLazy = (name, globals, internals) => {
+  const load = () => {
+    if (lazyLoaded.has(name)) return;
+    for (let i = 0; i < globals.length; i++) ReflectDeleteProperty(globalThis, globals[i]);
+    for (let i = 0; i < internals.length; i++) ReflectDeleteProperty(rt.internal, internals[i]);
+    try {
+      rt.ops.runtime_load(name);
+      lazyLoaded.add(name);
+    } catch (e) {
+      // Put the accessors back, so a later read tries again (and fails the same way).
+      define();
+      throw e;
+    }
+  };
+  /**
+   * @param {object} target
+   * @param {string} key
+   */
+  const lazyProperty = (target, key) => {
+    ObjectDefineProperty(target, key, {
+      get() {
+        load();
+        return ReflectGet(target, key);
+      },
+      set(value) {
+        load();
+        ObjectDefineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
+      },
+      configurable: true,
+      enumerable: false,
+    });
+  };
+  const define = () => {
+    for (let i = 0; i < globals.length; i++) lazyProperty(globalThis, globals[i]);
+    for (let i = 0; i < internals.length; i++) lazyProperty(rt.internal, internals[i]);
+  };
+  define();
 };

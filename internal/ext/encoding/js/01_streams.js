@@ -52,7 +52,7 @@ function transforms() {
   };
   return transformAPI;
 }
-if (typeof rt.internal.TransformStream === 'function') transforms();
+// Streams load lazily (internal/ext/streams): transforms() runs on first use.
 
 const decoderOptions = webidl.createDictionaryConverter('TextDecoderOptions', [
   { key: 'fatal', converter: converters.boolean, defaultValue: false },

@@ -49,69 +49,27 @@ const { converters } = webidl;
 /** @type {StreamsAPI | null} */
 let streamsAPI = null;
 
-/** @returns {StreamsAPI} */
+/**
+ * The streams extension's hooks, which no worker can reach or replace. Streams load lazily
+ * (internal/ext/streams), so they are looked up on first use, not when this file runs.
+ * @returns {StreamsAPI}
+ */
 function streams() {
   if (streamsAPI !== null) return streamsAPI;
-  const RS = rt.internal.ReadableStream;
-  if (typeof RS !== 'function') throw new TypeError('ReadableStream is not available');
-  const proto = RS.prototype;
-  const getReader = uncurryThis(proto.getReader);
-  const readerProto = ObjectGetPrototypeOf(getReader(new RS()));
-  const read = uncurryThis(readerProto.read);
-  const releaseLock = uncurryThis(readerProto.releaseLock);
-  const cancelReader = uncurryThis(readerProto.cancel);
-  const lockedGetter = /** @type {PropertyDescriptor} */ (ObjectGetOwnPropertyDescriptor(proto, 'locked')).get;
-  /** @type {any} */
-  let enqueue = null;
-  /** @type {any} */
-  let close = null;
-  let byteStreams = true;
-  try {
-    new RS({
-      type: 'bytes',
-      /** @param {any} c */
-      start(c) {
-        const p = ObjectGetPrototypeOf(c);
-        enqueue = uncurryThis(p.enqueue);
-        close = uncurryThis(p.close);
-      },
-    });
-  } catch {
-    byteStreams = false;
-  }
-  if (!byteStreams) {
-    new RS({
-      /** @param {any} c */
-      start(c) {
-        const p = ObjectGetPrototypeOf(c);
-        enqueue = uncurryThis(p.enqueue);
-        close = uncurryThis(p.close);
-      },
-    });
-  }
-  /** @param {Uint8Array} bytes */
-  const fromBytes = (bytes) => new RS({
-    type: byteStreams ? 'bytes' : undefined,
-    /** @param {any} c */
-    start(c) {
-      if (TypedArrayPrototypeGetLength(bytes) > 0) enqueue(c, bytes);
-      close(c);
-    },
-  });
+  const I = rt.internal;
+  if (typeof I.ReadableStream !== 'function') throw new TypeError('ReadableStream is not available');
   streamsAPI = {
-    ReadableStream: RS,
-    getReader,
-    tee: uncurryThis(proto.tee),
-    locked: uncurryThis(/** @type {Function} */ (lockedGetter)),
-    read,
-    releaseLock,
-    cancelReader,
-    fromBytes,
+    ReadableStream: I.ReadableStream,
+    getReader: I.readableStreamGetReader,
+    tee: (/** @type {any} */ s) => I.readableStreamTee(s, false),
+    locked: I.isReadableStreamLocked,
+    read: I.readableStreamRead,
+    releaseLock: I.readableStreamReleaseReader,
+    cancelReader: I.readableStreamCancel,
+    fromBytes: I.newReadableStreamFromBytes,
   };
   return streamsAPI;
 }
-// Capture now if the streams extension loaded first (it does in internal/ext/all).
-if (typeof rt.internal.ReadableStream === 'function') streams();
 
 /** @param {any} v */
 function isReadableStream(v) {
