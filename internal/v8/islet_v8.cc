@@ -490,7 +490,11 @@ void islet_init(const char* flags, size_t flags_len) {
   if (g_platform) return;
   std::string f(flags, flags_len);
   v8::V8::SetFlagsFromString(f.c_str(), f.size());
-  g_platform = v8::platform::NewDefaultPlatform(1);
+  // No platform worker threads: with --single-threaded, V8's background jobs (concurrent
+  // compilation, GC tasks) run on the thread that runs the isolate, inside its turns. Executors
+  // are then the only threads doing JS work, and no turn wakes another thread (measured: a
+  // background worker thread cost a futex wake-up per request).
+  g_platform = v8::platform::NewSingleThreadedDefaultPlatform();
   v8::V8::InitializePlatform(g_platform.get());
   v8::V8::Initialize();
   g_allocator = ArrayBuffer::Allocator::NewDefaultAllocator();

@@ -25,11 +25,11 @@ import (
 
 var initOnce sync.Once
 
-// DefaultFlags are the V8 flags islet runs with: garbage collection on the isolate's own thread
-// (executors are the only threads that should run JS work), no SharedArrayBuffer, and eager
-// feedback allocation.
+// DefaultFlags are the V8 flags islet runs with: no background threads (compilation and
+// garbage collection happen on the isolate's own thread; executors are the only threads doing
+// JS work), no SharedArrayBuffer, and eager feedback allocation.
 var DefaultFlags = []string{
-	"--single-threaded-gc",
+	"--single-threaded",
 	"--no-harmony-sharedarraybuffer",
 	// Feedback vectors from a function's first call: with thousands of isolates each one sees
 	// few requests, and without feedback every property access takes the slow path
