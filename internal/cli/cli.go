@@ -53,6 +53,7 @@ type nodeFlags struct {
 	pool         int
 	logLevel     string
 	v8Flags      string
+	cpuMillis    int
 }
 
 func (f *nodeFlags) add(cmd *cobra.Command, listenDefault string) {
@@ -63,6 +64,7 @@ func (f *nodeFlags) add(cmd *cobra.Command, listenDefault string) {
 	cmd.Flags().IntVar(&f.pool, "blank-isolates", 4, "pre-built blank isolates kept ready for cold starts (-1 disables)")
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	cmd.Flags().StringVar(&f.v8Flags, "v8-flags", "", "extra V8 flags, space-separated (for experiments)")
+	cmd.Flags().IntVar(&f.cpuMillis, "cpu-limit-ms", 50, "default CPU time per request, in ms (a worker's limits.cpu_ms overrides it; 0 disables the watchdog)")
 }
 
 func (f *nodeFlags) logger() *slog.Logger {
@@ -75,11 +77,13 @@ func (f *nodeFlags) logger() *slog.Logger {
 
 func (f *nodeFlags) options(log *slog.Logger, dev bool) node.Options {
 	return node.Options{Logger: log, Sched: sched.Options{
-		Executors:    f.executors,
-		MemoryBudget: f.memoryBudget << 20,
-		HeapLimit:    uint64(f.heapMB) << 20,
-		BlankPool:    f.pool,
-		ExposeErrors: dev,
+		Executors:     f.executors,
+		MemoryBudget:  f.memoryBudget << 20,
+		HeapLimit:     uint64(f.heapMB) << 20,
+		BlankPool:     f.pool,
+		ExposeErrors:  dev,
+		CPUPerRequest: time.Duration(f.cpuMillis) * time.Millisecond,
+		NoCPULimit:    f.cpuMillis == 0,
 	}}
 }
 

@@ -54,6 +54,16 @@ type Worker struct {
 	Vars map[string]any
 	// CompatibilityDate is "YYYY-MM-DD", or "" when unset.
 	CompatibilityDate string
+	// Limits are the worker's resource limits; zero values take the node's defaults.
+	Limits Limits
+}
+
+// Limits is a worker's [worker.limits] table (named as wrangler.toml's [limits]).
+type Limits struct {
+	// CPUMillis is the CPU time one request may use, in milliseconds (1 to 30000).
+	CPUMillis int `toml:"cpu_ms"`
+	// MemoryMB is the worker's isolate heap limit in MiB (16 to 4096).
+	MemoryMB int `toml:"memory_mb"`
 }
 
 // file is the TOML shape of islet.toml.
@@ -69,6 +79,7 @@ type workerFile struct {
 	Routes            []string       `toml:"routes"`
 	CompatibilityDate any            `toml:"compatibility_date"` // a string or a TOML local date
 	Vars              map[string]any `toml:"vars"`
+	Limits            Limits         `toml:"limits"`
 }
 
 // Load reads and validates the configuration file at path, resolving relative paths in it

@@ -89,6 +89,13 @@ func (wf *workerFile) resolve(dir string) (Worker, error) {
 		return w, err
 	}
 	w.CompatibilityDate = date
+	if l := wf.Limits; l.CPUMillis != 0 && (l.CPUMillis < 1 || l.CPUMillis > 30000) {
+		return w, fmt.Errorf("limits.cpu_ms: %d is outside 1 to 30000", l.CPUMillis)
+	}
+	if l := wf.Limits; l.MemoryMB != 0 && (l.MemoryMB < 16 || l.MemoryMB > 4096) {
+		return w, fmt.Errorf("limits.memory_mb: %d is outside 16 to 4096", l.MemoryMB)
+	}
+	w.Limits = wf.Limits
 	if w.Vars == nil {
 		w.Vars = map[string]any{}
 	}

@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"islet/internal/config"
 	"islet/internal/worker"
@@ -69,6 +70,10 @@ func SpecFromConfig(w config.Worker) (*worker.Spec, error) {
 		Modules: modules,
 		Format:  worker.DetectFormat(modules[mainRel]),
 		Vars:    vars,
+		Limits: worker.Limits{
+			HeapBytes:     uint64(w.Limits.MemoryMB) << 20,
+			CPUPerRequest: time.Duration(w.Limits.CPUMillis) * time.Millisecond,
+		},
 	}, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"islet/internal/gateway"
+	"islet/internal/limits"
 	"islet/internal/v8"
 	"islet/internal/worker"
 )
@@ -34,7 +35,12 @@ type Options struct {
 	MaxLive int
 	// ExposeErrors shows worker exceptions in responses (islet dev).
 	ExposeErrors bool
-	Logger       *slog.Logger
+	// CPUPerRequest and StartupCPU are the default CPU limits (0: Workers' 50 ms and 1 s).
+	// NoCPULimit turns the watchdog off (for measuring what enforcement costs).
+	CPUPerRequest time.Duration
+	StartupCPU    time.Duration
+	NoCPULimit    bool
+	Logger        *slog.Logger
 }
 
 // Scheduler implements gateway.Dispatcher.
@@ -46,6 +52,7 @@ type Scheduler struct {
 	slots chan struct{} // one token per executor slot; holding one allows running turns
 	pool  chan *v8.Isolate
 	cache *worker.CodeCache
+	dog   *limits.Watchdog
 	stop  chan struct{}
 	wg    sync.WaitGroup
 
@@ -95,6 +102,9 @@ func New(snap *v8.Snapshot, opts Options) *Scheduler {
 		specs: map[string]*worker.Spec{},
 		live:  map[string]*entry{},
 		lru:   list.New(),
+	}
+	if !opts.NoCPULimit {
+		s.dog = limits.NewWatchdog(2 * time.Millisecond)
 	}
 	for i := 0; i < opts.Executors; i++ {
 		s.wg.Add(1)
@@ -229,7 +239,7 @@ func (s *Scheduler) instance(name string) *worker.Instance {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.live[name]; ok {
-		if !e.inst.Condemned() {
+		if !e.inst.Condemned() && !e.inst.Retired() {
 			s.lru.MoveToFront(e.elem)
 			return e.inst
 		}
@@ -247,12 +257,15 @@ func (s *Scheduler) instance(name string) *worker.Instance {
 		el = prev
 	}
 	inst := worker.New(spec, worker.Deps{
-		NewIsolate:   s.newIsolate,
-		Schedule:     s.schedule,
-		RunNow:       s.runNow,
-		CodeCache:    s.cache,
-		Logger:       s.log,
-		ExposeErrors: s.opts.ExposeErrors,
+		NewIsolate:    s.newIsolate,
+		Schedule:      s.schedule,
+		RunNow:        s.runNow,
+		CodeCache:     s.cache,
+		Logger:        s.log,
+		ExposeErrors:  s.opts.ExposeErrors,
+		Watchdog:      s.dog,
+		CPUPerRequest: s.opts.CPUPerRequest,
+		StartupCPU:    s.opts.StartupCPU,
 	})
 	e := &entry{inst: inst}
 	e.elem = s.lru.PushFront(e)
@@ -337,6 +350,9 @@ func (s *Scheduler) Close() {
 		inst.Dispose()
 	}
 	s.retired = nil
+	if s.dog != nil {
+		s.dog.Close()
+	}
 	for {
 		select {
 		case iso := <-s.pool:

@@ -169,3 +169,67 @@ func TestMaxLiveEvictsBeforeStarting(t *testing.T) {
 		}
 	}
 }
+
+// TestCPULimitStopsHostileWorkers runs CPU-burning workers beside a well-behaved one under
+// steady load: each hostile request gets a 503 naming the limit, the node keeps serving, and
+// the well-behaved tenant fails nothing.
+func TestCPULimitStopsHostileWorkers(t *testing.T) {
+	s := newSched(t, Options{CPUPerRequest: 30 * time.Millisecond})
+	s.SetWorkers([]*worker.Spec{
+		spec("loop", `export default { fetch(req) {
+			if (new URL(req.url).pathname === "/ok") return new Response("ok");
+			for (;;) {}
+		} };`),
+		spec("microtasks", `export default { fetch() {
+			const spin = () => Promise.resolve().then(spin); spin();
+			return new Promise(() => {});
+		} };`),
+		spec("timers", `export default { fetch() {
+			return new Promise((r) => { const burn = () => { const end = Date.now() + 5; while (Date.now() < end) {} setTimeout(burn, 0); }; burn(); });
+		} };`),
+		spec("regex", `export default { fetch() { /^(a+)+$/.test("a".repeat(40) + "b"); return new Response("done"); } };`),
+		spec("good", `export default { fetch() { return new Response("fine"); } };`),
+	})
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var failures, served int
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if code, body := do(s, "good", "/"); code != 200 || body != "fine" {
+				failures++
+			}
+			served++
+		}
+	}()
+	for _, name := range []string{"loop", "microtasks", "timers", "regex"} {
+		code, body := do(s, name, "/")
+		if code != http.StatusServiceUnavailable || !strings.Contains(body, "exceeded its CPU time limit") {
+			t.Errorf("%s: %d %q", name, code, body)
+		}
+	}
+	// The worker that looped serves its next request (from a fresh isolate).
+	if code, body := do(s, "loop", "/ok"); code != 200 || body != "ok" {
+		t.Errorf("loop after its limit: %d %q", code, body)
+	}
+	close(stop)
+	wg.Wait()
+	if failures > 0 || served == 0 {
+		t.Errorf("the well-behaved worker failed %d of %d requests", failures, served)
+	}
+}
+
+func TestStartupCPULimit(t *testing.T) {
+	s := newSched(t, Options{StartupCPU: 50 * time.Millisecond})
+	s.SetWorkers([]*worker.Spec{spec("w", `for (;;) {} export default { fetch() { return new Response("x"); } };`)})
+	code, body := do(s, "w", "/")
+	if code != 500 || !strings.Contains(body, "exceeded the start-up CPU time limit") {
+		t.Fatalf("%d %q", code, body)
+	}
+}

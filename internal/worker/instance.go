@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"islet/internal/limits"
 	"islet/internal/op"
 	"islet/internal/v8"
 )
@@ -32,6 +33,11 @@ type Deps struct {
 	// ExposeErrors puts a worker exception's message in the 500 response (for `islet dev`);
 	// otherwise only the error id is shown and the details go to the log.
 	ExposeErrors bool
+	// Watchdog enforces CPU limits; nil runs turns unwatched.
+	Watchdog *limits.Watchdog
+	// CPUPerRequest and StartupCPU are the node's default limits (0: Workers' defaults).
+	CPUPerRequest time.Duration
+	StartupCPU    time.Duration
 }
 
 type loadState int
@@ -76,6 +82,7 @@ type Instance struct {
 	pendingAsync int
 	timers       map[int]*timer
 	turns        int
+	startupCPU   time.Duration
 }
 
 type timer struct {
@@ -184,6 +191,13 @@ func (inst *Instance) RunTurns(max int) (more bool) {
 	return true
 }
 
+// Retired reports whether the instance takes no new requests.
+func (inst *Instance) Retired() bool {
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	return inst.retired
+}
+
 // Retire marks the instance as replaced: its owner sends it no new requests and disposes it
 // once Inflight reaches zero.
 func (inst *Instance) Retire() {
@@ -252,18 +266,20 @@ func (inst *Instance) complete(id int, v op.Value, err error) {
 	if v.Kind == op.KindStrings || v.Kind == op.KindHandle {
 		err = fmt.Errorf("async op returned an unsupported value %s", v)
 	}
-	var callErr error
 	inst.current = owner
-	if err != nil {
-		var oe *op.Error
-		if !errors.As(err, &oe) {
-			oe = &op.Error{Class: op.ClassError, Message: err.Error()}
+	callErr := inst.turn(owner, func() error {
+		if err != nil {
+			var oe *op.Error
+			if !errors.As(err, &oe) {
+				oe = &op.Error{Class: op.ClassError, Message: err.Error()}
+			}
+			_, e := inst.iso.CallHost("opComplete", op.Int(id), op.Bool(false), op.String(oe.Message),
+				op.Int(int(oe.Class)), op.String(oe.Name))
+			return e
 		}
-		_, callErr = inst.iso.CallHost("opComplete", op.Int(id), op.Bool(false), op.String(oe.Message),
-			op.Int(int(oe.Class)), op.String(oe.Name))
-	} else {
-		_, callErr = inst.iso.CallHost("opComplete", op.Int(id), op.Bool(true), v)
-	}
+		_, e := inst.iso.CallHost("opComplete", op.Int(id), op.Bool(true), v)
+		return e
+	})
 	inst.afterTurn(callErr)
 }
 
@@ -279,6 +295,19 @@ func (inst *Instance) afterTurn(err error) {
 	case v8.IsKind(err, v8.OutOfMemory):
 		inst.condemn()
 		return
+	case isCPULimitErr(err):
+		e, _ := isCPULimit(err)
+		if inst.state == stateLoading {
+			inst.loadFailed(e)
+			return
+		}
+		inst.log.Warn(e.Error(), "request", requestID(owner))
+		if owner != nil {
+			owner.failPlatform(503, e.Error())
+		}
+		// Terminated JS can leave work behind (a microtask chain that re-queues itself): new
+		// requests go to a fresh isolate; the ones in flight here finish.
+		inst.Retire()
 	case v8.IsKind(err, v8.Terminated):
 		if owner != nil {
 			owner.failPlatform(500, "the worker's execution was terminated")
@@ -339,3 +368,15 @@ func (inst *Instance) envJSON() string {
 
 // displayPath turns a module URL in an error into the path a user knows.
 func displayPath(s string) string { return strings.ReplaceAll(s, "file://", "") }
+
+func isCPULimitErr(err error) bool {
+	_, ok := isCPULimit(err)
+	return ok
+}
+
+func requestID(r *Request) int {
+	if r == nil {
+		return 0
+	}
+	return r.id
+}

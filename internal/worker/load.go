@@ -60,7 +60,7 @@ func (inst *Instance) load() {
 	inst.state = stateLoading
 	inst.iso = inst.deps.NewIsolate(inst.spec.Limits.HeapBytes)
 	inst.iso.SetCallbacks(inst.callbacks())
-	if err := inst.evaluate(); err != nil {
+	if err := inst.startupTurn(inst.evaluate); err != nil {
 		inst.loadFailed(err)
 		return
 	}
@@ -178,7 +178,12 @@ func (inst *Instance) checkLoaded() {
 	inst.iso.Release(inst.evalPromise)
 	inst.evalPromise = -1
 	ns := inst.iso.ModuleNamespace(inst.root)
-	res, err := inst.iso.CallHost("init", ns.Value(), op.String(inst.envJSON()))
+	var res op.Value
+	err = inst.startupTurn(func() error {
+		var err error
+		res, err = inst.iso.CallHost("init", ns.Value(), op.String(inst.envJSON()))
+		return err
+	})
 	inst.iso.Release(ns)
 	if err == nil && res.Str != "" {
 		err = fmt.Errorf("%s: %s", inst.spec.Main, res.Str)

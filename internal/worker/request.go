@@ -32,6 +32,7 @@ type Request struct {
 	readActive bool
 
 	// Executor only.
+	cpuUsed  time.Duration // CPU time of the turns run on this request's behalf
 	headSent bool
 	finished bool // the response is complete or failed
 }
@@ -244,8 +245,11 @@ func (inst *Instance) dispatch(req *Request) {
 	url := scheme + "://" + r.Host + r.URL.RequestURI()
 	hasBody := r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
 	inst.current = req
-	_, err := inst.iso.CallHost("fetch", op.Int(req.id), op.String(r.Method), op.String(url),
-		op.String(hb.String()), op.Bool(hasBody))
+	err := inst.turn(req, func() error {
+		_, err := inst.iso.CallHost("fetch", op.Int(req.id), op.String(r.Method), op.String(url),
+			op.String(hb.String()), op.Bool(hasBody))
+		return err
+	})
 	inst.afterTurn(err)
 }
 
@@ -254,7 +258,10 @@ func (inst *Instance) forget(req *Request) {
 	req.finished = true
 	if _, ok := inst.requests[req.id]; ok && inst.iso != nil {
 		delete(inst.requests, req.id)
-		_, err := inst.iso.CallHost("requestGone", op.Int(req.id))
+		err := inst.turn(nil, func() error {
+			_, err := inst.iso.CallHost("requestGone", op.Int(req.id))
+			return err
+		})
 		inst.afterTurn(err)
 	}
 }
@@ -460,6 +467,9 @@ func (inst *Instance) fireTimer(id int, t *timer) {
 	}
 	delete(inst.timers, id)
 	inst.current = t.owner
-	_, err := inst.iso.CallHost("timerFired", op.Int(id))
+	err := inst.turn(t.owner, func() error {
+		_, err := inst.iso.CallHost("timerFired", op.Int(id))
+		return err
+	})
 	inst.afterTurn(err)
 }

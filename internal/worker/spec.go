@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Format is how the main file is evaluated.
@@ -47,10 +48,12 @@ type Spec struct {
 	version string
 }
 
-// Limits are a worker's resource limits.
+// Limits are a worker's resource limits; zero values take the node's defaults.
 type Limits struct {
-	// HeapBytes is the V8 heap limit of the worker's isolate (0: the node's default).
+	// HeapBytes is the V8 heap limit of the worker's isolate.
 	HeapBytes uint64
+	// CPUPerRequest is the CPU time one request may use across all its turns.
+	CPUPerRequest time.Duration
 }
 
 // Version is a content hash of everything the worker runs with: two specs with the same

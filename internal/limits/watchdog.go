@@ -1,0 +1,145 @@
+// Package limits enforces resource limits on turns: a watchdog that measures each turn's CPU
+// time on the thread running it (not wall time) and stops the JS when a budget is spent.
+package limits
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Watchdog watches running turns. One watchdog serves a whole node: it wakes every Interval
+// and only while turns run.
+type Watchdog struct {
+	interval time.Duration
+
+	mu      sync.Mutex
+	running map[*Turn]struct{}
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// Turn is one watched turn. Begin and End are called on the thread that runs the turn.
+type Turn struct {
+	w       *Watchdog
+	clock   int32 // the CPU clock of the thread running the turn
+	start   time.Duration
+	budget  time.Duration
+	kill    func()
+	killed  bool // guarded by w.mu
+	elapsed time.Duration
+}
+
+// NewWatchdog starts a watchdog that checks running turns every interval (the precision of
+// the limits it enforces).
+func NewWatchdog(interval time.Duration) *Watchdog {
+	w := &Watchdog{
+		interval: interval,
+		running:  map[*Turn]struct{}{},
+		wake:     make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	go w.loop()
+	return w
+}
+
+// Close stops the watchdog.
+func (w *Watchdog) Close() {
+	close(w.stop)
+	<-w.done
+}
+
+// Begin starts watching a turn on the calling thread: if it uses more than budget of CPU
+// time, kill is called (from the watchdog's goroutine) once.
+func (w *Watchdog) Begin(budget time.Duration, kill func()) *Turn {
+	t := &Turn{w: w, clock: threadClock(unix.Gettid()), budget: budget, kill: kill}
+	t.start = ThreadCPU()
+	w.mu.Lock()
+	first := len(w.running) == 0
+	w.running[t] = struct{}{}
+	w.mu.Unlock()
+	if first {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+	return t
+}
+
+// End stops watching the turn and returns the CPU time it used and whether it was killed.
+// It must be called on the thread that called Begin.
+func (t *Turn) End() (used time.Duration, killed bool) {
+	used = ThreadCPU() - t.start
+	t.w.mu.Lock()
+	delete(t.w.running, t)
+	killed = t.killed
+	t.w.mu.Unlock()
+	return used, killed
+}
+
+func (w *Watchdog) loop() {
+	defer close(w.done)
+	tick := time.NewTicker(w.interval)
+	defer tick.Stop()
+	for {
+		w.mu.Lock()
+		idle := len(w.running) == 0
+		w.mu.Unlock()
+		if idle {
+			select {
+			case <-w.wake:
+			case <-w.stop:
+				return
+			}
+		}
+		select {
+		case <-tick.C:
+		case <-w.stop:
+			return
+		}
+		w.check()
+	}
+}
+
+func (w *Watchdog) check() {
+	var kill []func()
+	w.mu.Lock()
+	for t := range w.running {
+		if t.killed {
+			continue
+		}
+		if cpuOf(t.clock)-t.start > t.budget {
+			t.killed = true
+			kill = append(kill, t.kill)
+		}
+	}
+	w.mu.Unlock()
+	for _, k := range kill {
+		k()
+	}
+}
+
+// ThreadCPU is the CPU time the calling thread has used.
+func ThreadCPU() time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
+}
+
+// threadClock is the clock id of a thread's CPU clock (Linux's MAKE_THREAD_CPUCLOCK with
+// CPUCLOCK_SCHED), readable from any thread of the process.
+func threadClock(tid int) int32 { return int32((^tid)<<3 | 6) }
+
+func cpuOf(clock int32) time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(clock, &ts); err != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
+}

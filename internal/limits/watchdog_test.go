@@ -1,0 +1,45 @@
+package limits
+
+import (
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// spin burns CPU on the calling thread until stop is set or the bound passes.
+func spin(stop *atomic.Bool, bound time.Duration) {
+	end := time.Now().Add(bound)
+	for !stop.Load() && time.Now().Before(end) {
+	}
+}
+
+func TestWatchdogKillsOnCPUBudget(t *testing.T) {
+	w := NewWatchdog(time.Millisecond)
+	defer w.Close()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var stop atomic.Bool
+	turn := w.Begin(20*time.Millisecond, func() { stop.Store(true) })
+	spin(&stop, 10*time.Second)
+	used, killed := turn.End()
+	if !killed || !stop.Load() {
+		t.Fatalf("not killed after %v of CPU", used)
+	}
+	if used < 20*time.Millisecond {
+		t.Fatalf("killed after only %v of CPU, budget 20ms", used)
+	}
+}
+
+func TestWatchdogCountsCPUNotWallTime(t *testing.T) {
+	w := NewWatchdog(time.Millisecond)
+	defer w.Close()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	turn := w.Begin(20*time.Millisecond, func() { t.Error("killed while sleeping") })
+	time.Sleep(100 * time.Millisecond) // wall time passes, CPU time does not
+	used, killed := turn.End()
+	if killed || used > 20*time.Millisecond {
+		t.Fatalf("used %v, killed %v", used, killed)
+	}
+}

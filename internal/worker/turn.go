@@ -1,0 +1,100 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// Default CPU limits, as Workers has them.
+const (
+	// DefaultCPUPerRequest is the CPU time one request may use across all its turns.
+	DefaultCPUPerRequest = 50 * time.Millisecond
+	// DefaultStartupCPU is the CPU time a worker's top level may use when it loads.
+	DefaultStartupCPU = time.Second
+)
+
+// cpuLimitError is a turn stopped because its request (or the start-up) ran out of CPU time.
+type cpuLimitError struct {
+	limit   time.Duration
+	startup bool
+}
+
+func (e *cpuLimitError) Error() string {
+	if e.startup {
+		return fmt.Sprintf("the worker's top level exceeded the start-up CPU time limit of %v", e.limit)
+	}
+	return fmt.Sprintf("the worker exceeded its CPU time limit of %v for this request", e.limit)
+}
+
+// cpuLimit is the worker's CPU time limit per request.
+func (inst *Instance) cpuLimit() time.Duration {
+	if inst.spec.Limits.CPUPerRequest > 0 {
+		return inst.spec.Limits.CPUPerRequest
+	}
+	if inst.deps.CPUPerRequest > 0 {
+		return inst.deps.CPUPerRequest
+	}
+	return DefaultCPUPerRequest
+}
+
+// turn runs fn, a call into the isolate on behalf of owner (nil: the worker itself), under the
+// CPU watchdog: the CPU time the calling thread spends is charged to owner, and when owner's
+// budget is spent the JS is terminated and turn returns a *cpuLimitError. The goroutine stays on
+// its thread for the turn, so the watchdog reads the right clock.
+func (inst *Instance) turn(owner *Request, fn func() error) error {
+	if inst.deps.Watchdog == nil {
+		return fn()
+	}
+	limit := inst.cpuLimit()
+	budget := limit
+	if owner != nil {
+		budget -= owner.cpuUsed
+		if budget <= 0 {
+			budget = time.Microsecond
+		}
+	}
+	return inst.watched(budget, limit, false, owner, fn)
+}
+
+// startupTurn runs fn under the start-up CPU limit.
+func (inst *Instance) startupTurn(fn func() error) error {
+	if inst.deps.Watchdog == nil {
+		return fn()
+	}
+	limit := inst.deps.StartupCPU
+	if limit <= 0 {
+		limit = DefaultStartupCPU
+	}
+	budget := limit - inst.startupCPU
+	if budget <= 0 {
+		budget = time.Microsecond
+	}
+	return inst.watched(budget, limit, true, nil, fn)
+}
+
+func (inst *Instance) watched(budget, limit time.Duration, startup bool, owner *Request, fn func() error) error {
+	runtime.LockOSThread()
+	iso := inst.iso
+	t := inst.deps.Watchdog.Begin(budget, iso.Terminate)
+	err := fn()
+	used, killed := t.End()
+	runtime.UnlockOSThread()
+	if startup {
+		inst.startupCPU += used
+	}
+	if owner != nil {
+		owner.cpuUsed += used
+	}
+	if killed {
+		return &cpuLimitError{limit: limit, startup: startup}
+	}
+	return err
+}
+
+func isCPULimit(err error) (*cpuLimitError, bool) {
+	var e *cpuLimitError
+	ok := errors.As(err, &e)
+	return e, ok
+}
