@@ -38,38 +38,20 @@ func do(s *Scheduler, name, path string) (int, string) {
 }
 
 func TestHeapLimitDropsOnlyThatIsolate(t *testing.T) {
-	s := newSched(t, Options{HeapLimit: 24 << 20})
+	s := newSched(t, Options{HeapLimit: 24 << 20, CPUPerRequest: 30 * time.Second})
 	s.SetWorkers([]*worker.Spec{
 		spec("hog", `const keep = []; export default { fetch() { for (;;) keep.push(new Array(100000).fill(1.5)); } };`),
 		spec("good", `export default { fetch() { return new Response("fine"); } };`),
 	})
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	failures := 0
-	wg.Add(1)
-	go func() { // the well-behaved tenant under steady load
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if code, body := do(s, "good", "/"); code != 200 || body != "fine" {
-				failures++
-			}
-		}
-	}()
+	stop := steadyLoad(s, "good", "fine")
 	for i := 0; i < 2; i++ {
 		code, body := do(s, "hog", "/")
 		if code != http.StatusServiceUnavailable || !strings.Contains(body, "exceeded its memory limit") {
 			t.Errorf("hog request %d: %d %q", i, code, body)
 		}
 	}
-	close(stop)
-	wg.Wait()
-	if failures > 0 {
-		t.Errorf("the well-behaved worker failed %d requests", failures)
+	if failures, served := stop(); failures > 0 || served == 0 {
+		t.Errorf("the well-behaved worker failed %d of %d requests", failures, served)
 	}
 	if code, body := do(s, "good", "/"); code != 200 || body != "fine" {
 		t.Errorf("good after hog: %d %q", code, body)
@@ -190,24 +172,7 @@ func TestCPULimitStopsHostileWorkers(t *testing.T) {
 		spec("regex", `export default { fetch() { /^(a+)+$/.test("a".repeat(40) + "b"); return new Response("done"); } };`),
 		spec("good", `export default { fetch() { return new Response("fine"); } };`),
 	})
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	var failures, served int
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if code, body := do(s, "good", "/"); code != 200 || body != "fine" {
-				failures++
-			}
-			served++
-		}
-	}()
+	stop := steadyLoad(s, "good", "fine")
 	for _, name := range []string{"loop", "microtasks", "timers", "regex"} {
 		code, body := do(s, name, "/")
 		if code != http.StatusServiceUnavailable || !strings.Contains(body, "exceeded its CPU time limit") {
@@ -218,10 +183,36 @@ func TestCPULimitStopsHostileWorkers(t *testing.T) {
 	if code, body := do(s, "loop", "/ok"); code != 200 || body != "ok" {
 		t.Errorf("loop after its limit: %d %q", code, body)
 	}
-	close(stop)
-	wg.Wait()
-	if failures > 0 || served == 0 {
+	if failures, served := stop(); failures > 0 || served == 0 {
 		t.Errorf("the well-behaved worker failed %d of %d requests", failures, served)
+	}
+}
+
+// steadyLoad sends requests to a well-behaved worker, one after another, until the returned
+// stop is called; stop reports how many failed (not 200 with body want) out of how many.
+func steadyLoad(s *Scheduler, name, want string) (stop func() (failures, served int)) {
+	var wg sync.WaitGroup
+	quit := make(chan struct{})
+	var failures, served int
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-quit:
+				return
+			default:
+			}
+			if code, body := do(s, name, "/"); code != 200 || body != want {
+				failures++
+			}
+			served++
+		}
+	}()
+	return func() (int, int) {
+		close(quit)
+		wg.Wait()
+		return failures, served
 	}
 }
 

@@ -98,7 +98,7 @@ func run() (code int) {
 	fs.IntVar(&b.startupN, "startup-n", 1000, "workers configured for the start-up time run")
 	fs.DurationVar(&b.startTimeout, "start-timeout", 180*time.Second, "bound on a server's start-up (spawn → first response)")
 	fs.DurationVar(&b.coldTimeout, "cold-timeout", 300*time.Second, "bound on requesting every worker of one fleet once")
-	memCapGiB := fs.Float64("mem-cap-gib", 0, "kill a server whose RSS exceeds this (0: 60% of MemTotal, at most 90% of MemAvailable)")
+	memCapGiB := fs.Float64("mem-cap-gib", 0, "kill a server whose RSS exceeds this (0: 75% of MemTotal, at most 90% of MemAvailable)")
 	fs.StringVar(&b.isletBin, "islet", "bin/islet", "islet binary")
 	isletArgs := fs.String("islet-args", "", "extra flags appended to `islet serve` (space-separated)")
 	fs.StringVar(&b.isletUnavailable, "islet-unavailable", "", "report islet as n/a with this reason (run.sh sets it when the build fails)")
@@ -152,7 +152,7 @@ func run() (code int) {
 	b.isletArgs = strings.Fields(*isletArgs)
 	b.memCap = int64(*memCapGiB * (1 << 30))
 	if b.memCap <= 0 {
-		b.memCap = memTotal() * 6 / 10
+		b.memCap = memTotal() * 3 / 4
 		if avail := memAvailable(); avail > 0 && avail*9/10 < b.memCap {
 			b.memCap = avail * 9 / 10
 		}
