@@ -58,6 +58,14 @@ class Response {
    */
   constructor(body = null, init = undefined) {
     if (body === internal) return;
+    if (init === undefined && typeof body === 'string') {
+      // `new Response("text")`, the commonest response: the steps below, without the generic
+      // dictionary and BodyInit conversions (a worker's first requests run interpreted, and
+      // with thousands of isolates most requests do).
+      this.#headers = H.fromList(['content-type', 'text/plain;charset=UTF-8'], 'response');
+      this.#body = { source: webidl.toUSVString(body), stream: null, consumed: false };
+      return;
+    }
     const prefix = webidl.constructorPrefix('Response');
     const opts = responseInit(init, prefix, 'Argument 2');
     this.#headers = H.fromList([], 'response');
@@ -197,7 +205,8 @@ class Response {
         out = body.stream === null ? body.source : body.stream;
         r.#body = { source: null, stream: null, consumed: true };
       }
-      return { status: r.#status, statusText: r.#statusText, headers: H.copyList(r.#headers), body: out };
+      // The header list itself, not a copy: the caller reads it at once and keeps nothing.
+      return { status: r.#status, statusText: r.#statusText, headers: H.list(r.#headers), body: out };
     };
     B.mixin(Response, 'Response', isResponse, (r) => r.#body,
       (r) => H.get(H.list(r.#headers), 'content-type') || '');
@@ -211,7 +220,7 @@ rt.internal.isResponse = isResponse;
  * What the core sends for a Response: { status, statusText, headers, body } where headers is a
  * flat [name, value, …] list with lower-case names (each set-cookie its own entry) and body is
  * null, a string, a Uint8Array or a ReadableStream. Marks the body used; throws a TypeError for
- * a non-Response or a used body.
+ * a non-Response or a used body. The header list is the Response's own: read it, do not keep it.
  */
 rt.internal.responseParts = (/** @type {any} */ r) => responseParts(r);
 
