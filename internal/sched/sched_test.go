@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -221,6 +222,19 @@ func TestStartupCPULimit(t *testing.T) {
 	s.SetWorkers([]*worker.Spec{spec("w", `for (;;) {} export default { fetch() { return new Response("x"); } };`)})
 	code, body := do(s, "w", "/")
 	if code != 500 || !strings.Contains(body, "exceeded the start-up CPU time limit") {
+		t.Fatalf("%d %q", code, body)
+	}
+}
+
+func TestTimerStormIsCapped(t *testing.T) {
+	s := newSched(t, Options{})
+	s.SetWorkers([]*worker.Spec{spec("storm", `export default { fetch() {
+		let n = 0;
+		try { for (;;) { setTimeout(() => {}, 60000); n++; } }
+		catch (e) { return new Response(e.constructor.name + " after " + n); }
+	} };`)})
+	code, body := do(s, "storm", "/")
+	if code != 200 || body != fmt.Sprintf("RangeError after %d", worker.MaxTimers) {
 		t.Fatalf("%d %q", code, body)
 	}
 }

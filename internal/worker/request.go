@@ -443,14 +443,21 @@ func (inst *Instance) ConsoleLog(level int, msg string) {
 	inst.log.Log(context.Background(), lv, msg, attrs...)
 }
 
-// StartTimer arms timer id (timers.Host).
-func (inst *Instance) StartTimer(id int, delay time.Duration) {
+// MaxTimers is how many timers one isolate may have armed at once.
+const MaxTimers = 10000
+
+// StartTimer arms timer id (timers.Host). Past MaxTimers live timers it refuses with a
+// RangeError, so a timer storm cannot grow the node's memory without bound.
+func (inst *Instance) StartTimer(id int, delay time.Duration) error {
 	if old, ok := inst.timers[id]; ok {
 		old.t.Stop()
+	} else if len(inst.timers) >= MaxTimers {
+		return op.RangeErrorf("too many timers: a worker may have %d armed at once; clear some first", MaxTimers)
 	}
 	t := &timer{owner: inst.current}
 	t.t = time.AfterFunc(delay, func() { inst.Post(func() { inst.fireTimer(id, t) }) })
 	inst.timers[id] = t
+	return nil
 }
 
 // CancelTimer disarms timer id (timers.Host).

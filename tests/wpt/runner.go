@@ -270,11 +270,11 @@ func (r *fileRun) ConsoleLog(level int, msg string) {
 }
 
 // StartTimer arms a timer (timers.Host).
-func (r *fileRun) StartTimer(id int, d time.Duration) {
+func (r *fileRun) StartTimer(id int, d time.Duration) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return
+		return nil
 	}
 	if old, ok := r.timers[id]; ok {
 		old.Stop()
@@ -294,6 +294,7 @@ func (r *fileRun) StartTimer(id int, d time.Duration) {
 		})
 	})
 	r.timers[id] = tm
+	return nil
 }
 
 // CancelTimer disarms a timer (timers.Host).

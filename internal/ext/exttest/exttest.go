@@ -81,7 +81,7 @@ func (e *Env) ConsoleLog(level int, msg string) {
 }
 
 // StartTimer arms a timer (timers.Host).
-func (e *Env) StartTimer(id int, d time.Duration) {
+func (e *Env) StartTimer(id int, d time.Duration) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if old, ok := e.timers[id]; ok {
@@ -102,6 +102,7 @@ func (e *Env) StartTimer(id int, d time.Duration) {
 		})
 	})
 	e.timers[id] = tm
+	return nil
 }
 
 // CancelTimer disarms a timer (timers.Host).

@@ -19,9 +19,9 @@ var files embed.FS
 // Host runs timers for an isolate. StartTimer arms timer id to fire once after delay (the JS
 // re-arms intervals itself); CancelTimer disarms it. When a timer fires, the host calls
 // rt.host.timerFired(id) in a turn of the isolate. Ids are positive and never reused by one
-// isolate.
+// isolate. StartTimer may refuse (e.g. past a cap on live timers); its error is thrown.
 type Host interface {
-	StartTimer(id int, delay time.Duration)
+	StartTimer(id int, delay time.Duration) error
 	CancelTimer(id int)
 }
 
@@ -68,8 +68,7 @@ func opStart(c *op.Call) (op.Value, error) {
 	if err != nil {
 		return op.Undefined, err
 	}
-	h.StartTimer(id, time.Duration(ms.Num*float64(time.Millisecond)))
-	return op.Undefined, nil
+	return op.Undefined, h.StartTimer(id, time.Duration(ms.Num*float64(time.Millisecond)))
 }
 
 // opCancel is timer_cancel(id number) → undefined.

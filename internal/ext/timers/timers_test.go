@@ -12,8 +12,8 @@ type fakeHost struct {
 	canceled []int
 }
 
-func (h *fakeHost) StartTimer(id int, d time.Duration) { h.started[id] = d }
-func (h *fakeHost) CancelTimer(id int)                 { h.canceled = append(h.canceled, id) }
+func (h *fakeHost) StartTimer(id int, d time.Duration) error { h.started[id] = d; return nil }
+func (h *fakeHost) CancelTimer(id int)                       { h.canceled = append(h.canceled, id) }
 
 func TestTimerOps(t *testing.T) {
 	h := &fakeHost{started: map[int]time.Duration{}}
