@@ -238,3 +238,18 @@ func TestTimerStormIsCapped(t *testing.T) {
 		t.Fatalf("%d %q", code, body)
 	}
 }
+
+func TestClockFrozenWhileJSRuns(t *testing.T) {
+	s := newSched(t, Options{})
+	s.SetWorkers([]*worker.Spec{spec("clock", `export default { async fetch() {
+		const t0 = Date.now(), p0 = performance.now();
+		const end = Date.now() + 1; let spins = 0;
+		while (spins < 5e6) spins++;           // burn real time inside one turn
+		const same = Date.now() === t0 && performance.now() === p0 && new Date().getTime() === t0;
+		await new Promise((r) => setTimeout(r, 20)); // an I/O event: the clock moves
+		return new Response(same + " " + (Date.now() - t0 >= 20) + " " + (end === t0 + 1));
+	} };`)})
+	if code, body := do(s, "clock", "/"); code != 200 || body != "true true true" {
+		t.Fatalf("%d %q", code, body)
+	}
+}

@@ -39,7 +39,49 @@ using v8::Value;
 
 namespace {
 
-std::unique_ptr<v8::Platform> g_platform;
+// The time Date.now() returns on this thread while a turn runs (0: the real clock). It is
+// read once when a turn starts, so a worker's clock does not advance while its JS runs and
+// cannot time its own computation (a side-channel defence, as in Workers).
+thread_local double tl_frozen_ms = 0;
+
+// IsletPlatform is V8's default platform with a frozen wall clock during turns.
+class IsletPlatform : public v8::Platform {
+ public:
+  explicit IsletPlatform(std::unique_ptr<v8::Platform> inner) : inner_(std::move(inner)) {}
+  v8::Platform* inner() { return inner_.get(); }
+
+  v8::PageAllocator* GetPageAllocator() override { return inner_->GetPageAllocator(); }
+  void OnCriticalMemoryPressure() override { inner_->OnCriticalMemoryPressure(); }
+  bool OnCriticalMemoryPressure(size_t length) override { return inner_->OnCriticalMemoryPressure(length); }
+  int NumberOfWorkerThreads() override { return inner_->NumberOfWorkerThreads(); }
+  std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner(Isolate* isolate) override {
+    return inner_->GetForegroundTaskRunner(isolate);
+  }
+  void CallOnWorkerThread(std::unique_ptr<v8::Task> task) override { inner_->CallOnWorkerThread(std::move(task)); }
+  void CallBlockingTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override {
+    inner_->CallBlockingTaskOnWorkerThread(std::move(task));
+  }
+  void CallLowPriorityTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override {
+    inner_->CallLowPriorityTaskOnWorkerThread(std::move(task));
+  }
+  void CallDelayedOnWorkerThread(std::unique_ptr<v8::Task> task, double delay_in_seconds) override {
+    inner_->CallDelayedOnWorkerThread(std::move(task), delay_in_seconds);
+  }
+  bool IdleTasksEnabled(Isolate* isolate) override { return inner_->IdleTasksEnabled(isolate); }
+  std::unique_ptr<v8::JobHandle> PostJob(v8::TaskPriority priority, std::unique_ptr<v8::JobTask> job_task) override {
+    return inner_->PostJob(priority, std::move(job_task));
+  }
+  double MonotonicallyIncreasingTime() override { return inner_->MonotonicallyIncreasingTime(); }
+  double CurrentClockTimeMillis() override {
+    return tl_frozen_ms != 0 ? tl_frozen_ms : inner_->CurrentClockTimeMillis();
+  }
+  v8::TracingController* GetTracingController() override { return inner_->GetTracingController(); }
+
+ private:
+  std::unique_ptr<v8::Platform> inner_;
+};
+
+std::unique_ptr<IsletPlatform> g_platform;
 v8::ArrayBuffer::Allocator* g_allocator = nullptr;
 
 void OpCallback(const FunctionCallbackInfo<Value>& info);
@@ -215,7 +257,9 @@ class Entry {
     iso->isolate->SetStackLimit(StackLimit());
     // A termination requested after the previous turn finished must not hit this one.
     iso->isolate->CancelTerminateExecution();
+    tl_frozen_ms = g_platform->inner()->CurrentClockTimeMillis();
   }
+  ~Entry() { tl_frozen_ms = 0; }
   Local<Context> context() const { return context_; }
 
  private:
@@ -464,7 +508,7 @@ size_t NearHeapLimit(void* data, size_t current, size_t) {
 void AfterTurn(islet_isolate* iso) {
   Isolate* isolate = iso->isolate;
   if (!isolate->IsExecutionTerminating()) isolate->PerformMicrotaskCheckpoint();
-  while (v8::platform::PumpMessageLoop(g_platform.get(), isolate)) {
+  while (v8::platform::PumpMessageLoop(g_platform->inner(), isolate)) {
   }
   if (iso->rejections.empty() || isolate->IsExecutionTerminating()) return;
   std::vector<Rejection> list;
@@ -494,7 +538,7 @@ void islet_init(const char* flags, size_t flags_len) {
   // compilation, GC tasks) run on the thread that runs the isolate, inside its turns. Executors
   // are then the only threads doing JS work, and no turn wakes another thread (measured: a
   // background worker thread cost a futex wake-up per request).
-  g_platform = v8::platform::NewSingleThreadedDefaultPlatform();
+  g_platform = std::make_unique<IsletPlatform>(v8::platform::NewSingleThreadedDefaultPlatform());
   v8::V8::InitializePlatform(g_platform.get());
   v8::V8::Initialize();
   g_allocator = ArrayBuffer::Allocator::NewDefaultAllocator();
