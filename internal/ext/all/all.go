@@ -13,6 +13,7 @@ import (
 	"islet/internal/ext/streams"
 	"islet/internal/ext/timers"
 	"islet/internal/ext/url"
+	"islet/internal/ext/urlpattern"
 	"islet/internal/ext/webidl"
 )
 
@@ -22,6 +23,7 @@ var Exts = []ext.Ext{
 	webidl.Ext,
 	event.Ext,
 	url.Ext,
+	urlpattern.Ext,
 	encoding.Ext,
 	streams.Ext,
 	fetch.Ext,

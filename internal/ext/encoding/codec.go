@@ -26,8 +26,10 @@ func Lookup(label string) (string, bool) {
 		return "", false // a name, not a label
 	}
 	for i := 0; i < len(label); i++ {
-		if label[i] >= utf8.RuneSelf {
-			return "", false // htmlindex would lower-case a Kelvin sign into "k"
+		if c := label[i]; c >= utf8.RuneSelf || c == '\v' {
+			// htmlindex would lower-case a Kelvin sign into "k", and its strings.TrimSpace strips
+			// U+000B, which is not ASCII whitespace (the caller has already trimmed that).
+			return "", false
 		}
 	}
 	e, err := htmlindex.Get(label)
@@ -50,6 +52,23 @@ func decodeError(name string) error {
 // TypeError; otherwise errors become U+FFFD. stripBOM drops a leading U+FEFF produced by a
 // byte order mark (UTF-8 and UTF-16 only).
 func Decode(name string, data []byte, fatal, stripBOM, more bool) (text string, left int, err error) {
+	text, left, _, err = DecodeState(name, data, 0, fatal, stripBOM, more)
+	return text, left, err
+}
+
+// DecodeState is Decode for a decoder that keeps state between streaming calls (iso-2022-jp's
+// output state and output flag): it takes the state the previous call returned (0 for a new
+// decoder) and returns the state for the next. Other encodings keep no state but the leftover
+// bytes and always return 0.
+func DecodeState(name string, data []byte, state int, fatal, stripBOM, more bool) (text string, left, newState int, err error) {
+	if name == "iso-2022-jp" {
+		return decodeISO2022JP(data, state, fatal, more)
+	}
+	text, left, err = decodeStateless(name, data, fatal, stripBOM, more)
+	return text, left, 0, err
+}
+
+func decodeStateless(name string, data []byte, fatal, stripBOM, more bool) (text string, left int, err error) {
 	switch name {
 	case "utf-8":
 		text, left, err = decodeUTF8(data, fatal, more)
@@ -57,7 +76,17 @@ func Decode(name string, data []byte, fatal, stripBOM, more bool) (text string, 
 		text, left, err = decodeUTF16(data, false, fatal, more)
 	case "utf-16be":
 		text, left, err = decodeUTF16(data, true, fatal, more)
+	case "big5":
+		return decodeBig5(data, fatal, more)
+	case "gb18030", "gbk":
+		return decodeGB18030(name, data, fatal, more)
 	default:
+		if singleByteNames[name] {
+			if idx := singleByteIndexFor(name); idx != nil {
+				text, err = decodeSingleByte(name, idx, data, fatal)
+				return text, 0, err
+			}
+		}
 		return decodeLegacy(name, data, fatal, more)
 	}
 	if err != nil {

@@ -129,7 +129,7 @@ func TestBase64Ops(t *testing.T) {
 		t.Errorf("atob('a') error = %v", err)
 	}
 	v, err = opDecodeStream(&op.Call{Args: []op.Value{op.String("utf-8"), op.Bytes([]byte{'a', 0xC3}), op.Bool(false), op.Bool(true), op.Bool(true)}})
-	if err != nil || len(v.List) != 2 || v.List[0] != "a" || v.List[1] != "1" {
+	if err != nil || len(v.List) != 3 || v.List[0] != "a" || v.List[1] != "1" || v.List[2] != "0" {
 		t.Errorf("decode_stream = %v, %v", v, err)
 	}
 	v, err = opEncode(&op.Call{Args: []op.Value{op.String("é")}})

@@ -1,5 +1,7 @@
-// Package encoding holds TextEncoder, TextDecoder, atob and btoa. UTF-8 and UTF-16 are decoded by
-// the Encoding Standard's own algorithms here; the legacy encodings use golang.org/x/text.
+// Package encoding holds TextEncoder, TextDecoder, atob and btoa. UTF-8, UTF-16, the single-byte
+// encodings, gb18030/gbk, Big5 and iso-2022-jp are decoded by the Encoding Standard's own
+// algorithms here (with indexes built from golang.org/x/text's tables, corrected where they differ
+// from the standard's); the other legacy encodings use golang.org/x/text's decoders.
 package encoding
 
 import (
@@ -86,19 +88,26 @@ func opDecode(c *op.Call) (op.Value, error) {
 	return op.String(text), nil
 }
 
-// opDecodeStream is encoding_decode_stream(name, bytes, fatal, stripBOM, more) → [text,
-// leftover]: decodes what it can and reports how many bytes at the end of the input belong to
-// an incomplete sequence (when more is true); the caller passes them again with the next chunk.
+// opDecodeStream is encoding_decode_stream(name, bytes, fatal, stripBOM, more, state) → [text,
+// leftover, state]: decodes what it can and reports how many bytes at the end of the input belong
+// to an incomplete sequence (when more is true); the caller passes them again with the next
+// chunk, together with the returned decoder state (0 to start; only iso-2022-jp uses it).
 func opDecodeStream(c *op.Call) (op.Value, error) {
 	name, data, fatal, stripBOM, err := decodeArgs(c)
 	if err != nil {
 		return op.Undefined, err
 	}
-	text, left, err := Decode(name, data, fatal, stripBOM, c.Arg(4).Truthy())
+	state := 0
+	if !c.Arg(5).IsNullish() {
+		if state, err = c.Int(5); err != nil {
+			return op.Undefined, err
+		}
+	}
+	text, left, state, err := DecodeState(name, data, state, fatal, stripBOM, c.Arg(4).Truthy())
 	if err != nil {
 		return op.Undefined, err
 	}
-	return op.Strings([]string{text, strconv.Itoa(left)}), nil
+	return op.Strings([]string{text, strconv.Itoa(left), strconv.Itoa(state)}), nil
 }
 
 // opAtob is encoding_atob(data string) → the decoded bytes as a string of code points U+0000 to

@@ -97,6 +97,8 @@ class TextDecoder {
   #doNotFlush = false;
   /** Bytes of an incomplete sequence kept from the previous streaming call. @type {Uint8Array | null} */
   #pending = null;
+  /** Decoder state kept from the previous streaming call (iso-2022-jp only; 0 is a new decoder). */
+  #state = 0;
 
   /**
    * @param {string} [label]
@@ -142,10 +144,11 @@ class TextDecoder {
     if (!this.#doNotFlush) {
       this.#bomSeen = false;
       this.#pending = null;
+      this.#state = 0;
     }
     this.#doNotFlush = stream;
     const stripBOM = !this.#ignoreBOM && !this.#bomSeen;
-    if (!stream && this.#pending === null) {
+    if (!stream && this.#pending === null && this.#state === 0) {
       // One whole input: the common case, one op call.
       this.#bomSeen = true;
       return ops.encoding_decode(this.#encoding, input === undefined ? null : input, this.#fatal, stripBOM);
@@ -165,8 +168,9 @@ class TextDecoder {
       TypedArrayPrototypeSet(data, bytes, pl);
     }
     this.#pending = null;
-    const r = ops.encoding_decode_stream(this.#encoding, data, this.#fatal, stripBOM, stream);
+    const r = ops.encoding_decode_stream(this.#encoding, data, this.#fatal, stripBOM, stream, this.#state);
     const left = +r[1];
+    this.#state = +r[2];
     const length = TypedArrayPrototypeGetLength(data);
     if (length - left > 0) this.#bomSeen = true;
     if (left > 0) {
