@@ -4,6 +4,8 @@ package all
 
 import (
 	"islet/internal/ext"
+	"islet/internal/ext/blob"
+	"islet/internal/ext/clone"
 	"islet/internal/ext/console"
 	"islet/internal/ext/core"
 	"islet/internal/ext/encoding"
@@ -26,6 +28,8 @@ var Exts = []ext.Ext{
 	urlpattern.Ext,
 	encoding.Ext,
 	streams.Ext,
+	blob.Ext,
+	clone.Ext,
 	fetch.Ext,
 	console.Ext,
 	timers.Ext,

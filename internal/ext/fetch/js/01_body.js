@@ -332,8 +332,10 @@ function mixinBody(ctor, name, is, getBody, getMimeType) {
       return asBytes(await consume(this));
     },
     async formData() {
-      await consume(this);
-      throw new TypeError(`${name}.formData() is not supported yet`);
+      const data = await consume(this);
+      const parse = rt.internal.parseFormData;
+      if (typeof parse !== 'function') throw new TypeError(`${name}.formData() is not supported`);
+      return parse(asBytes(data), getMimeType(this));
     },
     async json() {
       return JSONParse(asText(await consume(this)));

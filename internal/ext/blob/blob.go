@@ -1,0 +1,28 @@
+// Package blob holds Blob, File (https://w3c.github.io/FileAPI/) and FormData
+// (https://xhr.spec.whatwg.org/#interface-formdata), plus the hooks the fetch extension's Body
+// mixin uses: rt.internal.isBlob, blobBytes, blobType, isFormData, encodeFormData and
+// parseFormData. A Blob keeps its bytes in JavaScript, in a Uint8Array no user code can reach.
+// It has no Go ops.
+package blob
+
+import (
+	"embed"
+	"io/fs"
+
+	"islet/internal/ext"
+)
+
+//go:embed js/*.js
+var files embed.FS
+
+// Ext is the blob extension. It needs webidl, url and encoding loaded before it, and must load
+// before fetch.
+var Ext = ext.Ext{Name: "blob", JS: jsFS()}
+
+func jsFS() fs.FS {
+	sub, err := fs.Sub(files, "js")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}

@@ -1,0 +1,27 @@
+// Package clone holds structuredClone (https://html.spec.whatwg.org/#dom-structuredclone): the
+// HTML structured serialize/deserialize algorithms, run in JavaScript as one pass that copies
+// the value graph. Blob and File are cloned through the blob extension's rt.internal hooks.
+// ArrayBuffers in the transfer list are copied, not detached: V8 10.2 has no
+// ArrayBuffer.prototype.transfer and the binding exposes no detach.
+package clone
+
+import (
+	"embed"
+	"io/fs"
+
+	"islet/internal/ext"
+)
+
+//go:embed js/*.js
+var files embed.FS
+
+// Ext is the clone extension. It needs webidl and blob loaded before it.
+var Ext = ext.Ext{Name: "clone", JS: jsFS()}
+
+func jsFS() fs.FS {
+	sub, err := fs.Sub(files, "js")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
