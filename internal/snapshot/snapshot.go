@@ -82,8 +82,8 @@ func Build(exts []ext.Ext) (*v8.Snapshot, error) {
 			continue
 		}
 		lazy[e.Name] = src
-		g, _ := json.Marshal(e.Lazy.Globals)
-		in, _ := json.Marshal(e.Lazy.Internals)
+		g, _ := json.Marshal(append([]string{}, e.Lazy.Globals...))
+		in, _ := json.Marshal(append([]string{}, e.Lazy.Internals...))
 		lazyDefs = append(lazyDefs, fmt.Sprintf("rt.defineLazy(%q, %s, %s);", e.Name, g, in))
 	}
 	if len(lazyDefs) > 0 {

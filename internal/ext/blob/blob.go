@@ -17,7 +17,16 @@ var files embed.FS
 
 // Ext is the blob extension. It needs webidl, url and encoding loaded before it, and must load
 // before fetch.
-var Ext = ext.Ext{Name: "blob", JS: jsFS()}
+//
+// It is lazy (see ext.Lazy): loaded in an isolate when a worker first touches one of these.
+var Ext = ext.Ext{Name: "blob", JS: jsFS(), Lazy: &ext.Lazy{
+	Globals: []string{"Blob", "File", "FormData"},
+	Internals: []string{
+		"Blob", "File", "FormData", "blobAsFile", "blobBytes", "blobType", "cloneBlob",
+		"encodeFormData", "fileLastModified", "fileName", "isBlob", "isFile", "isFormData",
+		"newBlob", "newFile", "parseFormData", "parseMimeType",
+	},
+}}
 
 func jsFS() fs.FS {
 	sub, err := fs.Sub(files, "js")

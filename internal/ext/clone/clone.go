@@ -16,7 +16,12 @@ import (
 var files embed.FS
 
 // Ext is the clone extension. It needs webidl and blob loaded before it.
-var Ext = ext.Ext{Name: "clone", JS: jsFS()}
+//
+// It is lazy (see ext.Lazy): loaded in an isolate when a worker first calls structuredClone.
+var Ext = ext.Ext{Name: "clone", JS: jsFS(), Lazy: &ext.Lazy{
+	Globals:   []string{"structuredClone"},
+	Internals: []string{"structuredClone"},
+}}
 
 func jsFS() fs.FS {
 	sub, err := fs.Sub(files, "js")

@@ -18,9 +18,12 @@ import (
 var files embed.FS
 
 // Ext is the urlpattern extension.
+//
+// It is lazy (see ext.Lazy): loaded in an isolate when a worker first touches URLPattern.
 var Ext = ext.Ext{
 	Name: "urlpattern",
 	JS:   jsFS(),
+	Lazy: &ext.Lazy{Globals: []string{"URLPattern"}},
 	Ops: []op.Def{
 		{Name: "urlpattern_canonicalize", Sync: opCanonicalize},
 	},

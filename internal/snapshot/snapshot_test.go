@@ -1,0 +1,76 @@
+package snapshot
+
+import (
+	"sort"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"islet/internal/ext"
+	"islet/internal/ext/all"
+	"islet/internal/v8"
+)
+
+// keysExt exposes the names on rt.internal and on the global object, for comparing snapshots.
+var keysExt = ext.Ext{Name: "keys", JS: fstest.MapFS{"99_keys.js": &fstest.MapFile{Data: []byte(
+	`rt.expose('__keys', () => Object.getOwnPropertyNames(rt.internal).map((k) => 'internal.' + k)
+		.concat(Object.getOwnPropertyNames(globalThis).map((k) => 'global.' + k)).join());`)}}}
+
+func names(t *testing.T, exts []ext.Ext) map[string]bool {
+	t.Helper()
+	snap, err := Build(append(exts, keysExt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	iso := v8.NewIsolate(snap, v8.Options{}, v8.Callbacks{})
+	defer iso.Dispose()
+	v, err := iso.RunScript("keys.js", "__keys()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, k := range strings.Split(v.Str, ",") {
+		out[k] = true
+	}
+	return out
+}
+
+// TestLazyNamesAreComplete checks that every lazy extension declares exactly the globals and
+// rt.internal names its files define: a name it leaves out would be missing (not loaded on
+// demand) for the runtime code and the workers that look it up.
+func TestLazyNamesAreComplete(t *testing.T) {
+	var eager, without []ext.Ext
+	declared := map[string]bool{}
+	for _, e := range all.Exts {
+		if e.Lazy == nil {
+			eager = append(eager, e)
+			without = append(without, e)
+			continue
+		}
+		for _, g := range e.Lazy.Globals {
+			declared["global."+g] = true
+		}
+		for _, in := range e.Lazy.Internals {
+			declared["internal."+in] = true
+		}
+		e.Lazy = nil
+		eager = append(eager, e)
+	}
+	all, base := names(t, eager), names(t, without)
+	var missing, extra []string
+	for k := range all {
+		if !base[k] && !declared[k] {
+			missing = append(missing, k)
+		}
+	}
+	for k := range declared {
+		if !all[k] {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	if len(missing) > 0 || len(extra) > 0 {
+		t.Fatalf("lazy extensions define names they do not declare: %v; declare names they do not define: %v", missing, extra)
+	}
+}
