@@ -8,8 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dest=third_party/libnode
 stamp=$dest/.installed
-if [ -f "$stamp" ] && [ -e "$dest/usr/include/node/v8.h" ] && ldd "$dest/usr/lib/x86_64-linux-gnu/libnode.so" 2>/dev/null | grep -vq "not found"; then
-  if ! ldd "$dest/usr/lib/x86_64-linux-gnu/libnode.so" | grep -q "not found"; then exit 0; fi
+lib=$dest/usr/lib/x86_64-linux-gnu/libnode.so
+# Already installed, with every library libnode needs resolvable: nothing to do.
+if [ -f "$stamp" ] && [ -e "$dest/usr/include/node/v8.h" ] && [ -e "$lib" ] && ! ldd "$lib" 2>/dev/null | grep -q "not found"; then
+  exit 0
 fi
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -34,7 +36,7 @@ else
   for f in "$tmp"/*.deb; do dpkg -x "$f" "$dest"; done
   rm -rf "$tmp"
 fi
-if ldd "$dest/usr/lib/x86_64-linux-gnu/libnode.so" | grep "not found" >&2; then
+if ldd "$lib" | grep "not found" >&2; then
   echo "deps: libnode has unresolved libraries" >&2; exit 1
 fi
 touch "$stamp"
