@@ -320,6 +320,9 @@ func (s *Scheduler) sweep() {
 	}
 }
 
+// CodeCache is the V8 code cache the scheduler's instances share.
+func (s *Scheduler) CodeCache() *worker.CodeCache { return s.cache }
+
 // Stats describe the scheduler's state.
 type Stats struct {
 	Live      int
