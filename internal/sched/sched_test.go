@@ -253,3 +253,20 @@ func TestClockFrozenWhileJSRuns(t *testing.T) {
 		t.Fatalf("%d %q", code, body)
 	}
 }
+
+func TestArrayBufferHogIsBounded(t *testing.T) {
+	s := newSched(t, Options{HeapLimit: 32 << 20, CPUPerRequest: 30 * time.Second})
+	s.SetWorkers([]*worker.Spec{
+		spec("hog", `const keep = []; export default { fetch() { for (;;) keep.push(new Uint8Array(1 << 20).fill(7)); } };`),
+		spec("good", `export default { fetch() { return new Response("fine"); } };`),
+	})
+	stop := steadyLoad(s, "good", "fine")
+	// The allocation past the limit is a RangeError in JS; uncaught, it is the worker's 500.
+	code, body := do(s, "hog", "/")
+	if code != 500 || !strings.Contains(body, "threw an exception") {
+		t.Errorf("hog: %d %q", code, body)
+	}
+	if failures, served := stop(); failures > 0 || served == 0 {
+		t.Errorf("the well-behaved worker failed %d of %d requests", failures, served)
+	}
+}

@@ -6,6 +6,7 @@
 #include <v8.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -82,7 +83,6 @@ class IsletPlatform : public v8::Platform {
 };
 
 std::unique_ptr<IsletPlatform> g_platform;
-v8::ArrayBuffer::Allocator* g_allocator = nullptr;
 
 void OpCallback(const FunctionCallbackInfo<Value>& info);
 
@@ -90,6 +90,43 @@ void OpCallback(const FunctionCallbackInfo<Value>& info);
 const intptr_t g_external_refs[] = {
     reinterpret_cast<intptr_t>(OpCallback),
     0,
+};
+
+// CountingAllocator backs one isolate's ArrayBuffers (and Wasm memories) and refuses to go
+// past a limit, so memory outside the V8 heap is bounded too: an allocation over it fails and
+// the JS gets a RangeError instead of the process growing without end.
+class CountingAllocator : public ArrayBuffer::Allocator {
+ public:
+  explicit CountingAllocator(size_t limit) : limit_(limit) {}
+  void* Allocate(size_t length) override {
+    if (!Reserve(length)) return nullptr;
+    void* p = calloc(length ? length : 1, 1);
+    if (!p) used_ -= length;
+    return p;
+  }
+  void* AllocateUninitialized(size_t length) override {
+    if (!Reserve(length)) return nullptr;
+    void* p = malloc(length ? length : 1);
+    if (!p) used_ -= length;
+    return p;
+  }
+  void Free(void* data, size_t length) override {
+    free(data);
+    used_ -= length;
+  }
+  size_t used() const { return used_.load(); }
+
+ private:
+  bool Reserve(size_t length) {
+    size_t now = used_.fetch_add(length) + length;
+    if (limit_ && now > limit_) {
+      used_ -= length;
+      return false;
+    }
+    return true;
+  }
+  size_t limit_;
+  std::atomic<size_t> used_{0};
 };
 
 struct ModuleEntry {
@@ -106,6 +143,7 @@ struct Rejection {
 
 struct islet_isolate {
   Isolate* isolate = nullptr;
+  std::unique_ptr<CountingAllocator> allocator;
   v8::StartupData startup{nullptr, 0};
   v8::Global<Context> context;
   v8::Global<Object> rt;
@@ -541,7 +579,6 @@ void islet_init(const char* flags, size_t flags_len) {
   g_platform = std::make_unique<IsletPlatform>(v8::platform::NewSingleThreadedDefaultPlatform());
   v8::V8::InitializePlatform(g_platform.get());
   v8::V8::Initialize();
-  g_allocator = ArrayBuffer::Allocator::NewDefaultAllocator();
 }
 
 islet_snapshot_creator* islet_snapshot_new(void) {
@@ -632,7 +669,9 @@ islet_isolate* islet_isolate_new(const char* blob, size_t blob_len, size_t heap_
   iso->startup.data = blob;
   iso->startup.raw_size = static_cast<int>(blob_len);
   Isolate::CreateParams params;
-  params.array_buffer_allocator = g_allocator;
+  // ArrayBuffers get as much memory again as the heap may use.
+  iso->allocator = std::make_unique<CountingAllocator>(heap_limit);
+  params.array_buffer_allocator = iso->allocator.get();
   params.snapshot_blob = &iso->startup;
   params.external_references = g_external_refs;
   if (heap_limit) params.constraints.ConfigureDefaultsFromHeapSize(0, heap_limit);
@@ -691,6 +730,7 @@ void islet_isolate_heap_stats(islet_isolate* iso, islet_heap_stats* out) {
   out->heap_size_limit = hs.heap_size_limit();
   out->external_memory = hs.external_memory();
   out->malloced_memory = hs.malloced_memory();
+  out->array_buffer_memory = iso->allocator ? iso->allocator->used() : 0;
 }
 
 void islet_isolate_low_memory(islet_isolate* iso) {

@@ -71,6 +71,7 @@ typedef struct {
   size_t heap_size_limit;
   size_t external_memory;
   size_t malloced_memory;
+  size_t array_buffer_memory;  // bytes held by the isolate's ArrayBuffers
 } islet_heap_stats;
 
 void islet_free(void* p);
@@ -88,7 +89,8 @@ int islet_snapshot_run(islet_snapshot_creator* c, const char* name, size_t name_
 // islet_snapshot_take finishes the snapshot and frees the creator; *blob is malloc'ed.
 int islet_snapshot_take(islet_snapshot_creator* c, char** blob, size_t* blob_len, islet_error* err);
 
-// Isolates. The blob must outlive every isolate made from it.
+// Isolates. The blob must outlive every isolate made from it. heap_limit bounds the V8 heap and,
+// separately, the memory of the isolate's ArrayBuffers (0: no limits).
 islet_isolate* islet_isolate_new(const char* blob, size_t blob_len, size_t heap_limit, uintptr_t go_handle);
 void islet_isolate_dispose(islet_isolate* iso);
 void islet_isolate_terminate(islet_isolate* iso);

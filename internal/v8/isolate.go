@@ -36,7 +36,8 @@ type Callbacks struct {
 type Options struct {
 	// HeapLimit is the V8 heap limit in bytes; 0 keeps V8's default. Near it, the isolate's JS
 	// is terminated and the isolate is condemned (calls fail with OutOfMemory) instead of
-	// aborting the process.
+	// aborting the process. The isolate's ArrayBuffers may hold as much again; an allocation
+	// past that fails with a RangeError in JS.
 	HeapLimit uint64
 }
 
@@ -96,6 +97,8 @@ func (iso *Isolate) Condemned() bool { return C.islet_isolate_condemned(iso.p) !
 // HeapStats are V8's heap statistics for one isolate.
 type HeapStats struct {
 	TotalHeapSize, UsedHeapSize, HeapSizeLimit, ExternalMemory, MallocedMemory uint64
+	// ArrayBufferMemory is what the isolate's ArrayBuffers hold (counted by its allocator).
+	ArrayBufferMemory uint64
 }
 
 // InUse is the memory the isolate's objects use: the live heap plus external memory. It is
@@ -108,7 +111,7 @@ func (iso *Isolate) HeapStats() HeapStats {
 	var s C.islet_heap_stats
 	C.islet_isolate_heap_stats(iso.p, &s)
 	return HeapStats{uint64(s.total_heap_size), uint64(s.used_heap_size), uint64(s.heap_size_limit),
-		uint64(s.external_memory), uint64(s.malloced_memory)}
+		uint64(s.external_memory), uint64(s.malloced_memory), uint64(s.array_buffer_memory)}
 }
 
 // LowMemory asks V8 to collect garbage and return memory it can; it costs a full GC.

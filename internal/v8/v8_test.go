@@ -435,3 +435,22 @@ func BenchmarkNewIsolate(b *testing.B) {
 		iso.Dispose()
 	}
 }
+
+func TestArrayBufferMemoryIsBounded(t *testing.T) {
+	iso := newTestIsolate(t, Options{HeapLimit: 32 << 20})
+	v, err := iso.RunScript("ab.js", `const keep = []; let n = 0;
+		try { for (;;) { keep.push(new Uint8Array(1 << 20)); n++; } } catch (e) { e.constructor.name + " after " + n + " MiB" }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(v.Str, "RangeError after ") {
+		t.Fatalf("got %q", v.Str)
+	}
+	if st := iso.HeapStats(); st.ArrayBufferMemory > 32<<20 {
+		t.Fatalf("ArrayBuffers hold %d bytes, limit 32 MiB", st.ArrayBufferMemory)
+	}
+	// Memory is given back when the buffers die, and the isolate keeps working.
+	if _, err := iso.RunScript("free.js", "keep.length = 0; new Uint8Array(1 << 20).length"); err != nil {
+		t.Fatal(err)
+	}
+}
