@@ -274,6 +274,19 @@ func (inst *Instance) request(id int) (*Request, error) {
 	return req, nil
 }
 
+// ioRequest returns request id for body I/O, refusing I/O on behalf of a request other than the
+// one whose event the current turn runs (a body kept in a global and read by a later request).
+func (inst *Instance) ioRequest(id int) (*Request, error) {
+	req, ok := inst.requests[id]
+	if cur := inst.current; cur != nil && (!ok || cur != req) {
+		return nil, op.TypeErrorf("Cannot perform I/O on behalf of a different request: this body belongs to another request")
+	}
+	if !ok {
+		return nil, op.TypeErrorf("request %d is not in flight", id)
+	}
+	return req, nil
+}
+
 // The fetchevent.Host methods, called by ops inside turns.
 
 // Respond sends a whole response.
@@ -312,7 +325,7 @@ func (inst *Instance) RespondHead(id, status int, statusText string, headers []s
 
 // WriteBody sends one chunk of a streamed body.
 func (inst *Instance) WriteBody(id int, chunk []byte, done op.Completer) error {
-	req, err := inst.request(id)
+	req, err := inst.ioRequest(id)
 	if err != nil {
 		return err
 	}
@@ -374,7 +387,7 @@ func (inst *Instance) Fail(id int, message, stack string) {
 
 // ReadBody reads the next chunk of the request body on a goroutine.
 func (inst *Instance) ReadBody(id int, done op.Completer) error {
-	req, err := inst.request(id)
+	req, err := inst.ioRequest(id)
 	if err != nil {
 		return err
 	}

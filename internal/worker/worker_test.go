@@ -224,3 +224,23 @@ func TestDetectFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestBodyOfAnotherRequestIsRefused(t *testing.T) {
+	srv, _ := serve(t, map[string]string{"index.js": `
+		let kept;
+		export default {
+			async fetch(req) {
+				if (new URL(req.url).pathname === "/keep") { kept = req; return new Response("kept"); }
+				try { await kept.text(); return new Response("read another request's body"); }
+				catch (e) { return new Response(e.constructor.name + ": " + e.message); }
+			},
+		};`})
+	resp, err := http.Post(srv.URL+"/keep", "text/plain", strings.NewReader("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code, body := get(t, srv.URL+"/steal"); code != 200 || !strings.Contains(body, "TypeError: Cannot perform I/O on behalf of a different request") {
+		t.Fatalf("%d %q", code, body)
+	}
+}
