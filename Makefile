@@ -31,11 +31,11 @@ test: deps vet build
 bench: deps build
 	./bench/run.sh $(BENCH_ARGS)
 
-# wpt runs the Web-Platform-Tests in $(WPT_DIR) and compares them with tests/wpt/expectations
+# wpt runs the Web-Platform-Tests in $(WPT_DIR) and compares them with tests/conformance/expectations
 # (WPT_ARGS: -area url,encoding -v -update); without WPT_DIR it is skipped.
 wpt:
 	@if [ -z "$(WPT_DIR)" ]; then echo "wpt: skipped (set WPT_DIR to a WPT checkout)"; exit 0; fi; \
-	./scripts/deps.sh && WPT_DIR="$(WPT_DIR)" $(GO) run ./tests/wpt/cmd/wpt $(WPT_ARGS)
+	./scripts/deps.sh && WPT_DIR="$(WPT_DIR)" $(GO) run ./tests/conformance/cmd/wpt $(WPT_ARGS)
 
 clean:
 	rm -rf bin

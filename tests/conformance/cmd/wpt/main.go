@@ -1,7 +1,7 @@
 // Command wpt runs the Web-Platform-Tests under $WPT_DIR in islet isolates and compares the
-// results with tests/wpt/expectations.
+// results with tests/conformance/expectations.
 //
-//	go run ./tests/wpt/cmd/wpt [-area url,encoding,...] [-run substr] [-update] [-v]
+//	go run ./tests/conformance/cmd/wpt [-area url,encoding,...] [-run substr] [-update] [-v]
 //
 // It prints each file's pass count, a table per area, and the subtests whose results differ
 // from the expectations; it exits 1 when a subtest fails unexpectedly. -update rewrites the
@@ -18,7 +18,7 @@ import (
 	"time"
 	"unicode"
 
-	"islet/tests/wpt"
+	"islet/tests/conformance"
 )
 
 func main() {
@@ -35,7 +35,7 @@ func run() int {
 		timeout  = flag.Duration("timeout", 10*time.Second, "per-file timeout")
 		long     = flag.Duration("long-timeout", 60*time.Second, "per-file timeout for timeout=long")
 		dir      = flag.String("wpt", os.Getenv("WPT_DIR"), "the WPT checkout (default $WPT_DIR)")
-		expDir   = flag.String("expectations", "", "the expectations directory (default tests/wpt/expectations)")
+		expDir   = flag.String("expectations", "", "the expectations directory (default tests/conformance/expectations)")
 		jsonOut  = flag.String("json", "", "also write every result to this file as JSON")
 	)
 	flag.Parse()

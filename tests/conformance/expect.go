@@ -21,13 +21,13 @@ type Expectations map[string]map[string]string
 // Triage is the reason -update gives a new expected failure.
 const Triage = "TODO: triage"
 
-// DefaultExpectationsDir finds tests/wpt/expectations: under the module root above the working
+// DefaultExpectationsDir finds tests/conformance/expectations: under the module root above the working
 // directory, or else next to this source file.
 func DefaultExpectationsDir() string {
 	if wd, err := os.Getwd(); err == nil {
 		for d := wd; ; d = filepath.Dir(d) {
 			if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && bytes.HasPrefix(b, []byte("module islet\n")) {
-				return filepath.Join(d, "tests", "wpt", "expectations")
+				return filepath.Join(d, "tests", "conformance", "expectations")
 			}
 			if filepath.Dir(d) == d {
 				break
