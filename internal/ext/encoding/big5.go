@@ -18,28 +18,13 @@ var (
 // points are handled by decodeBig5 itself).
 func big5IndexTable() []rune {
 	big5Once.Do(func() {
-		idx := make([]rune, 126*157)
-		dec := traditionalchinese.Big5.NewDecoder()
-		var in [2]byte
-		out := make([]byte, 8)
-		for p := range idx {
-			in[0] = byte(p/157 + 0x81)
+		big5Index = indexFromDecoder(126*157, traditionalchinese.Big5.NewDecoder(), func(p int) [2]byte {
 			t := p % 157
 			if t < 0x3F {
-				in[1] = byte(t + 0x40)
-			} else {
-				in[1] = byte(t + 0x62)
+				return [2]byte{byte(p/157 + 0x81), byte(t + 0x40)}
 			}
-			dec.Reset()
-			n, _, err := dec.Transform(out, in[:], true)
-			r, size := utf8.DecodeRune(out[:n])
-			if err == nil && size == n && r != utf8.RuneError {
-				idx[p] = r
-			} else {
-				idx[p] = -1
-			}
-		}
-		big5Index = idx
+			return [2]byte{byte(p/157 + 0x81), byte(t + 0x62)}
+		})
 	})
 	return big5Index
 }

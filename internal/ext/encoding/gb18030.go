@@ -78,27 +78,13 @@ var (
 // gb18030IndexRuns.
 func gb18030IndexTable() []rune {
 	gb18030Once.Do(func() {
-		idx := make([]rune, 23940)
-		dec := simplifiedchinese.GB18030.NewDecoder()
-		var in [2]byte
-		out := make([]byte, 8)
-		for p := range idx {
-			in[0] = byte(p/190 + 0x81)
+		idx := indexFromDecoder(23940, simplifiedchinese.GB18030.NewDecoder(), func(p int) [2]byte {
 			t := p % 190
 			if t < 0x3F {
-				in[1] = byte(t + 0x40)
-			} else {
-				in[1] = byte(t + 0x41)
+				return [2]byte{byte(p/190 + 0x81), byte(t + 0x40)}
 			}
-			dec.Reset()
-			n, _, err := dec.Transform(out, in[:], true)
-			r, size := utf8.DecodeRune(out[:n])
-			if err == nil && size == n && r != utf8.RuneError {
-				idx[p] = r
-			} else {
-				idx[p] = -1
-			}
-		}
+			return [2]byte{byte(p/190 + 0x81), byte(t + 0x41)}
+		})
 		for _, run := range gb18030IndexRuns {
 			for i := int32(0); i < run[1]; i++ {
 				idx[run[0]+i] = run[2] + i

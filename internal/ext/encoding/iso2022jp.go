@@ -17,21 +17,9 @@ var (
 // two-byte table (bytes 0xA1–0xFE 0xA1–0xFE), which matches index-jis0208.txt pointer by pointer.
 func jis0208IndexTable() []rune {
 	jis0208Once.Do(func() {
-		idx := make([]rune, 94*94)
-		dec := japanese.EUCJP.NewDecoder()
-		out := make([]byte, 8)
-		for p := range idx {
-			in := [2]byte{byte(p/94 + 0xA1), byte(p%94 + 0xA1)}
-			dec.Reset()
-			n, _, err := dec.Transform(out, in[:], true)
-			r, size := utf8.DecodeRune(out[:n])
-			if err == nil && size == n && r != utf8.RuneError {
-				idx[p] = r
-			} else {
-				idx[p] = -1
-			}
-		}
-		jis0208Index = idx
+		jis0208Index = indexFromDecoder(94*94, japanese.EUCJP.NewDecoder(), func(p int) [2]byte {
+			return [2]byte{byte(p/94 + 0xA1), byte(p%94 + 0xA1)}
+		})
 	})
 	return jis0208Index
 }
