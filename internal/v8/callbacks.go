@@ -19,12 +19,24 @@ import (
 //
 //export isletGoOp
 func isletGoOp(h C.uintptr_t, opID C.int, args *C.islet_val, nargs C.int, ret *C.islet_op_return) {
+	// A Go panic must not unwind through V8's frames (that aborts the process): an op that
+	// panics throws an Error in JS instead, and the node keeps serving.
+	var def *op.Def
+	defer func() {
+		if r := recover(); r != nil {
+			name := fmt.Sprint(int(opID))
+			if def != nil {
+				name = def.Name
+			}
+			throw(ret, fmt.Errorf("internal error in op %s: %v", name, r))
+		}
+	}()
 	iso := cgo.Handle(h).Value().(*Isolate)
 	if int(opID) < 0 || int(opID) >= len(iso.snap.ops) {
 		throw(ret, op.TypeErrorf("unknown op %d", opID))
 		return
 	}
-	def := &iso.snap.ops[opID]
+	def = &iso.snap.ops[opID]
 	var small [6]op.Value
 	vals := small[:0]
 	if int(nargs) > len(small) {
@@ -117,7 +129,12 @@ func throw(ret *C.islet_op_return, err error) {
 }
 
 //export isletGoResolve
-func isletGoResolve(h C.uintptr_t, referrer C.int, spec *C.char, specLen C.size_t) C.int {
+func isletGoResolve(h C.uintptr_t, referrer C.int, spec *C.char, specLen C.size_t) (id C.int) {
+	defer func() {
+		if recover() != nil {
+			id = -1
+		}
+	}()
 	iso := cgo.Handle(h).Value().(*Isolate)
 	if iso.cb.Resolve == nil {
 		return -1
@@ -127,6 +144,7 @@ func isletGoResolve(h C.uintptr_t, referrer C.int, spec *C.char, specLen C.size_
 
 //export isletGoUnhandledRejection
 func isletGoUnhandledRejection(h C.uintptr_t, msg *C.char, msgLen C.size_t, stack *C.char, stackLen C.size_t) {
+	defer func() { recover() }()
 	iso := cgo.Handle(h).Value().(*Isolate)
 	if iso.cb.UnhandledRejection == nil {
 		return

@@ -52,6 +52,7 @@ var testOps = []op.Def{
 		return op.Undefined, errors.New("plain")
 	}},
 	{Name: "host", Sync: func(c *op.Call) (op.Value, error) { return op.String(fmt.Sprint(c.Host)), nil }},
+	{Name: "panics", Sync: func(c *op.Call) (op.Value, error) { panic("op bug") }},
 	{Name: "later", Async: func(c *op.Call, done op.Completer) error {
 		n, err := c.Int(0)
 		if err != nil {
@@ -195,6 +196,7 @@ func TestScriptsAndOps(t *testing.T) {
 		{`try { eval("1") } catch (e) { e.constructor.name }`, "EvalError"},
 		{`try { new Function("return 1") } catch (e) { e.constructor.name }`, "EvalError"},
 		{`typeof SharedArrayBuffer`, "undefined"},
+		{`try { ops.panics() } catch (e) { e.message }`, "internal error in op panics: op bug"},
 	}
 	for _, c := range cases {
 		got, err := iso.RunScript("test.js", c.code)
