@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -180,7 +181,7 @@ func (inst *Instance) RunTurns(max int) (more bool) {
 		inst.inbox[0] = nil
 		inst.inbox = inst.inbox[1:]
 		inst.mu.Unlock()
-		ev()
+		inst.runEvent(ev)
 	}
 	inst.mu.Lock()
 	defer inst.mu.Unlock()
@@ -189,6 +190,19 @@ func (inst *Instance) RunTurns(max int) (more bool) {
 		return false
 	}
 	return true
+}
+
+// runEvent runs one event. A panic in it (a bug in islet, not in the worker) is logged with its
+// stack and drops this instance, failing its requests; the node and other workers carry on.
+func (inst *Instance) runEvent(ev func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			inst.log.Error("internal error while running the worker",
+				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			inst.condemn(500, "an internal error stopped the worker")
+		}
+	}()
+	ev()
 }
 
 // Retired reports whether the instance takes no new requests.
@@ -293,7 +307,7 @@ func (inst *Instance) afterTurn(err error) {
 	switch {
 	case err == nil:
 	case v8.IsKind(err, v8.OutOfMemory):
-		inst.condemn()
+		inst.condemn(503, "the worker exceeded its memory limit")
 		return
 	case isCPULimitErr(err):
 		e, _ := isCPULimit(err)
@@ -336,20 +350,21 @@ func (inst *Instance) afterTurn(err error) {
 	}
 }
 
-// condemn fails every request of an isolate that ran out of memory and drops the isolate.
-func (inst *Instance) condemn() {
+// condemn fails every request of the instance with reason and drops its isolate; its owner
+// replaces it on the next request.
+func (inst *Instance) condemn(status int, reason string) {
 	inst.condemned.Store(true)
-	inst.log.Error("worker exceeded its memory limit; its isolate is dropped")
+	inst.log.Error(reason + "; its isolate is dropped")
 	for _, r := range inst.requests {
-		r.failPlatform(503, "the worker exceeded its memory limit")
+		r.failPlatform(status, reason)
 	}
 	inst.requests = map[int]*Request{}
 	for _, r := range inst.waiting {
-		r.failPlatform(503, "the worker exceeded its memory limit")
+		r.failPlatform(status, reason)
 	}
 	inst.waiting = nil
 	inst.state = stateFailed
-	inst.loadErr = errors.New("the worker exceeded its memory limit")
+	inst.loadErr = errors.New(reason)
 	inst.Dispose()
 }
 
