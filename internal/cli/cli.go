@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"islet/internal/config"
+	"islet/internal/ext/fetch"
 	"islet/internal/gateway"
 	"islet/internal/node"
 	"islet/internal/sched"
@@ -54,9 +55,10 @@ type nodeFlags struct {
 	logLevel     string
 	v8Flags      string
 	cpuMillis    int
+	privateNet   bool
 }
 
-func (f *nodeFlags) add(cmd *cobra.Command, listenDefault string) {
+func (f *nodeFlags) add(cmd *cobra.Command, listenDefault string, dev bool) {
 	cmd.Flags().StringVar(&f.listen, "listen", listenDefault, "address to serve HTTP on")
 	cmd.Flags().IntVar(&f.executors, "executors", 0, "executor threads running JavaScript (default: number of cores)")
 	cmd.Flags().Int64Var(&f.memoryBudget, "memory-budget-mb", 0, "V8 memory in use by all live isolates beyond which idle ones are evicted (default: 3/4 of RAM)")
@@ -64,6 +66,7 @@ func (f *nodeFlags) add(cmd *cobra.Command, listenDefault string) {
 	cmd.Flags().IntVar(&f.pool, "blank-isolates", 4, "pre-built blank isolates kept ready for cold starts (-1 disables)")
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	cmd.Flags().StringVar(&f.v8Flags, "v8-flags", "", "extra V8 flags, space-separated (for experiments)")
+	cmd.Flags().BoolVar(&f.privateNet, "allow-private-egress", dev, "let workers' fetch() reach loopback, private, link-local and metadata addresses")
 	cmd.Flags().IntVar(&f.cpuMillis, "cpu-limit-ms", 50, "default CPU time per request, in ms (a worker's limits.cpu_ms overrides it; 0 disables the watchdog)")
 }
 
@@ -111,7 +114,7 @@ func serveCmd() *cobra.Command {
 			return run(cmd.Context(), flags, log, src, false, len(cfg.Workers))
 		},
 	}
-	flags.add(cmd, config.DefaultListen)
+	flags.add(cmd, config.DefaultListen, false)
 	cmd.Flags().StringVar(&cfgPath, "config", "", "path of islet.toml")
 	return cmd
 }
@@ -141,7 +144,7 @@ func devCmd() *cobra.Command {
 			return run(cmd.Context(), flags, log, &node.FileSource{Logger: log, Load: load, WatchWorkerFiles: true}, true, 1)
 		},
 	}
-	flags.add(cmd, config.DefaultListen)
+	flags.add(cmd, config.DefaultListen, true)
 	cmd.Flags().StringVar(&name, "name", "", "worker name (default: from the file or directory name)")
 	return cmd
 }
@@ -181,6 +184,8 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
+	// islet dev talks to local services by default; a node serving tenants does not.
+	fetch.SetAllowPrivateEgress(flags.privateNet)
 	n, err := node.New(flags.options(log, dev))
 	if err != nil {
 		return err

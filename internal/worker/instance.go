@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"islet/internal/ext/fetch"
 	"islet/internal/limits"
 	"islet/internal/op"
 	"islet/internal/v8"
@@ -84,6 +85,7 @@ type Instance struct {
 	timers       map[int]*timer
 	turns        int
 	startupCPU   time.Duration
+	fetches      fetch.Resources // outbound fetches and their response bodies
 }
 
 type timer struct {
@@ -235,6 +237,7 @@ func (inst *Instance) Dispose() {
 		t.t.Stop()
 	}
 	inst.timers = nil
+	inst.fetches.CloseAll()
 	for _, r := range inst.waiting {
 		r.failPlatform(503, "the worker was unloaded before it started")
 	}

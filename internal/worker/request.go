@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"islet/internal/ext/fetch"
 	"islet/internal/gateway"
 	"islet/internal/op"
 )
@@ -32,9 +33,10 @@ type Request struct {
 	readActive bool
 
 	// Executor only.
-	cpuUsed  time.Duration // CPU time of the turns run on this request's behalf
-	headSent bool
-	finished bool // the response is complete or failed
+	cpuUsed     time.Duration // CPU time of the turns run on this request's behalf
+	subrequests int           // outbound fetches made on this request's behalf
+	headSent    bool
+	finished    bool // the response is complete or failed
 }
 
 type respKind int
@@ -493,3 +495,22 @@ func (inst *Instance) fireTimer(id int, t *timer) {
 	})
 	inst.afterTurn(err)
 }
+
+// MaxSubrequests is how many outbound fetches one request may make, as in Workers.
+const MaxSubrequests = 50
+
+// BeginSubrequest counts an outbound fetch against the current request (fetch.Host).
+func (inst *Instance) BeginSubrequest() error {
+	req := inst.current
+	if req == nil {
+		return nil
+	}
+	if req.subrequests >= MaxSubrequests {
+		return op.TypeErrorf("Too many subrequests: a request may make at most %d", MaxSubrequests)
+	}
+	req.subrequests++
+	return nil
+}
+
+// FetchResources is the instance's table of outbound fetches (fetch.Host).
+func (inst *Instance) FetchResources() *fetch.Resources { return &inst.fetches }

@@ -1,7 +1,7 @@
 // Package fetch holds Headers, Request, Response and the Body mixin, plus the hooks the core
 // uses to turn HTTP requests into Requests and Responses into HTTP responses
-// (rt.internal.newIncomingRequest, rt.internal.responseParts). It has no Go ops yet: outbound
-// fetch() is a later issue.
+// (rt.internal.newIncomingRequest, rt.internal.responseParts), and outbound fetch() through
+// Go's HTTP client with egress rules (client.go, egress.go).
 package fetch
 
 import (
@@ -9,13 +9,19 @@ import (
 	"io/fs"
 
 	"islet/internal/ext"
+	"islet/internal/op"
 )
 
 //go:embed js/*.js
 var files embed.FS
 
 // Ext is the fetch extension. It needs webidl, event, streams, url and encoding loaded before it.
-var Ext = ext.Ext{Name: "fetch", JS: jsFS()}
+var Ext = ext.Ext{Name: "fetch", JS: jsFS(), Ops: []op.Def{
+	{Name: "fetch_send", Async: opSend},
+	{Name: "fetch_read", Async: opRead},
+	{Name: "fetch_cancel", Sync: opCancel},
+	{Name: "fetch_abort", Sync: opAbort},
+}}
 
 func jsFS() fs.FS {
 	sub, err := fs.Sub(files, "js")

@@ -38,6 +38,8 @@ const responseInit = webidl.createDictionaryConverter('ResponseInit', [
 let isResponse;
 /** @type {(r: Response) => any} */
 let responseParts;
+/** @type {(status: number, statusText: string, headerList: string[], stream: any, url: string, redirected: boolean) => Response} */
+let newFetchedResponse;
 
 class Response {
   // One private field holding a plain state object: defining many private fields per
@@ -209,6 +211,17 @@ class Response {
       // The header list itself, not a copy: the caller reads it at once and keeps nothing.
       return { status: r.#s.status, statusText: r.#s.statusText, headers: H.list(r.#s.headers), body: out };
     };
+    newFetchedResponse = (status, statusText, headerList, stream, url, redirected) => {
+      const r = new Response(internal);
+      r.#s.type = 'basic';
+      r.#s.status = status;
+      r.#s.statusText = statusText;
+      r.#s.headers = H.fromTrustedList(headerList, 'immutable');
+      r.#s.body = stream === null ? null : { source: null, stream, consumed: false };
+      r.#s.url = url;
+      r.#s.redirected = redirected;
+      return r;
+    };
     B.mixin(Response, 'Response', isResponse, (r) => r.#s.body,
       (r) => H.get(H.list(r.#s.headers), 'content-type') || '');
   }
@@ -216,6 +229,8 @@ class Response {
 webidl.configureInterface(Response, 'Response');
 
 rt.internal.Response = Response;
+/** A Response received by outbound fetch: type "basic", immutable headers, a streamed body. */
+rt.internal.newFetchedResponse = (/** @type {any[]} */ ...a) => newFetchedResponse(a[0], a[1], a[2], a[3], a[4], a[5]);
 rt.internal.isResponse = isResponse;
 /**
  * What the core sends for a Response: { status, statusText, headers, body } where headers is a

@@ -1,0 +1,324 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"islet/internal/op"
+)
+
+// Host is what outbound fetch needs from the isolate's owner.
+type Host interface {
+	// BeginSubrequest counts one subrequest against the current request's limit and returns
+	// a TypeError past it.
+	BeginSubrequest() error
+	// FetchResources is the isolate's table of in-flight fetches and response bodies.
+	FetchResources() *Resources
+}
+
+// Resources holds an isolate's in-flight fetches (by the token JS gave) and the bodies of
+// their responses (by id), so JS refers to them by integers that mean nothing in another
+// isolate. The zero value is ready to use; CloseAll ends everything when the isolate goes.
+type Resources struct {
+	mu      sync.Mutex
+	nextID  int
+	cancels map[int]context.CancelFunc
+	bodies  map[int]io.ReadCloser
+	closed  bool
+}
+
+func (r *Resources) addCancel(token int, cancel context.CancelFunc) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return false
+	}
+	if r.cancels == nil {
+		r.cancels = map[int]context.CancelFunc{}
+	}
+	r.cancels[token] = cancel
+	return true
+}
+
+func (r *Resources) dropCancel(token int) {
+	r.mu.Lock()
+	delete(r.cancels, token)
+	r.mu.Unlock()
+}
+
+func (r *Resources) abort(token int) {
+	r.mu.Lock()
+	cancel := r.cancels[token]
+	r.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+func (r *Resources) addBody(b io.ReadCloser) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		b.Close()
+		return -1
+	}
+	if r.bodies == nil {
+		r.bodies = map[int]io.ReadCloser{}
+	}
+	r.nextID++
+	r.bodies[r.nextID] = b
+	return r.nextID
+}
+
+func (r *Resources) body(id int) io.ReadCloser {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bodies[id]
+}
+
+func (r *Resources) closeBody(id int) {
+	r.mu.Lock()
+	b := r.bodies[id]
+	delete(r.bodies, id)
+	r.mu.Unlock()
+	if b != nil {
+		b.Close()
+	}
+}
+
+// CloseAll cancels every in-flight fetch and closes every body.
+func (r *Resources) CloseAll() {
+	r.mu.Lock()
+	r.closed = true
+	cancels, bodies := r.cancels, r.bodies
+	r.cancels, r.bodies = nil, nil
+	r.mu.Unlock()
+	for _, c := range cancels {
+		c()
+	}
+	for _, b := range bodies {
+		b.Close()
+	}
+}
+
+// maxRedirects is how many redirects fetch follows in "follow" mode, as the Fetch standard says.
+const maxRedirects = 20
+
+var transport = &http.Transport{
+	DialContext:           dialContext,
+	ForceAttemptHTTP2:     true,
+	MaxIdleConns:          256,
+	MaxIdleConnsPerHost:   16,
+	IdleConnTimeout:       90 * time.Second,
+	TLSHandshakeTimeout:   10 * time.Second,
+	ResponseHeaderTimeout: 60 * time.Second,
+}
+
+func clientFor(redirect string) *http.Client {
+	return &http.Client{Transport: transport, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		switch redirect {
+		case "manual":
+			return http.ErrUseLastResponse
+		case "error":
+			return errors.New("redirect mode is \"error\"")
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("more than %d redirects", maxRedirects)
+		}
+		return nil
+	}}
+}
+
+// fetchResult is what fetch_send resolves with (as JSON).
+type fetchResult struct {
+	Status     int      `json:"status"`
+	StatusText string   `json:"statusText"`
+	URL        string   `json:"url"`
+	Redirected bool     `json:"redirected"`
+	Headers    []string `json:"headers"`
+	Body       int      `json:"body"` // a body id, or -1
+}
+
+func resources(c *op.Call) (Host, *Resources, error) {
+	h, ok := c.Host.(Host)
+	if !ok {
+		return nil, nil, op.TypeErrorf("fetch is not available here")
+	}
+	return h, h.FetchResources(), nil
+}
+
+// opSend is fetch_send(token, method, url, headers joined by NUL, body|null, redirect): it
+// sends the request on a goroutine and resolves with the response head as JSON.
+func opSend(c *op.Call, done op.Completer) error {
+	h, res, err := resources(c)
+	if err != nil {
+		return err
+	}
+	token, err := c.Int(0)
+	if err != nil {
+		return err
+	}
+	method, _ := c.Str(1)
+	url, _ := c.Str(2)
+	headerBlob, _ := c.Str(3)
+	redirect, _ := c.Str(5)
+	var body []byte
+	if v := c.Arg(4); !v.IsNullish() {
+		b, err := c.Buf(4)
+		if err != nil {
+			return err
+		}
+		body = append([]byte(nil), b...)
+	}
+	if err := h.BeginSubrequest(); err != nil {
+		return err
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		cancel()
+		return op.TypeErrorf("fetch: %v", err)
+	}
+	if headerBlob != "" {
+		kv := strings.Split(headerBlob, "\x00")
+		for i := 0; i+1 < len(kv); i += 2 {
+			if strings.EqualFold(kv[i], "host") {
+				req.Host = kv[i+1]
+				continue
+			}
+			req.Header.Add(kv[i], kv[i+1])
+		}
+	}
+	if req.Header.Get("user-agent") == "" {
+		req.Header.Set("user-agent", "islet")
+	}
+	if !res.addCancel(token, cancel) {
+		cancel()
+		return op.TypeErrorf("fetch: the worker is shutting down")
+	}
+	go func() {
+		defer res.dropCancel(token)
+		resp, err := clientFor(redirect).Do(req)
+		if err != nil {
+			aborted := ctx.Err() != nil
+			cancel()
+			if aborted {
+				done(op.Undefined, op.DOMException("AbortError", "The operation was aborted."))
+				return
+			}
+			done(op.Undefined, op.TypeErrorf("fetch failed: %v", unwrapURLError(err)))
+			return
+		}
+		out := fetchResult{Status: resp.StatusCode, StatusText: strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode))),
+			URL: resp.Request.URL.String(), Redirected: resp.Request.URL.String() != url, Body: -1}
+		for k, vs := range resp.Header {
+			for _, v := range vs {
+				out.Headers = append(out.Headers, strings.ToLower(k), v)
+			}
+		}
+		if method == http.MethodHead || resp.StatusCode == 204 || resp.StatusCode == 304 {
+			resp.Body.Close()
+			cancel()
+		} else {
+			out.Body = res.addBody(cancelOnClose{resp.Body, cancel})
+		}
+		b, _ := json.Marshal(out)
+		done(op.String(string(b)), nil)
+	}()
+	return nil
+}
+
+// cancelOnClose releases a response's context with its body.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+func unwrapURLError(err error) error {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) {
+		if inner := ue.Unwrap(); inner != nil {
+			return inner
+		}
+	}
+	return err
+}
+
+// opRead is fetch_read(id): the next chunk of a response body, or null at its end.
+func opRead(c *op.Call, done op.Completer) error {
+	_, res, err := resources(c)
+	if err != nil {
+		return err
+	}
+	id, err := c.Int(0)
+	if err != nil {
+		return err
+	}
+	body := res.body(id)
+	if body == nil {
+		return op.TypeErrorf("fetch: the response body is closed")
+	}
+	go func() {
+		buf := make([]byte, 64<<10)
+		n, err := body.Read(buf)
+		switch {
+		case n > 0:
+			done(op.Bytes(buf[:n]), nil)
+		case err == io.EOF:
+			res.closeBody(id)
+			done(op.Null, nil)
+		case err != nil:
+			res.closeBody(id)
+			done(op.Undefined, op.TypeErrorf("fetch: reading the response body failed: %v", err))
+		default:
+			done(op.Bytes(nil), nil)
+		}
+	}()
+	return nil
+}
+
+// opCancel is fetch_cancel(id): the response body will not be read further.
+func opCancel(c *op.Call) (op.Value, error) {
+	_, res, err := resources(c)
+	if err != nil {
+		return op.Undefined, err
+	}
+	id, err := c.Int(0)
+	if err != nil {
+		return op.Undefined, err
+	}
+	res.closeBody(id)
+	return op.Undefined, nil
+}
+
+// opAbort is fetch_abort(token): the request's AbortSignal fired.
+func opAbort(c *op.Call) (op.Value, error) {
+	_, res, err := resources(c)
+	if err != nil {
+		return op.Undefined, err
+	}
+	token, err := c.Int(0)
+	if err != nil {
+		return op.Undefined, err
+	}
+	res.abort(token)
+	return op.Undefined, nil
+}
