@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 )
 
@@ -49,6 +50,14 @@ func (g *Gateway) Table() *Table {
 // When no worker matches it answers 404 with a plain-text platform page and the response header
 // "x-islet-error: no-route".
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if d := r.Header.Get(LoopHeader); d != "" {
+		if n, err := strconv.Atoi(d); err != nil || n > MaxLoopDepth {
+			w.Header().Set(HeaderError, ErrorLoop)
+			WriteError(w, http.StatusLoopDetected, NewErrorID(),
+				fmt.Sprintf("a chain of fetches through workers went deeper than %d (a worker fetching itself?)", MaxLoopDepth))
+			return
+		}
+	}
 	worker, ok := g.table.Load().Match(r.Host, r.URL.Path)
 	if !ok {
 		g.logger.Debug("no route", "host", r.Host, "path", r.URL.Path)
@@ -57,6 +66,17 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.dispatcher.Dispatch(w, r, worker)
 }
+
+// LoopHeader carries how deep in a chain of worker-to-worker fetches a request is: outbound
+// fetch sets it to one more than the incoming request's, and the gateway refuses requests
+// deeper than MaxLoopDepth, so a worker that fetches itself (through any node) is stopped.
+const LoopHeader = "x-islet-loop"
+
+// MaxLoopDepth is the deepest chain of fetches through workers the gateway accepts.
+const MaxLoopDepth = 16
+
+// ErrorLoop is the x-islet-error value of a request refused for its loop depth.
+const ErrorLoop = "loop"
 
 // writeNoRoute writes the platform's 404 page for a request that no route matches.
 func writeNoRoute(w http.ResponseWriter, host, path string) {

@@ -499,17 +499,19 @@ func (inst *Instance) fireTimer(id int, t *timer) {
 // MaxSubrequests is how many outbound fetches one request may make, as in Workers.
 const MaxSubrequests = 50
 
-// BeginSubrequest counts an outbound fetch against the current request (fetch.Host).
-func (inst *Instance) BeginSubrequest() error {
+// BeginSubrequest counts an outbound fetch against the current request and returns the loop
+// depth it carries: one more than the request's own (fetch.Host).
+func (inst *Instance) BeginSubrequest() (int, error) {
 	req := inst.current
 	if req == nil {
-		return nil
+		return 1, nil
 	}
 	if req.subrequests >= MaxSubrequests {
-		return op.TypeErrorf("Too many subrequests: a request may make at most %d", MaxSubrequests)
+		return 0, op.TypeErrorf("Too many subrequests: a request may make at most %d", MaxSubrequests)
 	}
 	req.subrequests++
-	return nil
+	depth, _ := strconv.Atoi(req.r.Header.Get(fetch.LoopHeader))
+	return depth + 1, nil
 }
 
 // FetchResources is the instance's table of outbound fetches (fetch.Host).

@@ -287,3 +287,19 @@ func TestSignalStopsServer(t *testing.T) {
 		t.Fatalf("exit: %v\n%s", err, p.output())
 	}
 }
+
+func TestFetchLoopIsStopped(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "index.js"), `export default {
+		async fetch(req) {
+			const depth = Number(req.headers.get("x-islet-loop") ?? 0);
+			const r = await fetch(req.url); // the worker calls itself, again and again
+			return new Response(depth === 0 ? "stopped with " + r.status + " " + (await r.text()).slice(0, 40) : await r.text(), { status: r.status });
+		},
+	};`)
+	p := start(t, "dev", dir, "--listen", "127.0.0.1:0")
+	status, _, body := get(t, p.addr, p.addr, "/")
+	if status != http.StatusLoopDetected || !strings.HasPrefix(body, "stopped with 508 islet: a chain of fetches") {
+		t.Fatalf("%d %q", status, body)
+	}
+}

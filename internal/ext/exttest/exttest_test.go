@@ -11,3 +11,10 @@ func TestEval(t *testing.T) {
 		{Script: "throw new RangeError('bad')", WantErr: "RangeError: bad"},
 	})
 }
+
+func TestNavigator(t *testing.T) {
+	Run(t, []Case{
+		{Script: "navigator.userAgent + ' ' + navigator.hardwareConcurrency + ' ' + String(navigator)", Want: "islet 1 [object Navigator]"},
+		{Script: "new Navigator()", WantErr: "TypeError: Illegal constructor"},
+	})
+}

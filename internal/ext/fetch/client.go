@@ -8,18 +8,20 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"islet/internal/gateway"
 	"islet/internal/op"
 )
 
 // Host is what outbound fetch needs from the isolate's owner.
 type Host interface {
 	// BeginSubrequest counts one subrequest against the current request's limit and returns
-	// a TypeError past it.
-	BeginSubrequest() error
+	// a TypeError past it, else the loop depth the subrequest carries (LoopHeader).
+	BeginSubrequest() (depth int, err error)
 	// FetchResources is the isolate's table of in-flight fetches and response bodies.
 	FetchResources() *Resources
 }
@@ -109,6 +111,13 @@ func (r *Resources) CloseAll() {
 	}
 }
 
+// LoopHeader is the header that carries a request's depth in a chain of fetches through
+// workers (see gateway.LoopHeader).
+const LoopHeader = gateway.LoopHeader
+
+// UserAgent is the user-agent of outbound fetches and navigator.userAgent.
+const UserAgent = "islet"
+
 // maxRedirects is how many redirects fetch follows in "follow" mode, as the Fetch standard says.
 const maxRedirects = 20
 
@@ -178,7 +187,8 @@ func opSend(c *op.Call, done op.Completer) error {
 		}
 		body = append([]byte(nil), b...)
 	}
-	if err := h.BeginSubrequest(); err != nil {
+	depth, err := h.BeginSubrequest()
+	if err != nil {
 		return err
 	}
 	var rd io.Reader
@@ -202,8 +212,9 @@ func opSend(c *op.Call, done op.Completer) error {
 		}
 	}
 	if req.Header.Get("user-agent") == "" {
-		req.Header.Set("user-agent", "islet")
+		req.Header.Set("user-agent", UserAgent)
 	}
+	req.Header.Set(LoopHeader, strconv.Itoa(depth))
 	if !res.addCancel(token, cancel) {
 		cancel()
 		return op.TypeErrorf("fetch: the worker is shutting down")
