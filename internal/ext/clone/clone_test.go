@@ -35,3 +35,19 @@ func TestStructuredClone(t *testing.T) {
 		{Name: "getter that throws", Script: `structuredClone({get x() { throw new Error('boom') }})`, WantErr: "boom"},
 	})
 }
+
+func TestTransferDetaches(t *testing.T) {
+	exttest.Run(t, []exttest.Case{
+		{Name: "transfer", Script: `(() => {
+			const buf = new Uint8Array([1, 2, 3]).buffer;
+			const view = new Uint8Array(buf, 1);
+			const out = structuredClone({ buf, view }, { transfer: [buf] });
+			return [buf.byteLength, view.length, out.buf.byteLength, Array.from(out.view).join("+"), out.view.buffer === out.buf].join(" ");
+		})()`, Want: "0 0 3 2+3 true"},
+		{Name: "detached twice", Script: `(() => {
+			const buf = new ArrayBuffer(4);
+			structuredClone(buf, { transfer: [buf] });
+			try { structuredClone(buf, { transfer: [buf] }); return "no error"; } catch (e) { return e.name; }
+		})()`, Want: "DataCloneError"},
+	})
+}

@@ -3,9 +3,10 @@
 // StructuredDeserialize run as one pass over the value graph: `memory` maps every object seen to
 // its copy, so cycles and shared references come out the same shape.
 //
-// Transfer: ArrayBuffers in the transfer list are validated and copied like any other buffer,
-// but the originals are NOT detached — V8 10.2 has no ArrayBuffer.prototype.transfer and the
-// binding exposes no way to detach from JavaScript.
+// Transfer: ArrayBuffers in the transfer list are validated, their contents copied into the
+// clone, and the originals detached (rt.internal.transferArrayBuffer, from the binding: V8 10.2
+// has no ArrayBuffer.prototype.transfer). Copied rather than moved: the clone pass reads views
+// over a buffer before it is detached.
 
 const {
   ArrayBuffer,
@@ -294,9 +295,28 @@ function structuredClone(value, options = undefined) {
       throw dataCloneError(`${prefix}: Value at index ${i} of the transfer list is not transferable.`);
     }
     if (seen.has(t)) throw dataCloneError(`${prefix}: ArrayBuffer at index ${i} is a duplicate of an earlier one.`);
+    if (ArrayBufferPrototypeGetByteLength(t) === 0 && isDetached(t)) {
+      throw dataCloneError(`${prefix}: ArrayBuffer at index ${i} is already detached.`);
+    }
     seen.add(t);
   }
-  return clone(value, memory);
+  const result = clone(value, memory);
+  // The transferred buffers' contents went into the clone (copied, not moved); the originals
+  // are detached, as a transfer leaves them.
+  for (let i = 0; i < transfer.length; i++) rt.internal.transferArrayBuffer(transfer[i]);
+  return result;
+}
+
+/**
+ * @param {ArrayBuffer} buffer
+ */
+function isDetached(buffer) {
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 rt.internal.structuredClone = (/** @type {any} */ value) => clone(value, new SafeMap());
