@@ -50,6 +50,10 @@ func (g *Gateway) Table() *Table {
 // When no worker matches it answers 404 with a plain-text platform page and the response header
 // "x-islet-error: no-route".
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if len(r.RequestURI) > MaxURLBytes {
+		WriteError(w, http.StatusRequestURITooLong, NewErrorID(), fmt.Sprintf("the URL is longer than %d bytes", MaxURLBytes))
+		return
+	}
 	if d := r.Header.Get(LoopHeader); d != "" {
 		if n, err := strconv.Atoi(d); err != nil || n > MaxLoopDepth {
 			w.Header().Set(HeaderError, ErrorLoop)
@@ -66,6 +70,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.dispatcher.Dispatch(w, r, worker)
 }
+
+// MaxURLBytes is the longest request URL (path and query) the gateway accepts, as in Workers.
+const MaxURLBytes = 16 << 10
 
 // LoopHeader carries how deep in a chain of worker-to-worker fetches a request is: outbound
 // fetch sets it to one more than the incoming request's, and the gateway refuses requests

@@ -108,3 +108,35 @@ func TestNewErrorID(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+func TestGatewayRefusals(t *testing.T) {
+	g := New(echoDispatcher{}, nil)
+	tab, err := NewTable([]string{"hello"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.SetTable(tab)
+	tests := []struct {
+		name   string
+		url    string
+		loop   string
+		status int
+	}{
+		{"long URL", "http://hello.localhost/?q=" + strings.Repeat("a", MaxURLBytes), "", http.StatusRequestURITooLong},
+		{"URL at the limit", "http://hello.localhost/?q=" + strings.Repeat("a", MaxURLBytes-len("/?q=")), "", 200},
+		{"loop too deep", "http://hello.localhost/", "17", http.StatusLoopDetected},
+		{"loop at the limit", "http://hello.localhost/", "16", 200},
+		{"loop header garbage", "http://hello.localhost/", "x", http.StatusLoopDetected},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", tt.url, nil)
+		if tt.loop != "" {
+			req.Header.Set(LoopHeader, tt.loop)
+		}
+		g.ServeHTTP(rec, req)
+		if rec.Code != tt.status {
+			t.Errorf("%s: status %d, want %d", tt.name, rec.Code, tt.status)
+		}
+	}
+}
