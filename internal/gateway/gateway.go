@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 )
 
@@ -50,7 +51,11 @@ func (g *Gateway) Table() *Table {
 // When no worker matches it answers 404 with a plain-text platform page and the response header
 // "x-islet-error: no-route".
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if len(r.RequestURI) > MaxURLBytes {
+	uri := r.RequestURI
+	if !strings.HasPrefix(uri, "/") { // absolute form ("GET http://host/path"): measure path and query
+		uri = r.URL.RequestURI()
+	}
+	if len(uri) > MaxURLBytes {
 		WriteError(w, http.StatusRequestURITooLong, NewErrorID(), fmt.Sprintf("the URL is longer than %d bytes", MaxURLBytes))
 		return
 	}
