@@ -127,26 +127,64 @@ func devCmd() *cobra.Command {
 		Short: "serve one worker and reload it when its files change",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			main, err := findMain(args[0])
+			log := flags.logger()
+			load, cfgPath, err := devLoader(args[0], name, flags.listen, log)
 			if err != nil {
 				return err
 			}
-			log := flags.logger()
-			load := func() (*config.Config, error) {
-				cfg, err := config.Dev(main, name, flags.listen)
-				if err != nil {
-					return nil, err
-				}
-				// In dev the one worker answers on every host, e.g. http://127.0.0.1:8787/.
-				cfg.Workers[0].Routes = append(cfg.Workers[0].Routes, "*/*")
-				return cfg, nil
-			}
-			return run(cmd.Context(), flags, log, &node.FileSource{Logger: log, Load: load, WatchWorkerFiles: true}, true, 1)
+			return run(cmd.Context(), flags, log, &node.FileSource{Path: cfgPath, Logger: log, Load: load, WatchWorkerFiles: true}, true, 1)
 		},
 	}
 	flags.add(cmd, config.DefaultListen, true)
-	cmd.Flags().StringVar(&name, "name", "", "worker name (default: from the file or directory name)")
+	cmd.Flags().StringVar(&name, "name", "", "worker name (default: from wrangler.toml, or the file or directory name)")
 	return cmd
+}
+
+// devLoader returns how `islet dev` reads its one worker: from a wrangler.toml (the argument,
+// or one in the argument's directory; its path is returned to be watched too), else from the
+// entry file.
+func devLoader(arg, name, listen string, log *slog.Logger) (func() (*config.Config, error), string, error) {
+	wrangler := ""
+	if info, err := os.Stat(arg); err == nil && info.IsDir() {
+		if _, err := os.Stat(filepath.Join(arg, "wrangler.toml")); err == nil {
+			wrangler = filepath.Join(arg, "wrangler.toml")
+		}
+	} else if filepath.Base(arg) == "wrangler.toml" {
+		wrangler = arg
+	}
+	if wrangler != "" {
+		warned := false
+		return func() (*config.Config, error) {
+			cfg, ignored, err := config.LoadWrangler(wrangler)
+			if err != nil {
+				return nil, err
+			}
+			if len(ignored) > 0 && !warned {
+				warned = true
+				log.Warn("wrangler.toml keys islet does not support yet are ignored", "keys", strings.Join(ignored, ","))
+			}
+			cfg.Listen = listen
+			if name != "" {
+				cfg.Workers[0].Name = name
+			}
+			// In dev the one worker answers on every host, e.g. http://127.0.0.1:8787/.
+			cfg.Workers[0].Routes = append(cfg.Workers[0].Routes, "*/*")
+			return cfg, nil
+		}, wrangler, nil
+	}
+	main, err := findMain(arg)
+	if err != nil {
+		return nil, "", err
+	}
+	return func() (*config.Config, error) {
+		cfg, err := config.Dev(main, name, listen)
+		if err != nil {
+			return nil, err
+		}
+		// In dev the one worker answers on every host, e.g. http://127.0.0.1:8787/.
+		cfg.Workers[0].Routes = append(cfg.Workers[0].Routes, "*/*")
+		return cfg, nil
+	}, "", nil
 }
 
 // findMain picks the entry file of a directory: the first of index.js, index.mjs, worker.js,

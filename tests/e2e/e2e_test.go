@@ -303,3 +303,23 @@ func TestFetchLoopIsStopped(t *testing.T) {
 		t.Fatalf("%d %q", status, body)
 	}
 }
+
+func TestDevReadsWranglerToml(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "src/index.js"), `export default { fetch(req, env) { return new Response(env.GREETING + " from wrangler"); } };`)
+	write(t, filepath.Join(dir, "wrangler.toml"), `
+name = "from-wrangler"
+main = "src/index.js"
+compatibility_date = "2024-09-23"
+[vars]
+GREETING = "hi"
+[[kv_namespaces]]
+binding = "CACHE"
+id = "abc"
+`)
+	p := start(t, "dev", dir, "--listen", "127.0.0.1:0")
+	if _, _, body := get(t, p.addr, "anything", "/"); body != "hi from wrangler" {
+		t.Fatalf("body %q", body)
+	}
+	p.waitFor(t, "kv_namespaces")
+}

@@ -1,0 +1,103 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// wranglerFile is the part of a wrangler.toml that islet understands. Other keys (bindings it
+// does not have yet, build settings) are reported, not refused, so an existing Workers project
+// runs unchanged where it can.
+type wranglerFile struct {
+	Name              string         `toml:"name"`
+	Main              string         `toml:"main"`
+	CompatibilityDate any            `toml:"compatibility_date"`
+	Route             any            `toml:"route"`
+	Routes            []any          `toml:"routes"`
+	Vars              map[string]any `toml:"vars"`
+	Limits            Limits         `toml:"limits"`
+}
+
+// known are wrangler.toml's top-level keys islet reads, or ignores knowingly because they do
+// not change what the worker does on one node.
+var known = map[string]bool{
+	"name": true, "main": true, "compatibility_date": true, "route": true, "routes": true,
+	"vars": true, "limits": true, "compatibility_flags": true, "workers_dev": true,
+	"account_id": true, "$schema": true,
+}
+
+// LoadWrangler reads a project's wrangler.toml as a single-worker configuration: name, main,
+// compatibility_date, route/routes (strings, or tables with a pattern), [vars] and [limits].
+// It also returns the keys it ignored (bindings islet does not have yet, and the like), for
+// the caller to report.
+func LoadWrangler(path string) (*Config, []string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("wrangler config %s: %w", path, err)
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("wrangler config: %w", err)
+	}
+	var wf wranglerFile
+	if err := toml.NewDecoder(bytes.NewReader(data)).Decode(&wf); err != nil {
+		return nil, nil, fmt.Errorf("wrangler config %s: %w", path, decodeError(err))
+	}
+	var all map[string]any
+	toml.Unmarshal(data, &all)
+	var ignored []string
+	for k := range all {
+		if !known[k] {
+			ignored = append(ignored, k)
+		}
+	}
+	sort.Strings(ignored)
+	routes, err := wranglerRoutes(wf.Route, wf.Routes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("wrangler config %s: %w", path, err)
+	}
+	w := workerFile{Name: wf.Name, Main: wf.Main, Routes: routes, CompatibilityDate: wf.CompatibilityDate,
+		Vars: wf.Vars, Limits: wf.Limits}
+	dir := filepath.Dir(abs)
+	worker, err := w.resolve(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("wrangler config %s: %w", path, err)
+	}
+	return &Config{Listen: DefaultListen, Workers: []Worker{worker}, Dir: dir}, ignored, nil
+}
+
+// wranglerRoutes collects `route = "…"` and `routes = ["…", { pattern = "…" }]`.
+func wranglerRoutes(route any, routes []any) ([]string, error) {
+	var out []string
+	add := func(v any) error {
+		switch r := v.(type) {
+		case nil:
+			return nil
+		case string:
+			out = append(out, r)
+		case map[string]any:
+			p, ok := r["pattern"].(string)
+			if !ok {
+				return fmt.Errorf("a route table needs a pattern string")
+			}
+			out = append(out, p)
+		default:
+			return fmt.Errorf("a route must be a string or a table with a pattern, not %T", v)
+		}
+		return nil
+	}
+	if err := add(route); err != nil {
+		return nil, err
+	}
+	for _, r := range routes {
+		if err := add(r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
