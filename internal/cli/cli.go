@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -140,16 +141,20 @@ func devCmd() *cobra.Command {
 	return cmd
 }
 
-// devLoader returns how `islet dev` reads its one worker: from a wrangler.toml (the argument,
-// or one in the argument's directory; its path is returned to be watched too), else from the
-// entry file.
+// devLoader returns how `islet dev` reads its one worker: from a wrangler.jsonc, wrangler.json
+// or wrangler.toml (the argument, or one in the argument's directory; its path is returned to
+// be watched too), else from the entry file.
 func devLoader(arg, name, listen string, log *slog.Logger) (func() (*config.Config, error), string, error) {
 	wrangler := ""
+	names := []string{"wrangler.jsonc", "wrangler.json", "wrangler.toml"}
 	if info, err := os.Stat(arg); err == nil && info.IsDir() {
-		if _, err := os.Stat(filepath.Join(arg, "wrangler.toml")); err == nil {
-			wrangler = filepath.Join(arg, "wrangler.toml")
+		for _, n := range names {
+			if _, err := os.Stat(filepath.Join(arg, n)); err == nil {
+				wrangler = filepath.Join(arg, n)
+				break
+			}
 		}
-	} else if filepath.Base(arg) == "wrangler.toml" {
+	} else if slices.Contains(names, filepath.Base(arg)) {
 		wrangler = arg
 	}
 	if wrangler != "" {

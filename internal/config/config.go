@@ -61,9 +61,9 @@ type Worker struct {
 // Limits is a worker's [worker.limits] table (named as wrangler.toml's [limits]).
 type Limits struct {
 	// CPUMillis is the CPU time one request may use, in milliseconds (1 to 30000).
-	CPUMillis int `toml:"cpu_ms"`
+	CPUMillis int `toml:"cpu_ms" json:"cpu_ms"`
 	// MemoryMB is the worker's isolate heap limit in MiB (16 to 4096).
-	MemoryMB int `toml:"memory_mb"`
+	MemoryMB int `toml:"memory_mb" json:"memory_mb"`
 }
 
 // file is the TOML shape of islet.toml.

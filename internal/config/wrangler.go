@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,13 +15,13 @@ import (
 // does not have yet, build settings) are reported, not refused, so an existing Workers project
 // runs unchanged where it can.
 type wranglerFile struct {
-	Name              string         `toml:"name"`
-	Main              string         `toml:"main"`
-	CompatibilityDate any            `toml:"compatibility_date"`
-	Route             any            `toml:"route"`
-	Routes            []any          `toml:"routes"`
-	Vars              map[string]any `toml:"vars"`
-	Limits            Limits         `toml:"limits"`
+	Name              string         `toml:"name" json:"name"`
+	Main              string         `toml:"main" json:"main"`
+	CompatibilityDate any            `toml:"compatibility_date" json:"compatibility_date"`
+	Route             any            `toml:"route" json:"route"`
+	Routes            []any          `toml:"routes" json:"routes"`
+	Vars              map[string]any `toml:"vars" json:"vars"`
+	Limits            Limits         `toml:"limits" json:"limits"`
 }
 
 // known are wrangler.toml's top-level keys islet reads, or ignores knowingly because they do
@@ -31,7 +32,8 @@ var known = map[string]bool{
 	"account_id": true, "$schema": true,
 }
 
-// LoadWrangler reads a project's wrangler.toml as a single-worker configuration: name, main,
+// LoadWrangler reads a project's wrangler.toml (or wrangler.jsonc / wrangler.json) as a
+// single-worker configuration: name, main,
 // compatibility_date, route/routes (strings, or tables with a pattern), [vars] and [limits].
 // It also returns the keys it ignored (bindings islet does not have yet, and the like), for
 // the caller to report.
@@ -45,11 +47,21 @@ func LoadWrangler(path string) (*Config, []string, error) {
 		return nil, nil, fmt.Errorf("wrangler config: %w", err)
 	}
 	var wf wranglerFile
-	if err := toml.NewDecoder(bytes.NewReader(data)).Decode(&wf); err != nil {
-		return nil, nil, fmt.Errorf("wrangler config %s: %w", path, decodeError(err))
-	}
 	var all map[string]any
-	toml.Unmarshal(data, &all)
+	if ext := filepath.Ext(abs); ext == ".json" || ext == ".jsonc" {
+		plain := stripJSONC(data)
+		if err := json.Unmarshal(plain, &all); err != nil {
+			return nil, nil, fmt.Errorf("wrangler config %s: %w", path, err)
+		}
+		if err := json.Unmarshal(plain, &wf); err != nil {
+			return nil, nil, fmt.Errorf("wrangler config %s: %w", path, err)
+		}
+	} else {
+		if err := toml.NewDecoder(bytes.NewReader(data)).Decode(&wf); err != nil {
+			return nil, nil, fmt.Errorf("wrangler config %s: %w", path, decodeError(err))
+		}
+		toml.Unmarshal(data, &all)
+	}
 	var ignored []string
 	for k := range all {
 		if !known[k] {
@@ -100,4 +112,55 @@ func wranglerRoutes(route any, routes []any) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// stripJSONC turns JSON with comments and trailing commas (wrangler.jsonc) into JSON: it drops
+// // and /* */ comments outside strings, and commas directly before a closing } or ].
+func stripJSONC(in []byte) []byte {
+	out := make([]byte, 0, len(in))
+	inString := false
+	for i := 0; i < len(in); i++ {
+		c := in[i]
+		if inString {
+			out = append(out, c)
+			if c == '\\' && i+1 < len(in) {
+				i++
+				out = append(out, in[i])
+			} else if c == '"' {
+				inString = false
+			}
+			continue
+		}
+		switch {
+		case c == '"':
+			inString = true
+			out = append(out, c)
+		case c == '/' && i+1 < len(in) && in[i+1] == '/':
+			for i < len(in) && in[i] != '\n' {
+				i++
+			}
+			if i < len(in) {
+				out = append(out, '\n')
+			}
+		case c == '/' && i+1 < len(in) && in[i+1] == '*':
+			i += 2
+			for i+1 < len(in) && !(in[i] == '*' && in[i+1] == '/') {
+				i++
+			}
+			i++ // past the closing '/'
+		case c == '}' || c == ']':
+			// Drop a trailing comma before the closer (whitespace between them stays).
+			j := len(out) - 1
+			for j >= 0 && (out[j] == ' ' || out[j] == '\t' || out[j] == '\n' || out[j] == '\r') {
+				j--
+			}
+			if j >= 0 && out[j] == ',' {
+				out = append(out[:j], out[j+1:]...)
+			}
+			out = append(out, c)
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
 }
