@@ -27,3 +27,14 @@ type Lazy struct {
 	Globals   []string
 	Internals []string
 }
+
+// JSDir returns the js/ folder of an extension's embedded files, where its js/NN_name.js
+// files are. The folder is fixed by the //go:embed pattern, so a failure is a programming error
+// and panics at start-up.
+func JSDir(embedded fs.FS) fs.FS {
+	sub, err := fs.Sub(embedded, "js")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}

@@ -24,21 +24,13 @@ var jsFiles embed.FS
 
 // Ext is the runner's test-only extension (js/00_wpt.js and its ops). Its ops find the file
 // run they serve as op.Call.Host.
-var Ext = ext.Ext{Name: "wpt", JS: mustSub(jsFiles, "js"), Ops: []op.Def{
+var Ext = ext.Ext{Name: "wpt", JS: ext.JSDir(jsFiles), Ops: []op.Def{
 	{Name: "wpt_result", Sync: opResult},
 	{Name: "wpt_complete", Sync: opComplete},
 	{Name: "wpt_log", Sync: opLog},
 	{Name: "wpt_headers", Sync: opHeaders},
 	{Name: "wpt_read", Sync: opRead},
 }}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	s, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
 
 var (
 	snapOnce sync.Once

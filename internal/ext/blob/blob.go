@@ -7,7 +7,6 @@ package blob
 
 import (
 	"embed"
-	"io/fs"
 
 	"islet/internal/ext"
 )
@@ -19,7 +18,7 @@ var files embed.FS
 // before fetch.
 //
 // It is lazy (see ext.Lazy): loaded in an isolate when a worker first touches one of these.
-var Ext = ext.Ext{Name: "blob", JS: jsFS(), Lazy: &ext.Lazy{
+var Ext = ext.Ext{Name: "blob", JS: ext.JSDir(files), Lazy: &ext.Lazy{
 	Globals: []string{"Blob", "File", "FormData"},
 	Internals: []string{
 		"Blob", "File", "FormData", "blobAsFile", "blobBytes", "blobType", "cloneBlob",
@@ -27,11 +26,3 @@ var Ext = ext.Ext{Name: "blob", JS: jsFS(), Lazy: &ext.Lazy{
 		"newBlob", "newFile", "parseFormData", "parseMimeType",
 	},
 }}
-
-func jsFS() fs.FS {
-	sub, err := fs.Sub(files, "js")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}

@@ -7,7 +7,6 @@ package clone
 
 import (
 	"embed"
-	"io/fs"
 
 	"islet/internal/ext"
 )
@@ -18,15 +17,7 @@ var files embed.FS
 // Ext is the clone extension. It needs webidl and blob loaded before it.
 //
 // It is lazy (see ext.Lazy): loaded in an isolate when a worker first calls structuredClone.
-var Ext = ext.Ext{Name: "clone", JS: jsFS(), Lazy: &ext.Lazy{
+var Ext = ext.Ext{Name: "clone", JS: ext.JSDir(files), Lazy: &ext.Lazy{
 	Globals:   []string{"structuredClone"},
 	Internals: []string{"structuredClone"},
 }}
-
-func jsFS() fs.FS {
-	sub, err := fs.Sub(files, "js")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}

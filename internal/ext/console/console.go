@@ -4,7 +4,6 @@ package console
 
 import (
 	"embed"
-	"io/fs"
 
 	"islet/internal/ext"
 	"islet/internal/op"
@@ -30,16 +29,8 @@ type Sink interface {
 // Ext is the console extension.
 var Ext = ext.Ext{
 	Name: "console",
-	JS:   jsFS(),
+	JS:   ext.JSDir(files),
 	Ops:  []op.Def{{Name: "console_log", Sync: opLog}},
-}
-
-func jsFS() fs.FS {
-	sub, err := fs.Sub(files, "js")
-	if err != nil {
-		panic(err)
-	}
-	return sub
 }
 
 // opLog is console_log(level number, text string) → undefined.

@@ -4,7 +4,6 @@ package core
 
 import (
 	"embed"
-	"io/fs"
 
 	"islet/internal/ext"
 )
@@ -13,12 +12,4 @@ import (
 var files embed.FS
 
 // Ext is the core extension.
-var Ext = ext.Ext{Name: "core", JS: mustSub(files, "js")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+var Ext = ext.Ext{Name: "core", JS: ext.JSDir(files)}

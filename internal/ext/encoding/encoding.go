@@ -6,7 +6,6 @@ package encoding
 
 import (
 	"embed"
-	"io/fs"
 	"strconv"
 
 	"islet/internal/ext"
@@ -19,7 +18,7 @@ var files embed.FS
 // Ext is the encoding extension.
 var Ext = ext.Ext{
 	Name: "encoding",
-	JS:   jsFS(),
+	JS:   ext.JSDir(files),
 	Ops: []op.Def{
 		{Name: "encoding_encode", Sync: opEncode},
 		{Name: "encoding_label", Sync: opLabel},
@@ -28,14 +27,6 @@ var Ext = ext.Ext{
 		{Name: "encoding_atob", Sync: opAtob},
 		{Name: "encoding_btoa", Sync: opBtoa},
 	},
-}
-
-func jsFS() fs.FS {
-	sub, err := fs.Sub(files, "js")
-	if err != nil {
-		panic(err)
-	}
-	return sub
 }
 
 // opEncode is encoding_encode(input string) → Uint8Array of its UTF-8 bytes. Lone surrogates

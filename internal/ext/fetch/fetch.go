@@ -6,7 +6,6 @@ package fetch
 
 import (
 	"embed"
-	"io/fs"
 
 	"islet/internal/ext"
 	"islet/internal/op"
@@ -16,17 +15,9 @@ import (
 var files embed.FS
 
 // Ext is the fetch extension. It needs webidl, event, streams, url and encoding loaded before it.
-var Ext = ext.Ext{Name: "fetch", JS: jsFS(), Ops: []op.Def{
+var Ext = ext.Ext{Name: "fetch", JS: ext.JSDir(files), Ops: []op.Def{
 	{Name: "fetch_send", Async: opSend},
 	{Name: "fetch_read", Async: opRead},
 	{Name: "fetch_cancel", Sync: opCancel},
 	{Name: "fetch_abort", Sync: opAbort},
 }}
-
-func jsFS() fs.FS {
-	sub, err := fs.Sub(files, "js")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}

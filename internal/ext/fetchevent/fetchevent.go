@@ -5,7 +5,6 @@ package fetchevent
 
 import (
 	"embed"
-	"io/fs"
 	"strings"
 
 	"islet/internal/ext"
@@ -99,7 +98,7 @@ func str(c *op.Call, i int) string {
 // Ext is the fetch-event extension.
 var Ext = ext.Ext{
 	Name: "fetchevent",
-	JS:   mustSub(files, "js"),
+	JS:   ext.JSDir(files),
 	Ops: []op.Def{
 		{Name: "fetch_respond", Sync: func(c *op.Call) (op.Value, error) {
 			h, err := host(c)
@@ -182,12 +181,4 @@ var Ext = ext.Ext{
 			return op.Undefined, nil
 		}},
 	},
-}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
 }

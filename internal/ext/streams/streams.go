@@ -6,7 +6,6 @@ package streams
 
 import (
 	"embed"
-	"io/fs"
 
 	"islet/internal/ext"
 )
@@ -20,7 +19,7 @@ var files embed.FS
 // in an isolate only when the worker first touches a stream class or a body stream, so a
 // worker that answers with strings never pays for it. The lists name everything its files
 // define; TestLazyNamesAreComplete checks them.
-var Ext = ext.Ext{Name: "streams", JS: jsFS(), Lazy: &ext.Lazy{
+var Ext = ext.Ext{Name: "streams", JS: ext.JSDir(files), Lazy: &ext.Lazy{
 	Globals: []string{
 		"ByteLengthQueuingStrategy", "CountQueuingStrategy", "ReadableByteStreamController",
 		"ReadableStream", "ReadableStreamBYOBReader", "ReadableStreamBYOBRequest",
@@ -40,11 +39,3 @@ var Ext = ext.Ext{Name: "streams", JS: jsFS(), Lazy: &ext.Lazy{
 		"readableStreamReleaseReader", "readableStreamTee", "streamsShared",
 	},
 }}
-
-func jsFS() fs.FS {
-	sub, err := fs.Sub(files, "js")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}

@@ -5,7 +5,6 @@ package timers
 
 import (
 	"embed"
-	"io/fs"
 	"math"
 	"time"
 
@@ -28,19 +27,11 @@ type Host interface {
 // Ext is the timers extension.
 var Ext = ext.Ext{
 	Name: "timers",
-	JS:   jsFS(),
+	JS:   ext.JSDir(files),
 	Ops: []op.Def{
 		{Name: "timer_start", Sync: opStart},
 		{Name: "timer_cancel", Sync: opCancel},
 	},
-}
-
-func jsFS() fs.FS {
-	sub, err := fs.Sub(files, "js")
-	if err != nil {
-		panic(err)
-	}
-	return sub
 }
 
 func host(c *op.Call) (Host, error) {

@@ -5,7 +5,6 @@ package url
 
 import (
 	"embed"
-	"io/fs"
 	"strings"
 	"unicode/utf8"
 
@@ -21,20 +20,12 @@ var files embed.FS
 // Ext is the url extension.
 var Ext = ext.Ext{
 	Name: "url",
-	JS:   jsFS(),
+	JS:   ext.JSDir(files),
 	Ops: []op.Def{
 		{Name: "url_parse", Sync: opParse},
 		{Name: "url_set", Sync: opSet},
 		{Name: "url_parse_search_params", Sync: opParseSearchParams},
 	},
-}
-
-func jsFS() fs.FS {
-	sub, err := fs.Sub(files, "js")
-	if err != nil {
-		panic(err)
-	}
-	return sub
 }
 
 // The components of a parsed URL, in the order the ops return them (and the setter numbers

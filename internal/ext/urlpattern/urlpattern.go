@@ -5,7 +5,6 @@ package urlpattern
 
 import (
 	"embed"
-	"io/fs"
 	"strings"
 
 	whatwg "github.com/nlnwa/whatwg-url/url"
@@ -22,19 +21,11 @@ var files embed.FS
 // It is lazy (see ext.Lazy): loaded in an isolate when a worker first touches URLPattern.
 var Ext = ext.Ext{
 	Name: "urlpattern",
-	JS:   jsFS(),
+	JS:   ext.JSDir(files),
 	Lazy: &ext.Lazy{Globals: []string{"URLPattern"}},
 	Ops: []op.Def{
 		{Name: "urlpattern_canonicalize", Sync: opCanonicalize},
 	},
-}
-
-func jsFS() fs.FS {
-	sub, err := fs.Sub(files, "js")
-	if err != nil {
-		panic(err)
-	}
-	return sub
 }
 
 // The kinds of canonicalization, as the JavaScript numbers them.

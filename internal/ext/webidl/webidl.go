@@ -4,7 +4,6 @@ package webidl
 
 import (
 	"embed"
-	"io/fs"
 
 	"islet/internal/ext"
 )
@@ -13,12 +12,4 @@ import (
 var files embed.FS
 
 // Ext is the webidl extension.
-var Ext = ext.Ext{Name: "webidl", JS: jsFS()}
-
-func jsFS() fs.FS {
-	sub, err := fs.Sub(files, "js")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+var Ext = ext.Ext{Name: "webidl", JS: ext.JSDir(files)}
