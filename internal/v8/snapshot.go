@@ -8,7 +8,6 @@ import "C"
 import (
 	"fmt"
 	"runtime"
-	"unsafe"
 
 	"islet/internal/op"
 )
@@ -78,6 +77,3 @@ func BuildSnapshot(ops []op.Def, files []SourceFile) (*Snapshot, error) {
 	}
 	return &Snapshot{blob: blob, size: int(size), ops: append([]op.Def(nil), ops...)}, nil
 }
-
-// unsafeBlob exposes the blob for tests.
-func (s *Snapshot) unsafeBlob() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(s.blob)), s.size) }

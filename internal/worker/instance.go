@@ -307,20 +307,20 @@ func (inst *Instance) afterTurn(err error) {
 	owner := inst.current
 	inst.current = nil
 	inst.turns++
+	cpuErr, cpuLimited := isCPULimit(err)
 	switch {
 	case err == nil:
 	case v8.IsKind(err, v8.OutOfMemory):
 		inst.condemn(503, "the worker exceeded its memory limit")
 		return
-	case isCPULimitErr(err):
-		e, _ := isCPULimit(err)
+	case cpuLimited:
 		if inst.state == stateLoading {
-			inst.loadFailed(e)
+			inst.loadFailed(cpuErr)
 			return
 		}
-		inst.log.Warn(e.Error(), "request", requestID(owner))
+		inst.log.Warn(cpuErr.Error(), "request", requestID(owner))
 		if owner != nil {
-			owner.failPlatform(503, e.Error())
+			owner.failPlatform(503, cpuErr.Error())
 		}
 		// Terminated JS can leave work behind (a microtask chain that re-queues itself): new
 		// requests go to a fresh isolate; the ones in flight here finish.
@@ -386,11 +386,6 @@ func (inst *Instance) envJSON() string {
 
 // displayPath turns a module URL in an error into the path a user knows.
 func displayPath(s string) string { return strings.ReplaceAll(s, "file://", "") }
-
-func isCPULimitErr(err error) bool {
-	_, ok := isCPULimit(err)
-	return ok
-}
 
 func requestID(r *Request) int {
 	if r == nil {

@@ -4,9 +4,8 @@
 // Go delivers for each HTTP request, ExecutionContext (waitUntil, passThroughOnException), and
 // sending the handler's Response back to Go.
 const {
-  Error, FunctionPrototypeCall, JSONParse, ObjectFreeze, ObjectPrototypeHasOwnProperty,
-  PromisePrototypeThen, SafePromiseResolve, Promise, ReflectApply, SafeMap, StringPrototypeSplit,
-  TypeError, ObjectDefineProperty, ObjectKeys, SymbolToStringTag,
+  Error, FunctionPrototypeCall, JSONParse, ObjectFreeze, PromisePrototypeThen, SafePromiseResolve,
+  SafeMap, TypeError, ObjectDefineProperty, ObjectKeys, SymbolToStringTag,
 } = rt.primordials;
 const ops = rt.ops;
 
@@ -392,5 +391,3 @@ rt.expose('removeEventListener', removeEventListener);
 rt.expose('FetchEvent', FetchEvent);
 rt.expose('ExecutionContext', ExecutionContext);
 rt.expose('self', globalThis);
-void ObjectPrototypeHasOwnProperty;
-void ReflectApply;
