@@ -1,4 +1,6 @@
-// Package cli is islet's command line: `islet serve` and `islet dev`.
+// Package cli is islet's command line: `islet serve` (a node on the control plane, or the
+// workers of a config file), `islet dev`, `islet nats`, and the admin API's client commands
+// (deploy, versions, rollback, delete, secret, token, login).
 package cli
 
 import (
@@ -35,7 +37,8 @@ func Root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), devCmd())
+	root.AddCommand(serveCmd(), devCmd(), natsCmd())
+	addClientCommands(root)
 	return root
 }
 
@@ -57,6 +60,7 @@ type nodeFlags struct {
 	v8Flags      string
 	cpuMillis    int
 	privateNet   bool
+	egressAllow  egressFlag
 }
 
 func (f *nodeFlags) add(cmd *cobra.Command, listenDefault string, dev bool) {
@@ -68,6 +72,7 @@ func (f *nodeFlags) add(cmd *cobra.Command, listenDefault string, dev bool) {
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	cmd.Flags().StringVar(&f.v8Flags, "v8-flags", "", "extra V8 flags, space-separated (for experiments)")
 	cmd.Flags().BoolVar(&f.privateNet, "allow-private-egress", dev, "let workers' fetch() reach loopback, private, link-local and metadata addresses")
+	cmd.Flags().Var(&f.egressAllow, "egress-allow", "private destinations every worker's fetch() may reach: CIDRs, addresses and host names, each with an optional :port (comma-separated, repeatable; a worker adds its own with egress_allow)")
 	cmd.Flags().IntVar(&f.cpuMillis, "cpu-limit-ms", 50, "default CPU time per request, in ms (a worker's limits.cpu_ms overrides it; 0 disables the watchdog)")
 }
 
@@ -80,7 +85,7 @@ func (f *nodeFlags) logger() *slog.Logger {
 }
 
 func (f *nodeFlags) options(log *slog.Logger, dev bool) node.Options {
-	return node.Options{Logger: log, Sched: sched.Options{
+	return node.Options{Logger: log, EgressAllow: f.egressAllow, Sched: sched.Options{
 		Executors:     f.executors,
 		MemoryBudget:  f.memoryBudget << 20,
 		HeapLimit:     uint64(f.heapMB) << 20,
@@ -93,14 +98,19 @@ func (f *nodeFlags) options(log *slog.Logger, dev bool) node.Options {
 
 func serveCmd() *cobra.Command {
 	var flags nodeFlags
+	var pf platformFlags
 	var cfgPath string
 	cmd := &cobra.Command{
-		Use:   "serve --config islet.toml",
-		Short: "serve the workers of a config file",
+		Use:   "serve [--data DIR] [--listen ADDR] [--admin ADDR] [--nats URL | --cluster PEER…] | serve --config islet.toml",
+		Short: "run a node of the platform (workers deployed through the admin API), or serve a config file's workers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cfgPath == "" {
-				return fmt.Errorf("serve: --config is required (e.g. --config islet.toml)")
+				ctx := cmd.Context()
+				if ctx == nil {
+					ctx = context.Background()
+				}
+				return runPlatform(ctx, flags, pf, flags.logger())
 			}
 			cfg, err := config.Load(cfgPath)
 			if err != nil {
@@ -116,7 +126,8 @@ func serveCmd() *cobra.Command {
 		},
 	}
 	flags.add(cmd, config.DefaultListen, false)
-	cmd.Flags().StringVar(&cfgPath, "config", "", "path of islet.toml")
+	pf.add(cmd)
+	cmd.Flags().StringVar(&cfgPath, "config", "", "serve the workers of this islet.toml instead of the control plane's")
 	return cmd
 }
 

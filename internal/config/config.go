@@ -7,8 +7,16 @@
 //	main = "workers/hello/index.js"     # ES module or service-worker script
 //	routes = ["example.com/api/*"]      # optional extra host/path patterns
 //	compatibility_date = "2026-01-01"   # optional
+//	egress_allow = ["10.0.0.0/8", "internal.example:8080"]  # private destinations fetch may reach
 //	[worker.vars]
 //	GREETING = "hi"                     # env.GREETING
+//	[worker.limits]                     # Workers' defaults when unset
+//	cpu_ms = 50                         # CPU time per request
+//	memory_mb = 128                     # isolate heap (ArrayBuffers and Wasm memories: as much again)
+//	subrequests = 50                    # outbound fetches per request
+//	request_body_mb = 100               # incoming request body
+//	wait_until_ms = 30000               # waitUntil work after the response (at most 30000)
+//	console_kb = 256                    # console output per request
 //
 // Decoding is strict: a key the file format does not define is an error naming it and its line.
 package config
@@ -56,14 +64,29 @@ type Worker struct {
 	CompatibilityDate string
 	// Limits are the worker's resource limits; zero values take the node's defaults.
 	Limits Limits
+	// EgressAllow opens private destinations to the worker's outbound fetch: CIDRs, addresses
+	// with an optional port, host names with an optional port (see limits.EgressRule); each
+	// entry valid.
+	EgressAllow []string
 }
 
-// Limits is a worker's [worker.limits] table (named as wrangler.toml's [limits]).
+// Limits is a worker's [worker.limits] table (named as wrangler.toml's [limits]). Zero means
+// the node's default, which is Workers'.
 type Limits struct {
 	// CPUMillis is the CPU time one request may use, in milliseconds (1 to 30000).
 	CPUMillis int `toml:"cpu_ms" json:"cpu_ms"`
 	// MemoryMB is the worker's isolate heap limit in MiB (16 to 4096).
 	MemoryMB int `toml:"memory_mb" json:"memory_mb"`
+	// Subrequests is how many outbound fetches one request may make (1 to 10,000,000;
+	// default 50).
+	Subrequests int `toml:"subrequests" json:"subrequests"`
+	// RequestBodyMB bounds an incoming request's body in MiB (1 to 500; default 100).
+	RequestBodyMB int `toml:"request_body_mb" json:"request_body_mb"`
+	// WaitUntilMillis is how long waitUntil work may run after the response, in milliseconds
+	// (1 to 30000; default 30000).
+	WaitUntilMillis int `toml:"wait_until_ms" json:"wait_until_ms"`
+	// ConsoleKB bounds one request's console output in KiB (1 to 65536; default 256).
+	ConsoleKB int `toml:"console_kb" json:"console_kb"`
 }
 
 // file is the TOML shape of islet.toml.
@@ -80,6 +103,7 @@ type workerFile struct {
 	CompatibilityDate any            `toml:"compatibility_date"` // a string or a TOML local date
 	Vars              map[string]any `toml:"vars"`
 	Limits            Limits         `toml:"limits"`
+	EgressAllow       []string       `toml:"egress_allow"`
 }
 
 // Load reads and validates the configuration file at path, resolving relative paths in it

@@ -15,6 +15,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"islet/internal/gateway"
+	"islet/internal/limits"
 )
 
 // ValidateName reports whether name can name a worker: a DNS label of 1 to 63 lower-case
@@ -89,13 +90,14 @@ func (wf *workerFile) resolve(dir string) (Worker, error) {
 		return w, err
 	}
 	w.CompatibilityDate = date
-	if l := wf.Limits; l.CPUMillis != 0 && (l.CPUMillis < 1 || l.CPUMillis > 30000) {
-		return w, fmt.Errorf("limits.cpu_ms: %d is outside 1 to 30000", l.CPUMillis)
-	}
-	if l := wf.Limits; l.MemoryMB != 0 && (l.MemoryMB < 16 || l.MemoryMB > 4096) {
-		return w, fmt.Errorf("limits.memory_mb: %d is outside 16 to 4096", l.MemoryMB)
+	if err := wf.Limits.Validate(); err != nil {
+		return w, err
 	}
 	w.Limits = wf.Limits
+	if _, err := limits.ParseEgressRules(wf.EgressAllow); err != nil {
+		return w, fmt.Errorf("egress_allow: %w", err)
+	}
+	w.EgressAllow = wf.EgressAllow
 	if w.Vars == nil {
 		w.Vars = map[string]any{}
 	}
@@ -103,6 +105,28 @@ func (wf *workerFile) resolve(dir string) (Worker, error) {
 		return w, err
 	}
 	return w, nil
+}
+
+// Validate checks each limit that is set against its range.
+func (l Limits) Validate() error {
+	ranges := []struct {
+		key      string
+		v        int
+		min, max int
+	}{
+		{"cpu_ms", l.CPUMillis, 1, 30000},
+		{"memory_mb", l.MemoryMB, 16, 4096},
+		{"subrequests", l.Subrequests, 1, 10_000_000},
+		{"request_body_mb", l.RequestBodyMB, 1, 500},
+		{"wait_until_ms", l.WaitUntilMillis, 1, 30000},
+		{"console_kb", l.ConsoleKB, 1, 65536},
+	}
+	for _, r := range ranges {
+		if r.v != 0 && (r.v < r.min || r.v > r.max) {
+			return fmt.Errorf("limits.%s: %d is outside %d to %d", r.key, r.v, r.min, r.max)
+		}
+	}
+	return nil
 }
 
 // compatibilityDate returns v, a TOML string or local date, as "YYYY-MM-DD" ("" when unset).

@@ -25,6 +25,26 @@ const (
 // time, header size and idle time, but not request or response duration, because bodies stream
 // and the scheduler enforces the workers' time limits.
 func NewServer(addr string, h http.Handler) *http.Server {
+	return NewServerWith(addr, h, ServerLimits{})
+}
+
+// ServerLimits override the server's time limits; a zero field keeps the default above.
+type ServerLimits struct {
+	// ReadHeaderTimeout bounds how long a client may take to send a request's headers (a
+	// slowloris client is cut off after it).
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout bounds how long a keep-alive connection may wait for its next request.
+	IdleTimeout time.Duration
+}
+
+// NewServerWith is NewServer with limits.
+func NewServerWith(addr string, h http.Handler, limits ServerLimits) *http.Server {
+	if limits.ReadHeaderTimeout <= 0 {
+		limits.ReadHeaderTimeout = ReadHeaderTimeout
+	}
+	if limits.IdleTimeout <= 0 {
+		limits.IdleTimeout = IdleTimeout
+	}
 	var p http.Protocols
 	p.SetHTTP1(true)
 	p.SetHTTP2(true)
@@ -33,8 +53,8 @@ func NewServer(addr string, h http.Handler) *http.Server {
 		Addr:              addr,
 		Handler:           h,
 		Protocols:         &p,
-		ReadHeaderTimeout: ReadHeaderTimeout,
-		IdleTimeout:       IdleTimeout,
+		ReadHeaderTimeout: limits.ReadHeaderTimeout,
+		IdleTimeout:       limits.IdleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		HTTP2: &http.HTTP2Config{
 			MaxConcurrentStreams: MaxConcurrentStreams,

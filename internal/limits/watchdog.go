@@ -1,5 +1,6 @@
 // Package limits enforces resource limits on turns: a watchdog that measures each turn's CPU
-// time on the thread running it (not wall time) and stops the JS when a budget is spent.
+// time on the thread running it (not wall time) and stops the JS when a budget is spent. It also
+// defines the egress allowlist rules (EgressRule) that outbound fetch checks connections against.
 package limits
 
 import (
@@ -53,7 +54,8 @@ func (w *Watchdog) Close() {
 }
 
 // Begin starts watching a turn on the calling thread: if it uses more than budget of CPU
-// time, kill is called (from the watchdog's goroutine) once.
+// time, kill is called (from the watchdog's goroutine), and again at every check until End.
+// kill must be quick and must not call into the watchdog.
 func (w *Watchdog) Begin(budget time.Duration, kill func()) *Turn {
 	t := &Turn{w: w, clock: threadClock(unix.Gettid()), budget: budget, kill: kill}
 	t.start = ThreadCPU()
@@ -106,20 +108,18 @@ func (w *Watchdog) loop() {
 }
 
 func (w *Watchdog) check() {
-	var kill []func()
+	// kill runs under the lock, so that once End has returned no kill meant for that turn can
+	// reach the isolate's next one.
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	for t := range w.running {
-		if t.killed {
-			continue
-		}
-		if cpuOf(t.clock)-t.start > t.budget {
+		// A killed turn still running is killed again on every tick: V8 can swallow a
+		// termination request (one that arrives while JSON.parse runs is dropped, and the loop
+		// around it goes on), so one request is not enough.
+		if t.killed || cpuOf(t.clock)-t.start > t.budget {
 			t.killed = true
-			kill = append(kill, t.kill)
+			t.kill()
 		}
-	}
-	w.mu.Unlock()
-	for _, k := range kill {
-		k()
 	}
 }
 

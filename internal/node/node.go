@@ -10,10 +10,13 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"islet/internal/config"
+	"islet/internal/ext/fetch"
 	"islet/internal/gateway"
+	"islet/internal/limits"
 	"islet/internal/sched"
 	"islet/internal/snapshot"
 	"islet/internal/v8"
@@ -31,6 +34,11 @@ type Source interface {
 type Options struct {
 	Sched  sched.Options
 	Logger *slog.Logger
+	// EgressAllow opens private destinations to every worker's outbound fetch (--egress-allow);
+	// it is process-wide, set by New.
+	EgressAllow []limits.EgressRule
+	// Server bounds the HTTP server's timeouts (zero fields: the gateway's defaults).
+	Server gateway.ServerLimits
 }
 
 // Node is a running islet node.
@@ -40,7 +48,10 @@ type Node struct {
 	gw    *gateway.Gateway
 	snap  *v8.Snapshot
 
+	server  gateway.ServerLimits
 	checkMu sync.Mutex
+	// splits maps a worker name to its gradual rollout, if any (see Dispatch).
+	splits atomic.Pointer[map[string]split]
 }
 
 // New builds the runtime snapshot and starts the scheduler.
@@ -53,9 +64,10 @@ func New(opts Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start node: %w", err)
 	}
-	n := &Node{log: opts.Logger, snap: snap}
+	fetch.SetNodeEgressAllow(opts.EgressAllow)
+	n := &Node{log: opts.Logger, snap: snap, server: opts.Server}
 	n.sched = sched.New(snap, opts.Sched)
-	n.gw = gateway.New(n.sched, opts.Logger)
+	n.gw = gateway.New(n, opts.Logger)
 	return n, nil
 }
 
@@ -87,13 +99,24 @@ func (n *Node) Apply(cfg *config.Config) ([]*worker.Spec, error) {
 			routes = append(routes, gateway.Route{Pattern: r, Worker: w.Name})
 		}
 	}
+	if err := n.install(specs, names, routes, nil); err != nil {
+		return nil, err
+	}
+	return specs, errors.Join(errs...)
+}
+
+// install makes specs the workers served: names are routed at <name>.localhost and by routes,
+// and splits send part of a worker's traffic to another spec (a rollout's version, in specs
+// under its own name). A table that does not build changes nothing.
+func (n *Node) install(specs []*worker.Spec, names []string, routes []gateway.Route, splits map[string]split) error {
 	table, err := gateway.NewTable(names, routes)
 	if err != nil {
-		return nil, fmt.Errorf("routes: %w", err)
+		return fmt.Errorf("routes: %w", err)
 	}
 	n.sched.SetWorkers(specs)
+	n.splits.Store(&splits)
 	n.gw.SetTable(table)
-	return specs, errors.Join(errs...)
+	return nil
 }
 
 // Check compiles and links each worker in a scratch isolate without running it and returns
@@ -123,7 +146,9 @@ func (n *Node) Check(specs []*worker.Spec) []error {
 
 // Serve answers HTTP on ln until ctx ends, then shuts down gracefully (bounded).
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
-	srv := gateway.NewServer(ln.Addr().String(), n.gw)
+	srv := gateway.NewServerWith(ln.Addr().String(), n.gw, n.server)
+	// Workers' outbound fetch may not connect back to this listener, whatever its address.
+	defer fetch.AddOwnListener(ln.Addr())()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

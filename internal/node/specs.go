@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"islet/internal/config"
+	"islet/internal/limits"
 	"islet/internal/worker"
 )
 
@@ -20,14 +21,26 @@ const (
 )
 
 // SpecFromConfig reads a configured worker's files: its main file and, transitively, the
-// modules it imports by relative path (the worker's folder may hold other workers' files too).
-// Files outside the main file's folder and bare (npm) specifiers are left to V8 to reject at
-// load, with file:line:column; bundling packages is the deploy command's job.
+// modules it imports by relative path (the worker's folder may hold other workers' files too),
+// served as they are so stack traces name the files. A TypeScript or JSX main file, or one
+// that imports npm packages, is bundled instead (internal/bundle, as islet deploy does), and
+// its stack traces go through the bundle's source map. Files outside the main file's folder
+// are left to V8 to reject at load, with file:line:column.
 func SpecFromConfig(w config.Worker) (*worker.Spec, error) {
 	dir := filepath.Dir(w.Main)
 	mainRel := filepath.Base(w.Main)
 	modules := map[string]string{}
 	total := 0
+	bundled, err := bundleIfNeeded(w.Main)
+	if err != nil {
+		return nil, fmt.Errorf("worker %q: %w", w.Name, err)
+	}
+	if bundled != nil {
+		mainRel = bundled.Main
+		for p, b := range bundled.Modules {
+			modules[p] = string(b)
+		}
+	}
 	var visit func(rel string) error
 	visit = func(rel string) error {
 		if _, seen := modules[rel]; seen {
@@ -45,6 +58,9 @@ func SpecFromConfig(w config.Worker) (*worker.Spec, error) {
 			return fmt.Errorf("worker %q: more than %d modules or %d MiB; bundle it first", w.Name, maxModules, maxModuleBytes>>20)
 		}
 		modules[rel] = string(b)
+		if worker.IsWasm(rel) {
+			return nil // a WebAssembly binary imports nothing the node reads
+		}
 		for _, spec := range relativeImports(string(b)) {
 			dep, err := joinRel(rel, spec)
 			if err != nil {
@@ -56,25 +72,42 @@ func SpecFromConfig(w config.Worker) (*worker.Spec, error) {
 		}
 		return nil
 	}
-	if err := visit(mainRel); err != nil {
-		return nil, fmt.Errorf("read worker %q: %w", w.Name, err)
+	if bundled == nil {
+		if err := visit(mainRel); err != nil {
+			return nil, fmt.Errorf("read worker %q: %w", w.Name, err)
+		}
+	}
+	egress, err := limits.ParseEgressRules(w.EgressAllow)
+	if err != nil {
+		return nil, fmt.Errorf("worker %q: egress_allow: %w", w.Name, err)
 	}
 	vars := map[string]any{}
 	for k, v := range w.Vars {
 		vars[k] = v
 	}
 	return &worker.Spec{
-		Name:    w.Name,
-		BaseURL: "file://" + filepath.ToSlash(dir) + "/",
-		Main:    mainRel,
-		Modules: modules,
-		Format:  worker.DetectFormat(modules[mainRel]),
-		Vars:    vars,
-		Limits: worker.Limits{
-			HeapBytes:     uint64(w.Limits.MemoryMB) << 20,
-			CPUPerRequest: time.Duration(w.Limits.CPUMillis) * time.Millisecond,
-		},
+		Name:        w.Name,
+		BaseURL:     "file://" + filepath.ToSlash(dir) + "/",
+		Main:        mainRel,
+		Modules:     modules,
+		Format:      worker.DetectFormat(modules[mainRel]),
+		Vars:        vars,
+		Limits:      LimitsFromConfig(w.Limits),
+		EgressAllow: egress,
 	}, nil
+}
+
+// LimitsFromConfig converts a worker's configured limits (zero: the default) for the worker
+// package.
+func LimitsFromConfig(l config.Limits) worker.Limits {
+	return worker.Limits{
+		HeapBytes:        uint64(l.MemoryMB) << 20,
+		CPUPerRequest:    time.Duration(l.CPUMillis) * time.Millisecond,
+		Subrequests:      l.Subrequests,
+		RequestBodyBytes: int64(l.RequestBodyMB) << 20,
+		WaitUntil:        time.Duration(l.WaitUntilMillis) * time.Millisecond,
+		ConsoleBytes:     l.ConsoleKB << 10,
+	}
 }
 
 // joinRel resolves spec against the module at from (both relative to the worker's folder); a

@@ -344,6 +344,19 @@ func (s *Scheduler) Stats() Stats {
 func (s *Scheduler) Close() {
 	close(s.stop)
 	s.wg.Wait()
+	// Turns may still run on HTTP goroutines (runNow). Holding every executor slot waits for
+	// them and keeps new ones from starting, so no isolate is disposed under a running turn.
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+take:
+	for i := 0; i < cap(s.slots); i++ {
+		select {
+		case s.slots <- struct{}{}:
+		case <-deadline.C:
+			s.log.Error("a turn still runs 10s into shutdown; disposing isolates anyway")
+			break take
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for name, e := range s.live {

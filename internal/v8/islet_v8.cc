@@ -1,5 +1,6 @@
 // islet_v8.cc: the V8 side of internal/v8. See islet_v8.h for the contracts.
 #include "islet_v8.h"
+#include "islet_internal.h"
 
 #include <libplatform/libplatform.h>
 #include <pthread.h>
@@ -38,6 +39,15 @@ using v8::String;
 using v8::TryCatch;
 using v8::Value;
 
+using islet::CopyOut;
+using islet::Entry;
+using islet::Finish;
+using islet::ModuleEntry;
+using islet::NewString;
+using islet::Rejection;
+using islet::SetError;
+using islet::Utf8;
+
 namespace {
 
 // The time Date.now() returns on this thread while a turn runs (0: the real clock). It is
@@ -51,7 +61,9 @@ class IsletPlatform : public v8::Platform {
   explicit IsletPlatform(std::unique_ptr<v8::Platform> inner) : inner_(std::move(inner)) {}
   v8::Platform* inner() { return inner_.get(); }
 
-  v8::PageAllocator* GetPageAllocator() override { return inner_->GetPageAllocator(); }
+  // Wasm memories are allocated through the page allocator; the wrapper counts them against the
+  // isolate that allocates them (islet_webassembly.cc).
+  v8::PageAllocator* GetPageAllocator() override { return islet::WrapPageAllocator(inner_->GetPageAllocator()); }
   void OnCriticalMemoryPressure() override { inner_->OnCriticalMemoryPressure(); }
   bool OnCriticalMemoryPressure(size_t length) override { return inner_->OnCriticalMemoryPressure(length); }
   int NumberOfWorkerThreads() override { return inner_->NumberOfWorkerThreads(); }
@@ -86,108 +98,15 @@ std::unique_ptr<IsletPlatform> g_platform;
 
 void OpCallback(const FunctionCallbackInfo<Value>& info);
 void TransferArrayBuffer(const FunctionCallbackInfo<Value>& info);
+void TerminationPending(const FunctionCallbackInfo<Value>& info);
 
 // Every C++ function V8 may call from a snapshot must be listed here.
 const intptr_t g_external_refs[] = {
     reinterpret_cast<intptr_t>(OpCallback),
     reinterpret_cast<intptr_t>(TransferArrayBuffer),
+    reinterpret_cast<intptr_t>(TerminationPending),
     0,
 };
-
-// CountingAllocator backs one isolate's ArrayBuffers (and Wasm memories) and refuses to go
-// past a limit, so memory outside the V8 heap is bounded too: an allocation over it fails and
-// the JS gets a RangeError instead of the process growing without end.
-class CountingAllocator : public ArrayBuffer::Allocator {
- public:
-  explicit CountingAllocator(size_t limit) : limit_(limit) {}
-  void* Allocate(size_t length) override {
-    if (!Reserve(length)) return nullptr;
-    void* p = calloc(length ? length : 1, 1);
-    if (!p) used_ -= length;
-    return p;
-  }
-  void* AllocateUninitialized(size_t length) override {
-    if (!Reserve(length)) return nullptr;
-    void* p = malloc(length ? length : 1);
-    if (!p) used_ -= length;
-    return p;
-  }
-  void Free(void* data, size_t length) override {
-    free(data);
-    used_ -= length;
-  }
-  size_t used() const { return used_.load(); }
-
- private:
-  bool Reserve(size_t length) {
-    size_t now = used_.fetch_add(length) + length;
-    if (limit_ && now > limit_) {
-      used_ -= length;
-      return false;
-    }
-    return true;
-  }
-  size_t limit_;
-  std::atomic<size_t> used_{0};
-};
-
-struct ModuleEntry {
-  v8::Global<Module> module;
-  std::string url;
-};
-
-struct Rejection {
-  v8::Global<Promise> promise;
-  v8::Global<Value> reason;
-};
-
-}  // namespace
-
-struct islet_isolate {
-  Isolate* isolate = nullptr;
-  std::unique_ptr<CountingAllocator> allocator;
-  v8::StartupData startup{nullptr, 0};
-  v8::Global<Context> context;
-  v8::Global<Object> rt;
-  v8::Global<Object> host;
-  uintptr_t go_handle = 0;
-  std::vector<ModuleEntry> modules;
-  std::vector<v8::Global<Value>> handles;
-  std::vector<int> free_handles;
-  std::vector<Rejection> rejections;
-  // rt.host functions by name, looked up once: a turn costs no property lookup.
-  std::unordered_map<std::string, v8::Global<Function>> host_fns;
-  bool oom = false;
-  bool condemned = false;
-};
-
-struct islet_snapshot_creator {
-  v8::SnapshotCreator* creator = nullptr;
-  v8::Global<Context> context;
-  v8::Global<Object> rt;
-  v8::Global<Object> ops;
-};
-
-struct islet_op_return {
-  const FunctionCallbackInfo<Value>* info;
-  islet_isolate* iso;
-};
-
-namespace {
-
-char* CopyOut(const char* p, size_t n) {
-  char* out = static_cast<char*>(malloc(n + 1));
-  if (n) memcpy(out, p, n);
-  out[n] = 0;
-  return out;
-}
-
-// Utf8 writes a JS string as UTF-8 (lone surrogates become U+FFFD) into out.
-void Utf8(Isolate* isolate, Local<String> s, std::string* out) {
-  int n = s->Utf8Length(isolate);
-  out->resize(n);
-  if (n) s->WriteUtf8(isolate, &(*out)[0], n, nullptr, String::REPLACE_INVALID_UTF8 | String::NO_NULL_TERMINATION);
-}
 
 std::string ToUtf8(Isolate* isolate, Local<Value> v) {
   std::string out;
@@ -195,25 +114,6 @@ std::string ToUtf8(Isolate* isolate, Local<Value> v) {
   if (v.IsEmpty() || !v->ToString(isolate->GetCurrentContext()).ToLocal(&s)) return "<unprintable>";
   Utf8(isolate, s, &out);
   return out;
-}
-
-Local<String> NewString(Isolate* isolate, const char* p, size_t n) {
-  Local<String> s;
-  if (n == 0) return String::Empty(isolate);
-  if (n > static_cast<size_t>(String::kMaxLength) ||
-      !String::NewFromUtf8(isolate, p, v8::NewStringType::kNormal, static_cast<int>(n)).ToLocal(&s)) {
-    return String::Empty(isolate);
-  }
-  return s;
-}
-
-void SetError(islet_error* err, int kind, const std::string& message, const std::string& stack) {
-  if (!err) return;
-  err->kind = kind;
-  err->message = CopyOut(message.data(), message.size());
-  err->message_len = message.size();
-  err->stack = stack.empty() ? nullptr : CopyOut(stack.data(), stack.size());
-  err->stack_len = stack.size();
 }
 
 // DescribeException fills err from a caught exception value: its String() and, for errors,
@@ -244,27 +144,6 @@ void DescribeException(Isolate* isolate, Local<Value> exception, Local<v8::Messa
   SetError(err, ISLET_FAIL_EXCEPTION, text, stack);
 }
 
-// Finish classifies how an entry ended and clears any termination so the next turn runs.
-int Finish(islet_isolate* iso, TryCatch& tc, islet_error* err) {
-  Isolate* isolate = iso->isolate;
-  if (iso->oom) {
-    iso->condemned = true;
-    isolate->CancelTerminateExecution();
-    SetError(err, ISLET_FAIL_OOM, "the worker exceeded its memory limit", "");
-    return ISLET_FAIL_OOM;
-  }
-  if (tc.HasTerminated() || isolate->IsExecutionTerminating()) {
-    isolate->CancelTerminateExecution();
-    SetError(err, ISLET_FAIL_TERMINATED, "the worker's execution was terminated", "");
-    return ISLET_FAIL_TERMINATED;
-  }
-  if (tc.HasCaught()) {
-    DescribeException(isolate, tc.Exception(), tc.Message(), err);
-    return ISLET_FAIL_EXCEPTION;
-  }
-  return ISLET_FAIL_NONE;
-}
-
 // StackLimit returns an address a safe distance above the lowest address of this thread's
 // stack, computed once per thread.
 uintptr_t StackLimit() {
@@ -288,27 +167,94 @@ uintptr_t StackLimit() {
   return limit;
 }
 
-// Entry holds everything one Go→V8 call needs: the lock, the isolate and context scopes.
-class Entry {
- public:
-  explicit Entry(islet_isolate* iso)
-      : locker_(iso->isolate), scope_(iso->isolate), handles_(iso->isolate),
-        context_(iso->context.Get(iso->isolate)), context_scope_(context_) {
-    iso->isolate->SetStackLimit(StackLimit());
-    // A termination requested after the previous turn finished must not hit this one.
-    iso->isolate->CancelTerminateExecution();
-    tl_frozen_ms = g_platform->inner()->CurrentClockTimeMillis();
-  }
-  ~Entry() { tl_frozen_ms = 0; }
-  Local<Context> context() const { return context_; }
+}  // namespace
 
- private:
-  Locker locker_;
-  Isolate::Scope scope_;
-  HandleScope handles_;
-  Local<Context> context_;
-  Context::Scope context_scope_;
+struct islet_snapshot_creator {
+  v8::SnapshotCreator* creator = nullptr;
+  v8::Global<Context> context;
+  v8::Global<Object> rt;
+  v8::Global<Object> ops;
 };
+
+struct islet_op_return {
+  const FunctionCallbackInfo<Value>* info;
+  islet_isolate* iso;
+};
+
+namespace islet {
+
+char* CopyOut(const char* p, size_t n) {
+  char* out = static_cast<char*>(malloc(n + 1));
+  if (n) memcpy(out, p, n);
+  out[n] = 0;
+  return out;
+}
+
+// Utf8 writes a JS string as UTF-8 (lone surrogates become U+FFFD) into out.
+void Utf8(Isolate* isolate, Local<String> s, std::string* out) {
+  int n = s->Utf8Length(isolate);
+  out->resize(n);
+  if (n) s->WriteUtf8(isolate, &(*out)[0], n, nullptr, String::REPLACE_INVALID_UTF8 | String::NO_NULL_TERMINATION);
+}
+
+Local<String> NewString(Isolate* isolate, const char* p, size_t n) {
+  Local<String> s;
+  if (n == 0) return String::Empty(isolate);
+  if (n > static_cast<size_t>(String::kMaxLength) ||
+      !String::NewFromUtf8(isolate, p, v8::NewStringType::kNormal, static_cast<int>(n)).ToLocal(&s)) {
+    return String::Empty(isolate);
+  }
+  return s;
+}
+
+void SetError(islet_error* err, int kind, const std::string& message, const std::string& stack) {
+  if (!err) return;
+  err->kind = kind;
+  err->message = CopyOut(message.data(), message.size());
+  err->message_len = message.size();
+  err->stack = stack.empty() ? nullptr : CopyOut(stack.data(), stack.size());
+  err->stack_len = stack.size();
+}
+
+int Finish(islet_isolate* iso, TryCatch& tc, islet_error* err) {
+  Isolate* isolate = iso->isolate;
+  if (iso->oom) {
+    iso->condemned = true;
+    isolate->CancelTerminateExecution();
+    SetError(err, ISLET_FAIL_OOM, "the worker exceeded its memory limit", "");
+    return ISLET_FAIL_OOM;
+  }
+  if (tc.HasTerminated() || isolate->IsExecutionTerminating()) {
+    isolate->CancelTerminateExecution();
+    SetError(err, ISLET_FAIL_TERMINATED, "the worker's execution was terminated", "");
+    return ISLET_FAIL_TERMINATED;
+  }
+  if (tc.HasCaught()) {
+    DescribeException(isolate, tc.Exception(), tc.Message(), err);
+    return ISLET_FAIL_EXCEPTION;
+  }
+  return ISLET_FAIL_NONE;
+}
+
+Entry::Entry(islet_isolate* iso)
+    : locker_(iso->isolate), scope_(iso->isolate), handles_(iso->isolate), context_(iso->context.Get(iso->isolate)),
+      context_scope_(context_), prev_(CurrentIsolate()) {
+  iso->isolate->SetStackLimit(StackLimit());
+  // A termination requested after the previous turn finished must not hit this one.
+  iso->terminate_requested = false;
+  iso->isolate->CancelTerminateExecution();
+  tl_frozen_ms = g_platform->inner()->CurrentClockTimeMillis();
+  SetCurrentIsolate(iso);
+}
+
+Entry::~Entry() {
+  tl_frozen_ms = 0;
+  SetCurrentIsolate(prev_);
+}
+
+}  // namespace islet
+
+namespace {
 
 int NewHandle(islet_isolate* iso, Local<Value> v) {
   if (!iso->free_handles.empty()) {
@@ -482,6 +428,22 @@ void TransferArrayBuffer(const FunctionCallbackInfo<Value>& info) {
   info.GetReturnValue().Set(ArrayBuffer::New(isolate, store));
 }
 
+// TerminationPending is rt.internal.terminationPending(): it reports whether a termination was
+// requested in this call into the isolate and, if so, requests it again from the isolate's own
+// thread. V8 10.2 loses a termination request that arrives while its JSON parser runs on a
+// large text (measured: a loop of JSON.parse calls on 600 KB ran to its end through dozens of
+// TerminateExecution calls), so the runtime's JSON.parse (core/js/00_json.js) asks before and
+// after parsing, and a worker looping over JSON.parse stops at its CPU limit.
+// terminate_requested is set with every request and cleared when the next call into the
+// isolate starts.
+void TerminationPending(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  islet_isolate* iso = static_cast<islet_isolate*>(isolate->GetData(0));
+  bool pending = iso != nullptr && iso->terminate_requested;
+  if (pending) isolate->TerminateExecution();
+  info.GetReturnValue().Set(pending);
+}
+
 MaybeLocal<Module> ResolveModule(Local<Context> context, Local<String> specifier, Local<v8::FixedArray>,
                                  Local<Module> referrer) {
   Isolate* isolate = context->GetIsolate();
@@ -621,6 +583,11 @@ islet_snapshot_creator* islet_snapshot_new(void) {
                                  ->GetFunction(ctx)
                                  .ToLocalChecked();
   internal->Set(ctx, String::NewFromUtf8Literal(isolate, "transferArrayBuffer"), transfer).Check();
+  Local<Function> pending = FunctionTemplate::New(isolate, TerminationPending, Local<Value>(), Local<v8::Signature>(), 0,
+                                                  v8::ConstructorBehavior::kThrow)
+                                ->GetFunction(ctx)
+                                .ToLocalChecked();
+  internal->Set(ctx, String::NewFromUtf8Literal(isolate, "terminationPending"), pending).Check();
   rt->Set(ctx, String::NewFromUtf8Literal(isolate, "internal"), internal).Check();
   c->context.Reset(isolate, ctx);
   c->rt.Reset(isolate, rt);
@@ -698,8 +665,8 @@ islet_isolate* islet_isolate_new(const char* blob, size_t blob_len, size_t heap_
   iso->startup.data = blob;
   iso->startup.raw_size = static_cast<int>(blob_len);
   Isolate::CreateParams params;
-  // ArrayBuffers get as much memory again as the heap may use.
-  iso->allocator = std::make_unique<CountingAllocator>(heap_limit);
+  // ArrayBuffers and Wasm memories get as much memory again as the heap may use.
+  iso->allocator = std::make_unique<islet::CountingAllocator>(heap_limit);
   params.array_buffer_allocator = iso->allocator.get();
   params.snapshot_blob = &iso->startup;
   params.external_references = g_external_refs;
@@ -716,11 +683,14 @@ islet_isolate* islet_isolate_new(const char* blob, size_t blob_len, size_t heap_
   isolate->SetPromiseRejectCallback(OnPromiseReject);
   isolate->SetHostInitializeImportMetaObjectCallback(InitImportMeta);
   isolate->SetHostImportModuleDynamicallyCallback(ImportDynamically);
+  islet::SetupWasm(iso);
   Local<Context> ctx = Context::New(isolate);
   Context::Scope cs(ctx);
   ctx->AllowCodeGenerationFromStrings(false);
   ctx->SetErrorMessageForCodeGenerationFromStrings(
       String::NewFromUtf8Literal(isolate, "code generation from strings is disallowed in workers"));
+  // V8 installs WebAssembly on each context it deserializes, so the guards go on here.
+  islet::InstallWasmGuards(isolate, ctx);
   Local<Object> rt = ctx->GetDataFromSnapshotOnce<Object>(0).ToLocalChecked();
   Local<Value> host = rt->Get(ctx, String::NewFromUtf8Literal(isolate, "host")).ToLocalChecked();
   iso->context.Reset(isolate, ctx);
@@ -742,10 +712,14 @@ void islet_isolate_dispose(islet_isolate* iso) {
     iso->context.Reset();
   }
   iso->isolate->Dispose();
+  islet::ForgetWasmMemory(iso);
   delete iso;
 }
 
-void islet_isolate_terminate(islet_isolate* iso) { iso->isolate->TerminateExecution(); }
+void islet_isolate_terminate(islet_isolate* iso) {
+  iso->terminate_requested = true;
+  iso->isolate->TerminateExecution();
+}
 
 int islet_isolate_condemned(islet_isolate* iso) { return iso->condemned ? 1 : 0; }
 

@@ -71,7 +71,7 @@ typedef struct {
   size_t heap_size_limit;
   size_t external_memory;
   size_t malloced_memory;
-  size_t array_buffer_memory;  // bytes held by the isolate's ArrayBuffers
+  size_t array_buffer_memory;  // bytes held by the isolate's ArrayBuffers and Wasm memories
 } islet_heap_stats;
 
 void islet_free(void* p);
@@ -90,7 +90,7 @@ int islet_snapshot_run(islet_snapshot_creator* c, const char* name, size_t name_
 int islet_snapshot_take(islet_snapshot_creator* c, char** blob, size_t* blob_len, islet_error* err);
 
 // Isolates. The blob must outlive every isolate made from it. heap_limit bounds the V8 heap and,
-// separately, the memory of the isolate's ArrayBuffers (0: no limits).
+// separately, the memory of the isolate's ArrayBuffers and Wasm memories (0: no limits).
 islet_isolate* islet_isolate_new(const char* blob, size_t blob_len, size_t heap_limit, uintptr_t go_handle);
 void islet_isolate_dispose(islet_isolate* iso);
 void islet_isolate_terminate(islet_isolate* iso);
@@ -108,6 +108,11 @@ int islet_script_run(islet_isolate* iso, const char* name, size_t name_len, cons
 int islet_module_compile(islet_isolate* iso, const char* url, size_t url_len, const char* src, size_t src_len,
                          const char* cache, size_t cache_len, int* module_id, char** cache_out,
                          size_t* cache_out_len, char** requests, size_t* requests_len, islet_error* err);
+// islet_module_wasm compiles an uploaded WebAssembly binary into a synthetic module whose default
+// export is its WebAssembly.Module. It is the only way Wasm code is generated: the worker's own
+// JS is refused (WebAssembly.compile, instantiate(bytes), new WebAssembly.Module).
+int islet_module_wasm(islet_isolate* iso, const char* url, size_t url_len, const char* bytes, size_t len,
+                      int* module_id, islet_error* err);
 int islet_module_instantiate(islet_isolate* iso, int module_id, islet_error* err);
 // islet_module_evaluate evaluates; *promise receives a handle to the evaluation promise.
 int islet_module_evaluate(islet_isolate* iso, int module_id, int* promise, islet_error* err);

@@ -36,8 +36,9 @@ type Callbacks struct {
 type Options struct {
 	// HeapLimit is the V8 heap limit in bytes; 0 keeps V8's default. Near it, the isolate's JS
 	// is terminated and the isolate is condemned (calls fail with OutOfMemory) instead of
-	// aborting the process. The isolate's ArrayBuffers may hold as much again; an allocation
-	// past that fails with a RangeError in JS.
+	// aborting the process. The isolate's ArrayBuffers and Wasm memories may hold as much
+	// again: an ArrayBuffer allocation past that fails with a RangeError in JS, a Wasm
+	// memory.grow returns -1, and a new Wasm memory that does not fit condemns the isolate.
 	HeapLimit uint64
 }
 
@@ -97,7 +98,8 @@ func (iso *Isolate) Condemned() bool { return C.islet_isolate_condemned(iso.p) !
 // HeapStats are V8's heap statistics for one isolate.
 type HeapStats struct {
 	TotalHeapSize, UsedHeapSize, HeapSizeLimit, ExternalMemory, MallocedMemory uint64
-	// ArrayBufferMemory is what the isolate's ArrayBuffers hold (counted by its allocator).
+	// ArrayBufferMemory is what the isolate's ArrayBuffers and Wasm memories hold (counted by
+	// its allocator against the memory limit).
 	ArrayBufferMemory uint64
 }
 
@@ -164,6 +166,23 @@ func (iso *Isolate) CompileModule(url, code string, cache []byte) (CompiledModul
 		C.islet_free(unsafe.Pointer(reqs))
 	}
 	return m, nil
+}
+
+// CompileWasmModule compiles an uploaded WebAssembly binary as a module named url whose
+// default export is its WebAssembly.Module (what `import mod from "./x.wasm"` yields). This is
+// the only way an isolate generates Wasm code: the worker's own JS cannot compile bytes.
+func (iso *Isolate) CompileWasmModule(url string, wasm string) (int, error) {
+	var id C.int
+	var ce C.islet_error
+	up, un := cstr(url)
+	wp, wn := cstr(wasm)
+	rc := C.islet_module_wasm(iso.p, up, un, wp, wn, &id, &ce)
+	runtime.KeepAlive(url)
+	runtime.KeepAlive(wasm)
+	if err := takeError(rc, &ce); err != nil {
+		return -1, err
+	}
+	return int(id), nil
 }
 
 // InstantiateModule links a module and its imports through Callbacks.Resolve.

@@ -27,10 +27,16 @@ var initOnce sync.Once
 
 // DefaultFlags are the V8 flags islet runs with: no background threads (compilation and
 // garbage collection happen on the isolate's own thread; executors are the only threads doing
-// JS work), no SharedArrayBuffer, and eager feedback allocation.
+// JS work), no SharedArrayBuffer (nor shared Wasm memories, which would hand one out), Wasm
+// memories of at most 1 GiB, and eager feedback allocation.
 var DefaultFlags = []string{
 	"--single-threaded",
 	"--no-harmony-sharedarraybuffer",
+	"--no-experimental-wasm-threads",
+	// V8 reserves a Wasm memory's whole maximum up front (4 GiB for a memory that declares
+	// none) and all memories of the process share about 1 TiB of reservations; 16,384 pages
+	// (1 GiB) per memory lets each isolate hold 8 of them (islet_webassembly.cc).
+	"--wasm-max-mem-pages=16384",
 	// Feedback vectors from a function's first call: with thousands of isolates each one sees
 	// few requests, and without feedback every property access takes the slow path
 	// (round-robin over 1,000 workers: 9.8k → 13.5k req/s, +15 KB per isolate).

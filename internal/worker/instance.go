@@ -86,6 +86,9 @@ type Instance struct {
 	turns        int
 	startupCPU   time.Duration
 	fetches      fetch.Resources // outbound fetches and their response bodies
+	maps         sourceMaps      // the spec's source maps, for stack traces
+	consoleBytes int             // console output of turns run for no request
+	egress       *fetch.Policy   // made on the first outbound fetch
 }
 
 type timer struct {
@@ -107,6 +110,7 @@ func New(spec *Spec, deps Deps) *Instance {
 		timers:      map[int]*timer{},
 		evalPromise: -1,
 	}
+	inst.maps.spec = spec
 	inst.lastUsed.Store(time.Now().UnixNano())
 	return inst
 }
@@ -238,6 +242,9 @@ func (inst *Instance) Dispose() {
 	}
 	inst.timers = nil
 	inst.fetches.CloseAll()
+	for _, r := range inst.requests {
+		r.release()
+	}
 	for _, r := range inst.waiting {
 		r.failPlatform(503, "the worker was unloaded before it started")
 	}
@@ -263,7 +270,7 @@ func (inst *Instance) callbacks() v8.Callbacks {
 			inst.Post(func() { inst.complete(id, v, err) })
 		},
 		UnhandledRejection: func(message, stack string) {
-			attrs := []any{"stack", stack}
+			attrs := []any{"stack", inst.stack(stack)}
 			if inst.current != nil {
 				attrs = append(attrs, "request", inst.current.id)
 			}
@@ -277,8 +284,8 @@ func (inst *Instance) complete(id int, v op.Value, err error) {
 	inst.pendingAsync--
 	owner := inst.asyncOwners[id]
 	delete(inst.asyncOwners, id)
-	if inst.iso == nil {
-		return
+	if inst.iso == nil || owner != nil && owner.expired {
+		return // an expired request's work is dropped, not resumed
 	}
 	if v.Kind == op.KindStrings || v.Kind == op.KindHandle {
 		err = fmt.Errorf("async op returned an unsupported value %s", v)
@@ -346,6 +353,7 @@ func (inst *Instance) afterTurn(err error) {
 				r.failPlatform(500, "the worker's code hung: the promise its fetch handler returned never settled and no I/O or timer is pending")
 			}
 			delete(inst.requests, id)
+			r.release()
 		}
 	}
 	if inst.turns%256 == 1 && inst.iso != nil {
@@ -360,6 +368,7 @@ func (inst *Instance) condemn(status int, reason string) {
 	inst.log.Error(reason + "; its isolate is dropped")
 	for _, r := range inst.requests {
 		r.failPlatform(status, reason)
+		r.release()
 	}
 	inst.requests = map[int]*Request{}
 	for _, r := range inst.waiting {
@@ -386,6 +395,10 @@ func (inst *Instance) envJSON() string {
 
 // displayPath turns a module URL in an error into the path a user knows.
 func displayPath(s string) string { return strings.ReplaceAll(s, "file://", "") }
+
+// stack prepares a JavaScript stack trace for logs and error pages: positions in bundled
+// modules point at the original sources (see sourceMaps), and file:// is dropped.
+func (inst *Instance) stack(s string) string { return displayPath(inst.maps.remap(s)) }
 
 func requestID(r *Request) int {
 	if r == nil {

@@ -116,6 +116,9 @@ func (inst *Instance) compile(path string) (int, error) {
 		return -1, fmt.Errorf("module %s is not part of the worker", path)
 	}
 	url := inst.spec.BaseURL + path
+	if IsWasm(path) {
+		return inst.compileWasm(path, url, code)
+	}
 	var cache []byte
 	if inst.deps.CodeCache != nil {
 		cache = inst.deps.CodeCache.Get(code)
@@ -142,6 +145,28 @@ func (inst *Instance) compile(path string) (int, error) {
 		}
 	}
 	return m.ID, nil
+}
+
+// IsWasm reports whether a module path names a WebAssembly binary, which a worker imports as a
+// WebAssembly.Module (`import mod from "./x.wasm"`).
+func IsWasm(path string) bool { return strings.HasSuffix(path, ".wasm") }
+
+// compileWasm compiles an uploaded .wasm file; the host does it at load time, the only way a
+// worker gets Wasm code (its JS cannot compile bytes).
+func (inst *Instance) compileWasm(path, url, code string) (int, error) {
+	id, err := inst.iso.CompileWasmModule(url, code)
+	if err != nil {
+		if v8.IsKind(err, v8.Exception) {
+			return -1, fmt.Errorf("%s is not a valid WebAssembly module: %v", path, err)
+		}
+		return -1, err
+	}
+	inst.moduleIDs[path] = id
+	for len(inst.modulePaths) <= id {
+		inst.modulePaths = append(inst.modulePaths, "")
+	}
+	inst.modulePaths[id] = path
+	return id, nil
 }
 
 // resolve answers V8's module resolution from the modules compiled so far.
@@ -202,6 +227,11 @@ func (inst *Instance) checkLoaded() {
 }
 
 func (inst *Instance) loadFailed(err error) {
+	if ve, ok := err.(*v8.Error); ok && ve.Stack != "" {
+		remapped := *ve
+		remapped.Stack = inst.maps.remap(ve.Stack)
+		err = &remapped
+	}
 	inst.state = stateFailed
 	inst.loadErr = &LoadError{Worker: inst.spec.Name, Err: err}
 	inst.log.Error(inst.loadErr.Error())

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -33,10 +34,15 @@ type Request struct {
 	readActive bool
 
 	// Executor only.
-	cpuUsed     time.Duration // CPU time of the turns run on this request's behalf
-	subrequests int           // outbound fetches made on this request's behalf
-	headSent    bool
-	finished    bool // the response is complete or failed
+	cpuUsed      time.Duration // CPU time of the turns run on this request's behalf
+	subrequests  int           // outbound fetches made on this request's behalf
+	consoleBytes int           // console output written on this request's behalf
+	conns        *fetch.Conns  // its open outbound connections (made on its first fetch)
+	headSent     bool
+	finished     bool        // the response is complete or failed
+	released     bool        // JS is finished with the request
+	expired      bool        // its waitUntil time ran out; what it still waits for is dropped
+	waitTimer    *time.Timer // the waitUntil deadline, armed once the response is complete
 }
 
 type respKind int
@@ -63,6 +69,14 @@ type respEvent struct {
 // false, having written nothing, if the instance was disposed before it could take the
 // request (its owner evicted or replaced it meanwhile); the caller retries on a new instance.
 func (inst *Instance) Serve(w http.ResponseWriter, r *http.Request) bool {
+	if limit := inst.requestBodyLimit(); r.ContentLength > limit {
+		gateway.WriteError(w, http.StatusRequestEntityTooLarge, gateway.NewErrorID(),
+			fmt.Sprintf("the request body is larger than the worker's limit of %d bytes", limit))
+		return true
+	} else if r.Body != nil && r.Body != http.NoBody {
+		// A body without a length is cut at the limit: reading past it fails in JS.
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+	}
 	inst.inflight.Add(1)
 	defer inst.inflight.Add(-1)
 	inst.lastUsed.Store(time.Now().UnixNano())
@@ -175,6 +189,7 @@ func (req *Request) failPlatform(status int, message string) {
 		return
 	}
 	req.finished = true
+	req.inst.afterResponse(req)
 	id := gateway.NewErrorID()
 	req.inst.log.Error(message, "request", req.id, "error_id", id)
 	req.fail(status, id, "islet: "+message)
@@ -233,11 +248,11 @@ func (inst *Instance) dispatch(req *Request) {
 		hb.WriteByte(0)
 		hb.WriteString(v)
 	}
-	add("host", r.Host)
+	add("host", isomorphicDecode(r.Host))
 	for k, vs := range r.Header {
 		lk := strings.ToLower(k)
 		for _, v := range vs {
-			add(lk, v)
+			add(lk, isomorphicDecode(v))
 		}
 	}
 	scheme := "http"
@@ -255,9 +270,34 @@ func (inst *Instance) dispatch(req *Request) {
 	inst.afterTurn(err)
 }
 
-// forget drops a request whose client went away (executor only).
+// isomorphicDecode turns header bytes into the string JS sees, one code point per byte (the
+// Fetch standard's "isomorphic decode"): header values are bytes, and one that is not UTF-8
+// (obs-text) must not turn into U+FFFD. ASCII, the common case, is returned as it is.
+func isomorphicDecode(s string) string {
+	i := 0
+	for i < len(s) && s[i] < 0x80 {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+8)
+	b = append(b, s[:i]...)
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x80 {
+			b = append(b, c)
+		} else {
+			b = append(b, 0xc0|c>>6, 0x80|c&0x3f)
+		}
+	}
+	return string(b)
+}
+
+// forget drops a request whose client went away (executor only). Its waitUntil work goes on,
+// for the usual time.
 func (inst *Instance) forget(req *Request) {
 	req.finished = true
+	inst.afterResponse(req)
 	if _, ok := inst.requests[req.id]; ok && inst.iso != nil {
 		delete(inst.requests, req.id)
 		err := inst.turn(nil, func() error {
@@ -307,6 +347,9 @@ func (inst *Instance) Respond(id, status int, statusText string, headers []strin
 	req.send(respEvent{kind: evRespond, status: status, headers: headers, body: body})
 	if done {
 		delete(inst.requests, id)
+		req.release()
+	} else {
+		inst.afterResponse(req)
 	}
 	return nil
 }
@@ -352,6 +395,7 @@ func (inst *Instance) CloseBody(id int) error {
 	}
 	req.finished = true
 	req.send(respEvent{kind: evClose})
+	inst.afterResponse(req)
 	return nil
 }
 
@@ -361,9 +405,10 @@ func (inst *Instance) AbortBody(id int, message, stack string) {
 	if err != nil {
 		return
 	}
-	inst.log.Error("response body stream failed: "+message, "request", id, "stack", stack)
+	inst.log.Error("response body stream failed: "+message, "request", id, "stack", inst.stack(stack))
 	req.finished = true
 	req.send(respEvent{kind: evAbort})
+	inst.afterResponse(req)
 }
 
 // Fail answers the request with a 500 for an exception in the worker.
@@ -374,10 +419,10 @@ func (inst *Instance) Fail(id int, message, stack string) {
 	}
 	req.finished = true
 	errID := gateway.NewErrorID()
-	inst.log.Error("worker threw: "+message, "request", id, "error_id", errID, "stack", displayPath(stack))
+	inst.log.Error("worker threw: "+message, "request", id, "error_id", errID, "stack", inst.stack(stack))
 	body := "islet: the worker threw an exception; the node's log has its stack"
 	if inst.deps.ExposeErrors {
-		body = "islet: the worker threw an exception: " + displayPath(stack)
+		body = "islet: the worker threw an exception: " + inst.stack(stack)
 		if stack == "" {
 			body = "islet: the worker threw an exception: " + message
 		}
@@ -385,6 +430,7 @@ func (inst *Instance) Fail(id int, message, stack string) {
 		body = "islet: " + strings.TrimPrefix(message, "TypeError: ")
 	}
 	req.fail(http.StatusInternalServerError, errID, body)
+	inst.afterResponse(req)
 }
 
 // ReadBody reads the next chunk of the request body on a goroutine.
@@ -406,7 +452,10 @@ func (inst *Instance) ReadBody(id int, done op.Completer) error {
 		req.mu.Lock()
 		req.readActive = false
 		req.mu.Unlock()
+		var tooLarge *http.MaxBytesError
 		switch {
+		case errors.As(err, &tooLarge):
+			done(op.Undefined, op.TypeErrorf("the request body is larger than the worker's limit of %d bytes", tooLarge.Limit))
 		case n > 0:
 			done(op.Bytes(buf[:n]), nil)
 		case err == io.EOF:
@@ -428,12 +477,13 @@ func (inst *Instance) RequestDone(id int) {
 	if req, ok := inst.requests[id]; ok {
 		req.finished = true
 		delete(inst.requests, id)
+		req.release()
 	}
 }
 
 // ReportError logs an error no request can be answered with.
 func (inst *Instance) ReportError(message, stack string) {
-	attrs := []any{"stack", displayPath(stack)}
+	attrs := []any{"stack", inst.stack(stack)}
 	if inst.current != nil {
 		attrs = append(attrs, "request", inst.current.id)
 	}
@@ -441,7 +491,11 @@ func (inst *Instance) ReportError(message, stack string) {
 }
 
 // ConsoleLog writes a console.* line to the node's log (console.Sink).
+// Each request's output is capped (Limits.ConsoleBytes).
 func (inst *Instance) ConsoleLog(level int, msg string) {
+	if !inst.consoleAllowed(msg) {
+		return
+	}
 	lv := slog.LevelInfo
 	switch level {
 	case 0:
@@ -496,18 +550,18 @@ func (inst *Instance) fireTimer(id int, t *timer) {
 	inst.afterTurn(err)
 }
 
-// MaxSubrequests is how many outbound fetches one request may make, as in Workers.
-const MaxSubrequests = 50
-
-// BeginSubrequest counts an outbound fetch against the current request and returns the loop
-// depth it carries: one more than the request's own (fetch.Host).
+// BeginSubrequest counts an outbound fetch against the current request (Limits.Subrequests)
+// and returns the loop depth it carries: one more than the request's own (fetch.Host).
 func (inst *Instance) BeginSubrequest() (int, error) {
 	req := inst.current
 	if req == nil {
 		return 1, nil
 	}
-	if req.subrequests >= MaxSubrequests {
-		return 0, op.TypeErrorf("Too many subrequests: a request may make at most %d", MaxSubrequests)
+	if req.expired {
+		return 0, op.TypeErrorf("the request's waitUntil() time is over; it can make no more subrequests")
+	}
+	if max := inst.subrequestLimit(); req.subrequests >= max {
+		return 0, op.TypeErrorf("Too many subrequests: a request may make at most %d", max)
 	}
 	req.subrequests++
 	depth, _ := strconv.Atoi(req.r.Header.Get(fetch.LoopHeader))

@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"islet/internal/limits"
 )
 
 // Format is how the main file is evaluated.
@@ -42,18 +44,34 @@ type Spec struct {
 	Format  Format
 	// Vars are plain bindings, given to the worker as env (or globals for scripts).
 	Vars map[string]any
-	// Limits configure the worker's isolate.
+	// Limits configure the worker's isolate and requests.
 	Limits Limits
+	// EgressAllow opens private destinations to the worker's outbound fetch (see
+	// limits.EgressRule), on top of the node's own allowlist.
+	EgressAllow []limits.EgressRule
 
 	version string
 }
 
-// Limits are a worker's resource limits; zero values take the node's defaults.
+// Limits are a worker's resource limits; zero values take the node's defaults, which are
+// Workers' (see limits.go).
 type Limits struct {
-	// HeapBytes is the V8 heap limit of the worker's isolate.
+	// HeapBytes is the V8 heap limit of the worker's isolate; ArrayBuffers and Wasm memories
+	// may hold as much again.
 	HeapBytes uint64
 	// CPUPerRequest is the CPU time one request may use across all its turns.
 	CPUPerRequest time.Duration
+	// Subrequests is how many outbound fetches one request may make.
+	Subrequests int
+	// RequestBodyBytes bounds the body of an incoming request; a longer one gets a 413, or a
+	// TypeError in JS when its length was not announced.
+	RequestBodyBytes int64
+	// WaitUntil is how long a request's waitUntil work may run after its response; then it is
+	// cancelled. It cannot exceed DefaultWaitUntil.
+	WaitUntil time.Duration
+	// ConsoleBytes bounds the console output of one request; past it one "truncated" line is
+	// logged and the rest dropped.
+	ConsoleBytes int
 }
 
 // Version is a content hash of everything the worker runs with: two specs with the same
@@ -74,6 +92,9 @@ func (s *Spec) Version() string {
 	}
 	vars, _ := json.Marshal(s.Vars)
 	fmt.Fprintf(h, "vars %s\nlimits %+v\n", vars, s.Limits)
+	if len(s.EgressAllow) > 0 {
+		fmt.Fprintf(h, "egress %v\n", s.EgressAllow)
+	}
 	s.version = hex.EncodeToString(h.Sum(nil))[:16]
 	return s.version
 }

@@ -54,14 +54,36 @@ func (b *syncBuffer) waitFor(t *testing.T, s string) string {
 // goroutine per scheduling, which is enough for one instance.
 func serve(t *testing.T, modules map[string]string) (*httptest.Server, *syncBuffer) {
 	t.Helper()
+	return serveSpec(t, &Spec{Modules: modules})
+}
+
+// serveSpec is serve for a spec whose name, base URL, main ("index.js") and format are filled
+// in when unset.
+func serveSpec(t *testing.T, spec *Spec) (*httptest.Server, *syncBuffer) {
+	t.Helper()
+	inst, logs := newTestInstance(t, spec, false)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { inst.Serve(w, r) }))
+	t.Cleanup(srv.Close)
+	return srv, logs
+}
+
+// newTestInstance makes an instance of spec (filled in as serveSpec does) whose turns run on a
+// fresh goroutine per scheduling; it is disposed when the test ends.
+func newTestInstance(t testing.TB, spec *Spec, exposeErrors bool) (*Instance, *syncBuffer) {
+	t.Helper()
 	snap, err := snapshot.Get()
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	spec := &Spec{Name: "t", BaseURL: "file:///t/", Main: "index.js", Modules: modules, Format: DetectFormat(modules["index.js"])}
-	var inst *Instance
-	inst = New(spec, Deps{
+	if spec.Name == "" {
+		spec.Name, spec.BaseURL = "t", "file:///t/"
+	}
+	if spec.Main == "" {
+		spec.Main = "index.js"
+		spec.Format = DetectFormat(spec.Modules["index.js"])
+	}
+	inst := New(spec, Deps{
 		NewIsolate: func(uint64) *v8.Isolate { return v8.NewIsolate(snap, v8.Options{HeapLimit: 64 << 20}, v8.Callbacks{}) },
 		Schedule: func(i *Instance) {
 			go func() {
@@ -69,16 +91,17 @@ func serve(t *testing.T, modules map[string]string) (*httptest.Server, *syncBuff
 				}
 			}()
 		},
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:       slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		ExposeErrors: exposeErrors,
 	})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { inst.Serve(w, r) }))
 	t.Cleanup(func() {
-		srv.Close()
 		done := make(chan struct{})
-		inst.Post(func() { inst.Dispose(); close(done) })
+		if !inst.PostAndRun(func() { inst.Dispose(); close(done) }) {
+			return
+		}
 		<-done
 	})
-	return srv, logs
+	return inst, logs
 }
 
 func get(t *testing.T, url string) (int, string) {

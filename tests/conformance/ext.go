@@ -2,11 +2,7 @@ package wpt
 
 import (
 	"embed"
-	"errors"
-	"io/fs"
 	"mime"
-	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,8 +24,6 @@ var Ext = ext.Ext{Name: "wpt", JS: ext.JSDir(jsFiles), Ops: []op.Def{
 	{Name: "wpt_result", Sync: opResult},
 	{Name: "wpt_complete", Sync: opComplete},
 	{Name: "wpt_log", Sync: opLog},
-	{Name: "wpt_headers", Sync: opHeaders},
-	{Name: "wpt_read", Sync: opRead},
 }}
 
 var (
@@ -90,71 +84,6 @@ func opLog(c *op.Call) (op.Value, error) {
 	s, _ := c.Str(0)
 	r.log(s)
 	return op.Undefined, nil
-}
-
-// resource maps a URL path of the test origin to a file under the WPT root.
-func resource(c *op.Call) (string, error) {
-	r, err := host(c)
-	if err != nil {
-		return "", err
-	}
-	p, err := c.Str(0)
-	if err != nil {
-		return "", err
-	}
-	if u, err := url.PathUnescape(p); err == nil {
-		p = u
-	}
-	return filepath.Join(r.dir, filepath.FromSlash(FilePath(p))), nil
-}
-
-// opHeaders is wpt_headers(pathname) → [name, value, …] for a file under the WPT root, or null
-// when there is no such file. The content type comes from the extension; a `<file>.headers`
-// file adds headers as the WPT server does.
-func opHeaders(c *op.Call) (op.Value, error) {
-	file, err := resource(c)
-	if err != nil {
-		return op.Undefined, err
-	}
-	st, err := os.Stat(file)
-	if err != nil || st.IsDir() {
-		return op.Null, nil
-	}
-	list := []string{"content-type", contentType(file)}
-	if b, err := os.ReadFile(file + ".headers"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			name, value, ok := strings.Cut(strings.TrimSpace(line), ":")
-			if !ok || strings.TrimSpace(name) == "" {
-				continue
-			}
-			name = strings.ToLower(strings.TrimSpace(name))
-			if name == "content-type" {
-				list[1] = strings.TrimSpace(value)
-				continue
-			}
-			list = append(list, name, strings.TrimSpace(value))
-		}
-	}
-	return op.Strings(list), nil
-}
-
-// opRead is wpt_read(pathname) → the bytes of a file under the WPT root.
-func opRead(c *op.Call) (op.Value, error) {
-	file, err := resource(c)
-	if err != nil {
-		return op.Undefined, err
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return op.Undefined, op.TypeErrorf("fetch: no file %s", c.Arg(0).Str)
-		}
-		return op.Undefined, op.TypeErrorf("fetch: %v", err)
-	}
-	if IsSubstituted(file) {
-		b = []byte(Substitute(string(b)))
-	}
-	return op.Bytes(b), nil
 }
 
 func contentType(file string) string {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"islet/internal/ext/fetch"
+	"islet/internal/limits"
 	"islet/internal/op"
 	"islet/internal/v8"
 )
@@ -208,8 +211,11 @@ const maxLogs = 200
 // the rejection callback run on the goroutine that drives the loop; timers and async op
 // completions post to the queue from any goroutine.
 type fileRun struct {
-	dir string
-	iso *v8.Isolate
+	dir    string
+	iso    *v8.Isolate
+	server *wptServer
+
+	fetches fetch.Resources // the run's outbound fetches (fetch.Host)
 
 	mu     sync.Mutex
 	queue  []func()
@@ -307,6 +313,20 @@ func (r *fileRun) CancelTimer(id int) {
 	}
 }
 
+// BeginSubrequest counts an outbound fetch (fetch.Host): runs have no subrequest limit.
+func (r *fileRun) BeginSubrequest() (int, error) { return 0, nil }
+
+// FetchResources is the run's table of fetches (fetch.Host).
+func (r *fileRun) FetchResources() *fetch.Resources { return &r.fetches }
+
+// EgressPolicy opens the WPT server's loopback address to the run's fetches (fetch.EgressHost).
+func (r *fileRun) EgressPolicy() *fetch.Policy {
+	if r.server == nil {
+		return nil
+	}
+	return fetch.PolicyFor([]limits.EgressRule{{Prefix: netip.PrefixFrom(r.server.addr, 32)}})
+}
+
 // call runs rt.host[name](args...) as one turn. A terminated or condemned isolate is noted.
 func (r *fileRun) call(name string, args ...op.Value) error {
 	v, err := r.iso.CallHost(name, args...)
@@ -382,7 +402,12 @@ func runTest(opts Options, t Test) Result {
 		res.Harness, res.Message = HarnessCrash, fmt.Sprintf("snapshot: %v", err)
 		return res
 	}
-	r := &fileRun{dir: opts.Dir, wake: make(chan struct{}, 1), timers: map[int]*time.Timer{}}
+	server, err := startServer(opts.Dir)
+	if err != nil {
+		res.Harness, res.Message = HarnessCrash, err.Error()
+		return res
+	}
+	r := &fileRun{dir: opts.Dir, server: server, wake: make(chan struct{}, 1), timers: map[int]*time.Timer{}}
 	r.iso = v8.NewIsolate(snap, v8.Options{HeapLimit: opts.HeapLimit}, v8.Callbacks{
 		Host: r,
 		Complete: func(id int, v op.Value, err error) {
@@ -436,6 +461,7 @@ func runTest(opts Options, t Test) Result {
 		r.timers = nil
 		r.queue = nil
 		r.mu.Unlock()
+		r.fetches.CloseAll()
 		r.iso.Dispose()
 	}()
 

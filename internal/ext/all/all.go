@@ -6,12 +6,15 @@ import (
 	"islet/internal/ext"
 	"islet/internal/ext/blob"
 	"islet/internal/ext/clone"
+	"islet/internal/ext/compression"
 	"islet/internal/ext/console"
 	"islet/internal/ext/core"
+	"islet/internal/ext/crypto"
 	"islet/internal/ext/encoding"
 	"islet/internal/ext/event"
 	"islet/internal/ext/fetch"
 	"islet/internal/ext/fetchevent"
+	"islet/internal/ext/htmlrewriter"
 	"islet/internal/ext/streams"
 	"islet/internal/ext/timers"
 	"islet/internal/ext/url"
@@ -28,10 +31,13 @@ var Exts = []ext.Ext{
 	urlpattern.Ext,
 	encoding.Ext,
 	streams.Ext,
+	compression.Ext,
 	blob.Ext,
 	clone.Ext,
 	fetch.Ext,
+	htmlrewriter.Ext,
 	console.Ext,
 	timers.Ext,
 	fetchevent.Ext,
+	crypto.Ext,
 }

@@ -1,4 +1,4 @@
-// Package blob holds Blob, File (https://w3c.github.io/FileAPI/) and FormData
+// Package blob holds Blob, File, FileReader (https://w3c.github.io/FileAPI/), ProgressEvent and FormData
 // (https://xhr.spec.whatwg.org/#interface-formdata), plus the hooks the fetch extension's Body
 // mixin uses: rt.internal.isBlob, blobBytes, blobType, isFormData, encodeFormData and
 // parseFormData. A Blob keeps its bytes in JavaScript, in a Uint8Array no user code can reach.
@@ -19,10 +19,10 @@ var files embed.FS
 //
 // It is lazy (see ext.Lazy): loaded in an isolate when a worker first touches one of these.
 var Ext = ext.Ext{Name: "blob", JS: ext.JSDir(files), Lazy: &ext.Lazy{
-	Globals: []string{"Blob", "File", "FormData"},
+	Globals: []string{"Blob", "File", "FileReader", "FormData", "ProgressEvent"},
 	Internals: []string{
-		"Blob", "File", "FormData", "blobAsFile", "blobBytes", "blobType", "cloneBlob",
-		"encodeFormData", "fileLastModified", "fileName", "isBlob", "isFile", "isFormData",
-		"newBlob", "newFile", "parseFormData", "parseMimeType",
+		"Blob", "File", "FileReader", "FormData", "ProgressEvent", "blobAsFile", "blobBytes",
+		"blobType", "cloneBlob", "encodeFormData", "fileLastModified", "fileName", "isBlob",
+		"isFile", "isFormData", "newBlob", "newFile", "parseFormData", "parseMimeType",
 	},
 }}

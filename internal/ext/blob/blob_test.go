@@ -56,3 +56,24 @@ func TestFormData(t *testing.T) {
 		{Name: "quoted boundary", Script: `(async () => (await new Response('--a b\r\ncontent-disposition: form-data; name="k"\r\n\r\nv\r\n--a b--\r\n', {headers: {'content-type': 'multipart/form-data; boundary="a b"'}}).formData()).get('k'))()`, Want: "v"},
 	})
 }
+
+func TestFileReader(t *testing.T) {
+	exttest.Run(t, []exttest.Case{
+		{Name: "events and result", Script: `new Promise((resolve) => { const r = new FileReader(); const log = [];
+			for (const t of ['loadstart', 'progress', 'load', 'loadend']) r.addEventListener(t, (e) => log.push(t + ':' + r.readyState + ':' + e.loaded));
+			r.onloadend = () => resolve(log.join() + '|' + r.result); r.readAsText(new Blob(['h\u00e9'])); })`,
+			Want: "loadstart:1:0,progress:1:3,load:2:3,loadend:2:3|hé"},
+		{Name: "data URL", Script: `new Promise((resolve) => { const r = new FileReader(); r.onload = () => resolve(r.result); r.readAsDataURL(new Blob(['TEST'], { type: 'text/plain' })); })`,
+			Want: "data:text/plain;base64,VEVTVA=="},
+		{Name: "text encodings", Script: `new Promise((resolve) => { const r = new FileReader(); r.onload = () => resolve(r.result);
+			r.readAsText(new Blob([new Uint8Array([0xe9])], { type: 'text/plain;charset=windows-1252' })); })`, Want: "é"},
+		{Name: "busy", Script: `const r = new FileReader(); r.readAsArrayBuffer(new Blob(['x'])); r.readAsText(new Blob(['y']))`, WantErr: "InvalidStateError"},
+		{Name: "abort", Script: `const r = new FileReader(); const log = []; r.onabort = () => log.push('abort'); r.onloadend = () => log.push('loadend');
+			r.onload = () => log.push('load'); r.readAsText(new Blob(['x'])); r.abort(); new Promise((res) => setTimeout(() => res(log.join() + ':' + r.readyState + ':' + r.result), 20))`,
+			Want: "abort,loadend:2:null"},
+		{Name: "not a blob", Script: `new FileReader().readAsText('x')`, WantErr: "TypeError"},
+		{Name: "constants", Script: `[FileReader.EMPTY, FileReader.LOADING, FileReader.DONE, new FileReader().readyState].join()`, Want: "0,1,2,0"},
+		{Name: "ProgressEvent", Script: `const e = new ProgressEvent('p', { loaded: 3, total: 9, lengthComputable: true }); [e.type, e.loaded, e.total, e.lengthComputable, e instanceof Event].join()`,
+			Want: "p,3,9,true,true"},
+	})
+}

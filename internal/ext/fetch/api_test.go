@@ -139,7 +139,59 @@ func TestBodyStreamClone(t *testing.T) {
 	exttest.Run(t, []exttest.Case{
 		{Script: `(async () => { const r = new Response(new ReadableStream({ start(c) { c.enqueue(new Uint8Array([65])); c.close(); } }));
 			const c = r.clone(); return (await r.text()) + (await c.text()); })()`, Want: "AA"},
-		{Script: `(async () => { const r = new Request('https://x/', { method: 'POST', body: new ReadableStream({ start(c) { c.enqueue(new Uint8Array([66])); c.close(); } }) });
+		{Script: `(async () => { const r = new Request('https://x/', { method: 'POST', duplex: 'half', body: new ReadableStream({ start(c) { c.enqueue(new Uint8Array([66])); c.close(); } }) });
 			const c = r.clone(); return (await c.text()) + (await r.text()); })()`, Want: "BB"},
+	})
+}
+
+func TestFetchSpecSteps(t *testing.T) {
+	needs(t, "Request")
+	exttest.Run(t, []exttest.Case{
+		// The "request-no-cors" guard keeps only no-CORS-safelisted request-headers.
+		{Script: `const h = new Request('https://x/', { mode: 'no-cors' }).headers; h.append('x-a', '1'); h.set('accept', 'text/html');
+			h.append('content-type', 'application/json'); h.append('accept-language', 'fr'); [...h].join('|')`,
+			Want: "accept,text/html|accept-language,fr"},
+		{Script: `const h = new Request('https://x/', { mode: 'no-cors' }).headers; h.set('accept', 'a'.repeat(129)); h.has('accept')`, Want: "false"},
+		{Script: `new Request('https://x/', { mode: 'no-cors', method: 'PUT' })`, WantErr: "TypeError"},
+		{Script: `new Request('https://x/', { method: 'POST', headers: { 'content-type': '' }, body: 'x' }).headers.get('content-type')`, Want: ""},
+		// A ReadableStream body needs duplex: 'half'.
+		{Script: `new Request('https://x/', { method: 'POST', body: new ReadableStream() })`, WantErr: "TypeError"},
+		{Script: `new Request('https://x/', { method: 'POST', body: new ReadableStream(), duplex: 'half' }).duplex`, Want: "half"},
+		// The input request's stream is proxied: it stays, locked and disturbed.
+		{Script: `const a = new Request('https://x/', { method: 'POST', body: 'abc' }); const s = a.body; const b = new Request(a);
+			[a.body === s, a.bodyUsed, s.locked, b.body !== s].join()`, Want: "true,true,true,true"},
+		// blob(): the body's MIME type, parsed and serialized ("" when it does not parse).
+		{Script: `(async () => [(await new Response('x', { headers: { 'content-type': 'Text/Plain;Charset="utf-8"' } }).blob()).type,
+			(await new Response('x', { headers: { 'content-type': 'nonsense' } }).blob()).type].join('|'))()`, Want: "text/plain;charset=utf-8|"},
+		// A patched Object.prototype.then sees nothing of a body being read.
+		{Script: `(async () => { const r = new Response(new ReadableStream({ start(c) { c.enqueue(new Uint8Array([104, 105])); c.close(); } }));
+			Object.prototype.then = (f) => { delete Object.prototype.then; f({ done: false, value: new Uint8Array([33]) }); };
+			try { return await r.text(); } finally { delete Object.prototype.then; } })()`, Want: "hi"},
+		// Response.clone() tees with structured clones for the second branch.
+		{Script: `(async () => { const r = new Response(new ReadableStream({ start(c) { c.enqueue(new Uint8Array([1])); c.close(); } }));
+			const c = r.clone(); const [a, b] = await Promise.all([r.body.getReader().read(), c.body.getReader().read()]);
+			return [a.value[0], b.value[0], a.value.buffer !== b.value.buffer].join(); })()`, Want: "1,1,true"},
+	})
+}
+
+func TestFetchLocalSchemes(t *testing.T) {
+	needs(t, "fetch")
+	exttest.Run(t, []exttest.Case{
+		{Script: `(async () => { const r = await fetch('data:text/plain;base64,aGk='); return [r.status, r.type, r.headers.get('content-type'), await r.text()].join('|'); })()`,
+			Want: "200|basic|text/plain|hi"},
+		{Script: `(async () => { const r = await fetch('data:,a%20b#frag'); return [r.url, r.headers.get('content-type'), await r.text()].join('|'); })()`,
+			Want: "data:,a%20b|text/plain;charset=US-ASCII|a b"},
+		{Script: `(async () => (await fetch('data:;base64,@@@')).text())()`, WantErr: "TypeError"},
+		{Script: `(async () => { const u = URL.createObjectURL(new Blob(['blob!'], { type: 'text/x' })); const r = await fetch(u);
+			return [u.startsWith('blob:null/'), r.headers.get('content-type'), r.headers.get('content-length'), await r.text()].join('|'); })()`,
+			Want: "true|text/x|5|blob!"},
+		{Script: `(async () => { const u = URL.createObjectURL(new Blob(['x'])); URL.revokeObjectURL(u); return fetch(u); })()`, WantErr: "TypeError"},
+		{Script: `(async () => { const u = URL.createObjectURL(new Blob(['x'])); const req = new Request(u); URL.revokeObjectURL(u); return (await fetch(req)).text(); })()`, Want: "x"},
+		{Script: `(async () => fetch(URL.createObjectURL(new Blob(['x'])), { method: 'POST' }))()`, WantErr: "TypeError"},
+		{Script: `(async () => fetch('https://x/', { cache: 'only-if-cached', mode: 'same-origin' }))()`, WantErr: "TypeError"},
+		{Script: `(async () => fetch('about:blank'))()`, WantErr: "TypeError"},
+		{Script: `(async () => { const s = new ReadableStream({ cancel(r) { globalThis.why = r; } }); const c = new AbortController(); c.abort('stop');
+			try { await fetch('https://x/', { method: 'POST', body: s, duplex: 'half', signal: c.signal }); } catch (e) { return [e, globalThis.why].join(); } })()`,
+			Want: "stop,stop"},
 	})
 }

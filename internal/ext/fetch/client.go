@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	weburl "islet/internal/ext/url"
 	"islet/internal/gateway"
 	"islet/internal/op"
 )
@@ -34,7 +36,38 @@ type Resources struct {
 	nextID  int
 	cancels map[int]context.CancelFunc
 	bodies  map[int]io.ReadCloser
+	uploads map[int]*io.PipeWriter // streamed request bodies, by fetch token
 	closed  bool
+}
+
+func (r *Resources) addUpload(token int, w *io.PipeWriter) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return false
+	}
+	if r.uploads == nil {
+		r.uploads = map[int]*io.PipeWriter{}
+	}
+	r.uploads[token] = w
+	return true
+}
+
+func (r *Resources) upload(token int) *io.PipeWriter {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.uploads[token]
+}
+
+// endUpload closes a streamed request body: at its end (err nil) or failed.
+func (r *Resources) endUpload(token int, err error) {
+	r.mu.Lock()
+	w := r.uploads[token]
+	delete(r.uploads, token)
+	r.mu.Unlock()
+	if w != nil {
+		w.CloseWithError(err)
+	}
 }
 
 func (r *Resources) addCancel(token int, cancel context.CancelFunc) bool {
@@ -100,9 +133,12 @@ func (r *Resources) closeBody(id int) {
 func (r *Resources) CloseAll() {
 	r.mu.Lock()
 	r.closed = true
-	cancels, bodies := r.cancels, r.bodies
-	r.cancels, r.bodies = nil, nil
+	cancels, bodies, uploads := r.cancels, r.bodies, r.uploads
+	r.cancels, r.bodies, r.uploads = nil, nil, nil
 	r.mu.Unlock()
+	for _, w := range uploads {
+		w.CloseWithError(errors.New("fetch: the worker is shutting down"))
+	}
 	for _, c := range cancels {
 		c()
 	}
@@ -131,19 +167,74 @@ var transport = &http.Transport{
 	ResponseHeaderTimeout: 60 * time.Second,
 }
 
-func clientFor(redirect string) *http.Client {
-	return &http.Client{Transport: transport, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+func clientFor(redirect string, egress *Policy) *http.Client {
+	return &http.Client{Transport: egress.transport(), CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		switch redirect {
 		case "manual":
 			return http.ErrUseLastResponse
 		case "error":
 			return errors.New("redirect mode is \"error\"")
 		}
-		if len(via) >= maxRedirects {
+		if len(via) > maxRedirects { // via holds the requests so far: the 21st redirect fails
 			return fmt.Errorf("more than %d redirects", maxRedirects)
 		}
-		return nil
+		// Go's client adds a Referer naming the URL redirected from; fetch sends none of its
+		// own (a worker's requests have no referrer), only the one the request carries.
+		if ref := via[0].Header.Get("Referer"); ref != "" {
+			req.Header.Set("Referer", ref)
+		} else {
+			req.Header.Del("Referer")
+		}
+		// Go's client drops the request-body headers on every 301, 302 and 303; the Fetch
+		// standard only when the method becomes GET. Keep them when the method stays.
+		if prev := via[len(via)-1]; req.Response != nil && req.Method == prev.Method {
+			for _, k := range []string{"Content-Encoding", "Content-Language", "Content-Location", "Content-Type"} {
+				if v, ok := via[0].Header[k]; ok && req.Header.Get(k) == "" {
+					req.Header[k] = v
+				}
+			}
+		}
+		// A streamed body cannot be sent again: only a 303 (which drops it) may be followed.
+		if _, streamed := via[0].Body.(*io.PipeReader); streamed && req.Response != nil && req.Response.StatusCode != http.StatusSeeOther {
+			return errStreamRedirect
+		}
+		return whatwgRedirectURL(req, via[len(via)-1])
 	}}
+}
+
+// nullBodyStatus reports a status whose response has no body (101, 103, 204, 205, 304).
+func nullBodyStatus(code int) bool {
+	return code == 101 || code == 103 || code == 204 || code == 205 || code == 304
+}
+
+// errStreamRedirect fails a redirect that would send a streamed request body again.
+var errStreamRedirect = errors.New("a request whose body is a ReadableStream cannot follow this redirect")
+
+// whatwgRedirectURL sets a redirect's URL to the Location header parsed by the URL Standard
+// against the URL redirected from, as the Fetch standard's "HTTP-redirect fetch" does. Go's
+// client resolves Location with net/url, which leaves what the URL parser would percent-encode
+// (a space in the query, say) as it is, and servers reject such a request line.
+func whatwgRedirectURL(req, prev *http.Request) error {
+	if req.Response == nil {
+		return nil
+	}
+	loc := req.Response.Header.Get("Location")
+	if loc == "" {
+		return nil
+	}
+	u, ok := weburl.Parse(loc, prev.URL.String(), true)
+	if !ok {
+		return fmt.Errorf("the redirect location %q is not a valid URL", loc)
+	}
+	if u.Scheme() != "http" && u.Scheme() != "https" {
+		return fmt.Errorf("the redirect location %q is not an HTTP(S) URL", loc)
+	}
+	nu, err := url.Parse(u.Href(true))
+	if err != nil {
+		return fmt.Errorf("the redirect location %q: %v", loc, err)
+	}
+	req.URL = nu
+	return nil
 }
 
 // fetchResult is what fetch_send resolves with (as JSON).
@@ -164,8 +255,10 @@ func resources(c *op.Call) (Host, *Resources, error) {
 	return h, h.FetchResources(), nil
 }
 
-// opSend is fetch_send(token, method, url, headers joined by NUL, body|null, redirect): it
-// sends the request on a goroutine and resolves with the response head as JSON.
+// opSend is fetch_send(token, method, url, headers joined by NUL, body|null, redirect,
+// streamed): it sends the request on a goroutine and resolves with the response head as JSON.
+// With streamed true the body comes afterwards through fetch_upload_write and
+// fetch_upload_end (sent with chunked transfer encoding).
 func opSend(c *op.Call, done op.Completer) error {
 	h, res, err := resources(c)
 	if err != nil {
@@ -195,11 +288,21 @@ func opSend(c *op.Call, done op.Completer) error {
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
+	var upload *io.PipeWriter
+	if c.Arg(6).Truthy() {
+		var pr *io.PipeReader
+		pr, upload = io.Pipe()
+		rd = pr
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		cancel()
 		return op.TypeErrorf("fetch: %v", err)
+	}
+	if upload != nil {
+		// Go's client would follow a 307 or 308 by sending the body again: it cannot be.
+		req.GetBody = func() (io.ReadCloser, error) { return nil, errStreamRedirect }
 	}
 	if headerBlob != "" {
 		kv := strings.Split(headerBlob, "\x00")
@@ -215,14 +318,25 @@ func opSend(c *op.Call, done op.Completer) error {
 		req.Header.Set("user-agent", UserAgent)
 	}
 	req.Header.Set(LoopHeader, strconv.Itoa(depth))
-	if !res.addCancel(token, cancel) {
+	if !res.addCancel(token, cancel) || (upload != nil && !res.addUpload(token, upload)) {
 		cancel()
 		return op.TypeErrorf("fetch: the worker is shutting down")
 	}
+	conns, egress := connsOf(h), policyOf(h)
 	go func() {
 		defer res.dropCancel(token)
-		resp, err := clientFor(redirect).Do(req)
+		if upload != nil {
+			// Once the exchange is over nothing reads the body any more: later writes fail.
+			defer res.endUpload(token, errors.New("fetch: the request is over"))
+		}
+		// At most MaxConnsPerRequest connections open at once: wait for one to close.
+		slot, err := conns.acquire(ctx, cancel)
+		var resp *http.Response
+		if err == nil {
+			resp, err = clientFor(redirect, egress).Do(req)
+		}
 		if err != nil {
+			slot.release()
 			aborted := ctx.Err() != nil
 			cancel()
 			if aborted {
@@ -232,6 +346,7 @@ func opSend(c *op.Call, done op.Completer) error {
 			done(op.Undefined, op.TypeErrorf("fetch failed: %v", unwrapURLError(err)))
 			return
 		}
+		slot.idle()
 		out := fetchResult{Status: resp.StatusCode, StatusText: strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode))),
 			URL: resp.Request.URL.String(), Redirected: resp.Request.URL.String() != url, Body: -1}
 		for k, vs := range resp.Header {
@@ -239,11 +354,12 @@ func opSend(c *op.Call, done op.Completer) error {
 				out.Headers = append(out.Headers, strings.ToLower(k), v)
 			}
 		}
-		if method == http.MethodHead || resp.StatusCode == 204 || resp.StatusCode == 304 {
+		if method == http.MethodHead || nullBodyStatus(resp.StatusCode) {
 			resp.Body.Close()
 			cancel()
+			slot.release()
 		} else {
-			out.Body = res.addBody(cancelOnClose{resp.Body, cancel})
+			out.Body = res.addBody(cancelOnClose{slot.body(resp.Body), cancel})
 		}
 		b, _ := json.Marshal(out)
 		done(op.String(string(b)), nil)
@@ -331,5 +447,56 @@ func opAbort(c *op.Call) (op.Value, error) {
 		return op.Undefined, err
 	}
 	res.abort(token)
+	return op.Undefined, nil
+}
+
+// opUploadWrite is fetch_upload_write(token, chunk): it writes a chunk of a streamed request
+// body and resolves once the HTTP client has taken it (the stream's backpressure), or rejects
+// when the request is over (answered, failed or aborted).
+func opUploadWrite(c *op.Call, done op.Completer) error {
+	_, res, err := resources(c)
+	if err != nil {
+		return err
+	}
+	token, err := c.Int(0)
+	if err != nil {
+		return err
+	}
+	b, err := c.Buf(1)
+	if err != nil {
+		return err
+	}
+	w := res.upload(token)
+	if w == nil {
+		return op.TypeErrorf("fetch: the request body can no longer be sent")
+	}
+	chunk := append([]byte(nil), b...)
+	go func() {
+		if _, err := w.Write(chunk); err != nil {
+			done(op.Undefined, op.TypeErrorf("fetch: sending the request body failed: %v", err))
+			return
+		}
+		done(op.Undefined, nil)
+	}()
+	return nil
+}
+
+// opUploadEnd is fetch_upload_end(token, error|undefined): the streamed request body ended,
+// or failed with the given message (the request then fails).
+func opUploadEnd(c *op.Call) (op.Value, error) {
+	_, res, err := resources(c)
+	if err != nil {
+		return op.Undefined, err
+	}
+	token, err := c.Int(0)
+	if err != nil {
+		return op.Undefined, err
+	}
+	var end error
+	if v := c.Arg(1); !v.IsNullish() {
+		msg, _ := c.Str(1)
+		end = errors.New(msg)
+	}
+	res.endUpload(token, end)
 	return op.Undefined, nil
 }

@@ -2,23 +2,25 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 )
 
 // allowPrivate says whether outbound fetch may reach loopback, private, link-local,
-// unique-local, multicast and metadata addresses. It is node-wide: `islet dev` allows them
-// (a worker under development talks to local services); `islet serve` refuses them unless the
-// operator opens them.
+// unique-local, multicast and metadata addresses, and the node's own listeners: it turns the
+// egress rules off. It is node-wide: `islet dev` allows them (a worker under development talks
+// to local services); `islet serve` refuses them unless the operator opens them.
 var allowPrivate atomic.Bool
 
 // SetAllowPrivateEgress opens or closes private destinations for outbound fetch.
 func SetAllowPrivateEgress(allow bool) { allowPrivate.Store(allow) }
 
-// refusedPrefixes are destinations outbound fetch never reaches unless private egress is allowed.
+// refusedPrefixes are destinations outbound fetch never reaches unless an egress rule opens them.
 var refusedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("10.0.0.0/8"),
@@ -39,7 +41,7 @@ var refusedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("fd00:ec2::254/128"),
 }
 
-// refused reports whether addr is a destination outbound fetch may not reach.
+// refused reports whether addr is a destination outbound fetch may not reach by default.
 func refused(addr netip.Addr) bool {
 	addr = addr.Unmap()
 	for _, p := range refusedPrefixes {
@@ -50,16 +52,39 @@ func refused(addr netip.Addr) bool {
 	return false
 }
 
-// egressControl checks the address a connection is about to reach, after DNS resolution, on
-// every dial (so also on every redirect hop): a name that resolves to a private address is
-// refused like the address itself.
-func egressControl(network, address string, _ syscall.RawConn) error {
-	if allowPrivate.Load() {
-		return nil
+// LookupFunc resolves a host name to addresses.
+type LookupFunc func(ctx context.Context, host string) ([]netip.Addr, error)
+
+var lookupHook atomic.Pointer[LookupFunc]
+
+// SetLookup makes outbound fetch resolve host names with f instead of the system resolver (nil
+// restores it). Tests use it to make names resolve to private addresses offline; the egress
+// rules check the resolved address either way.
+func SetLookup(f LookupFunc) {
+	if f == nil {
+		lookupHook.Store(nil)
+		return
 	}
+	lookupHook.Store(&f)
+}
+
+// check decides whether a connection may go to address ("ip:port", resolved), for a fetch whose
+// host name a host rule opened (hostOpened).
+func (p *Policy) check(address string, hostOpened bool) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return fmt.Errorf("egress: cannot check address %q", address)
+	}
+	if isOwnListener(ap) {
+		return fmt.Errorf("egress to %s is not allowed (it is this node's own listener)", ap)
+	}
+	if hostOpened {
+		return nil
+	}
+	for _, r := range p.rules {
+		if r.AllowsAddr(ap.Addr(), ap.Port()) {
+			return nil
+		}
 	}
 	if refused(ap.Addr()) {
 		return fmt.Errorf("egress to %s is not allowed (a private, loopback, link-local or metadata address)", ap.Addr())
@@ -67,8 +92,60 @@ func egressControl(network, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-var dialer = &net.Dialer{Control: egressControl}
+var plainDialer = &net.Dialer{}
 
+// dial opens a connection for outbound fetch under p. Every address a connection is attempted
+// to, after DNS resolution, goes through check (so a name that resolves to a private address
+// is refused like the address), on every dial and so on every redirect hop.
+func (p *Policy) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if allowPrivate.Load() {
+		return plainDialer.DialContext(ctx, network, addr)
+	}
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("egress: %w", err)
+	}
+	port, err := strconv.ParseUint(portStr, 10, 16)
+	if err != nil {
+		return nil, fmt.Errorf("egress: port %q: %w", portStr, err)
+	}
+	opened := p.hostOpened(host, uint16(port))
+	d := &net.Dialer{Control: func(_, address string, _ syscall.RawConn) error { return p.check(address, opened) }}
+	lookup := lookupHook.Load()
+	if lookup == nil {
+		return d.DialContext(ctx, network, addr)
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return d.DialContext(ctx, network, addr)
+	}
+	addrs, err := (*lookup)(ctx, host)
+	if err != nil {
+		return nil, fmt.Errorf("lookup %s: %w", host, err)
+	}
+	if len(addrs) == 0 {
+		return nil, fmt.Errorf("lookup %s: no addresses", host)
+	}
+	var errs []error
+	for _, a := range addrs {
+		c, err := d.DialContext(ctx, network, netip.AddrPortFrom(a, uint16(port)).String())
+		if err == nil {
+			return c, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
+}
+
+func (p *Policy) hostOpened(host string, port uint16) bool {
+	for _, r := range p.rules {
+		if r.AllowsHost(host, port) {
+			return true
+		}
+	}
+	return false
+}
+
+// dialContext dials with no rule opened beyond the defaults (the shared transport's dialer).
 func dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	return dialer.DialContext(ctx, network, addr)
+	return basePolicy.dial(ctx, network, addr)
 }

@@ -35,6 +35,7 @@ var Ext = ext.Ext{Name: "streams", JS: ext.JSDir(files), Lazy: &ext.Lazy{
 		"WritableStreamDefaultWriter", "isReadableStream", "isReadableStreamDisturbed",
 		"isReadableStreamLocked", "isTransformStream", "isWritableStream",
 		"newReadableStreamFromBytes", "newReadableStreamFromPull", "readableStreamCancel",
+		"readableStreamCollect", "readableStreamProxy",
 		"readableStreamGetReader", "readableStreamRead", "readableStreamReadAll",
 		"readableStreamReleaseReader", "readableStreamTee", "streamsShared",
 	},

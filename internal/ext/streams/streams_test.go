@@ -1122,7 +1122,7 @@ func TestLazyNamesAreComplete(t *testing.T) {
 		{Name: "one loads all", Script: `void CountQueuingStrategy;
 			Object.getOwnPropertyNames(globalThis).filter((n) => {
 				const d = Object.getOwnPropertyDescriptor(globalThis, n);
-				return /Stream|QueuingStrategy/.test(n) && !/TextEncoderStream|TextDecoderStream/.test(n) && d.get !== undefined;
+				return /Stream|QueuingStrategy/.test(n) && !/TextEncoderStream|TextDecoderStream|CompressionStream|DecompressionStream/.test(n) && d.get !== undefined;
 			}).join()`, Want: ""},
 		{Name: "assigning loads first", Script: `globalThis.ReadableStream = 1; typeof WritableStream + ReadableStream`, Want: "function1"},
 		{Name: "body streams load it", Script: `(async () => {

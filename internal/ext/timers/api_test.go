@@ -29,5 +29,9 @@ func TestTimersJS(t *testing.T) {
 		{Script: `new Promise((r) => setTimeout(() => r('neg'), -5))`, Want: "neg"},
 		{Script: `new Promise((r) => setTimeout(() => r('huge'), 2 ** 40))`, Want: "huge"},
 		{Script: `(async () => { const s = AbortSignal.timeout(1); await new Promise((r) => s.onabort = r); return s.reason.name; })()`, Want: "TimeoutError"},
+		// Timers with the same delay run in the order they were set, whatever order the host's
+		// clock reports them in.
+		{Script: `(async () => { const out = []; for (let i = 0; i < 20; i++) setTimeout(() => out.push(i), 3);
+			await new Promise((r) => setTimeout(r, 30)); return out.join(); })()`, Want: "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19"},
 	})
 }

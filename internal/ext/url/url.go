@@ -1,10 +1,14 @@
 // Package url holds URL and URLSearchParams. The WHATWG URL parsing runs in Go
 // (github.com/nlnwa/whatwg-url, adjusted to the current standard); the JavaScript keeps each
-// URL's components and calls one op per parse or setter.
+// URL's components and calls one op per parse or setter. It also keeps the isolate's blob URL
+// store (URL.createObjectURL) and the environment's API base URL, which relative URLs given
+// to Request, fetch and Response.redirect resolve against (none for an islet worker).
 package url
 
 import (
+	"crypto/rand"
 	"embed"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -25,6 +29,7 @@ var Ext = ext.Ext{
 		{Name: "url_parse", Sync: opParse},
 		{Name: "url_set", Sync: opSet},
 		{Name: "url_parse_search_params", Sync: opParseSearchParams},
+		{Name: "url_blob_uuid", Sync: opBlobUUID},
 	},
 }
 
@@ -333,4 +338,14 @@ func opParseSearchParams(c *op.Call) (op.Value, error) {
 		return op.Undefined, err
 	}
 	return op.Strings(ParseForm(s)), nil
+}
+
+// opBlobUUID is url_blob_uuid() → a random (version 4) UUID in lower-case string form, the
+// unguessable part of a blob URL that URL.createObjectURL makes.
+func opBlobUUID(c *op.Call) (op.Value, error) {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return op.String(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])), nil
 }

@@ -11,21 +11,16 @@
 //   rt.host.wptRejection(msg, stack) a promise rejection nobody handled.
 // The global scope of an islet worker is no EventTarget; the `error` and `unhandledrejection`
 // listeners testharness.js registers are kept here and called for the two above and for
-// uncaught exceptions the runtime reports. A test-only fetch serves the files under WPT_DIR for
-// URLs of the test's origin.
+// uncaught exceptions the runtime reports. fetch() is the runtime's own: the runner's Go side
+// serves the test origin over loopback (server.go).
 const {
   ArrayPrototypePush, Error, FunctionPrototypeCall, ObjectDefineProperty, ObjectFreeze,
   ObjectGetOwnPropertyDescriptor, ObjectGetPrototypeOf,
-  SafePromiseReject, ReflectApply, String, StringPrototypeEndsWith, StringPrototypeIncludes,
-  TypeError,
+  ReflectApply, String,
 } = rt.primordials;
 const g = /** @type {any} */ (globalThis);
 const ops = rt.ops;
 const URL = g.URL;
-const Response = g.Response;
-const Request = g.Request;
-const setTimeout = g.setTimeout;
-const { Promise } = rt.primordials;
 
 // Only the listeners testharness.js registers while it loads are the runner's: wptSetup puts
 // this file's addEventListener on the global and wptReporter puts the runtime's back.
@@ -35,8 +30,6 @@ const errorListeners = [];
 /** @type {Function[]} */
 const rejectionListeners = [];
 
-/** @type {any} */
-const realFetch = typeof g.fetch === 'function' ? g.fetch : undefined;
 const realAddEventListener = g.addEventListener;
 
 /** @param {any} listener */
@@ -125,8 +118,6 @@ rt.internal.reportError = (/** @type {any} */ error) => {
 
 /** @type {string} */
 let testOrigin = '';
-/** @type {string} */
-let testHref = '';
 
 /**
  * Defines the worker-like globals for the test at `href`.
@@ -134,7 +125,9 @@ let testHref = '';
  * @param {string} title
  */
 rt.host.wptSetup = (href, title) => {
-  testHref = href;
+  // A worker's API base URL is its script's URL: relative URLs given to Request, fetch and
+  // Response.redirect resolve against it, as in a browser's worker.
+  rt.internal.setAPIBaseURL(href);
   const u = new URL(href);
   testOrigin = u.origin;
   const location = {
@@ -151,7 +144,6 @@ rt.host.wptSetup = (href, title) => {
   if (title !== '') rt.expose('META_TITLE', title);
   capturing = true;
   rt.expose('addEventListener', addEventListener);
-  rt.expose('fetch', fetch);
 };
 
 const statusNames = ['PASS', 'FAIL', 'TIMEOUT', 'NOTRUN', 'PRECONDITION_FAILED'];
@@ -227,58 +219,3 @@ rt.host.wptRejection = (message, stack) => {
   const event = { type: 'unhandledrejection', reason, promise: undefined };
   if (!dispatch(rejectionListeners, event)) ops.wpt_log(`unhandled rejection: ${message}`);
 };
-
-/**
- * fetch for the test's own resources: a URL of the test's origin is answered from WPT_DIR;
- * anything else goes to the runtime's fetch when there is one, or fails with a TypeError. As
- * fetch does, it first makes a Request of its arguments (so the runtime's Request checks them),
- * and it honors the request's signal until the response is ready (one timer turn later).
- * The Response is built with `new Response()`: its type is "default" and its headers are not
- * immutable, unlike a network response.
- * @param {any} input
- * @param {any} [init]
- */
-function fetch(input, init = undefined) {
-  try {
-    const isRequest = Request !== undefined && input instanceof Request;
-    const u = new URL(isRequest ? input.url : `${input}`, testHref);
-    if (u.origin !== testOrigin) {
-      if (realFetch !== undefined) return ReflectApply(realFetch, g, [input, init]);
-      throw new TypeError(`fetch: ${u.href}: the WPT runner serves only ${testOrigin} (no outbound fetch)`);
-    }
-    const request = isRequest ? new Request(input, init) : new Request(u.href, init);
-    const signal = request.signal;
-    if (signal.aborted) return SafePromiseReject(signal.reason);
-    if (StringPrototypeEndsWith(u.pathname, '.py')) {
-      throw new TypeError(`fetch: ${u.href}: the WPT runner has no WPT server to run Python handlers`);
-    }
-    if (StringPrototypeEndsWith(u.pathname, '.asis') || StringPrototypeIncludes(u.search, 'pipe=')) {
-      throw new TypeError(`fetch: ${u.href}: the WPT runner has no WPT server (pipes, .asis responses)`);
-    }
-    u.hash = '';
-    /** @type {any} */
-    let response;
-    const headers = ops.wpt_headers(u.pathname);
-    if (headers === null) {
-      response = new Response('Not Found', { status: 404, statusText: 'Not Found', headers: { 'content-type': 'text/plain' } });
-    } else {
-      /** @type {[string, string][]} */
-      const list = [];
-      for (let i = 0; i + 1 < headers.length; i += 2) ArrayPrototypePush(list, [headers[i], headers[i + 1]]);
-      const body = request.method === 'HEAD' ? null : ops.wpt_read(u.pathname);
-      response = new Response(body, { status: 200, statusText: 'OK', headers: list });
-    }
-    ObjectDefineProperty(response, 'url', { get() { return u.href; }, configurable: true });
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) reject(signal.reason);
-        else resolve(response);
-      }, 0);
-    });
-  } catch (e) {
-    return SafePromiseReject(e);
-  }
-}

@@ -88,8 +88,15 @@ primordials.IteratorPrototype = Object.getPrototypeOf(primordials.ArrayIteratorP
  * @returns {T}
  */
 function makeSafe(Base) {
+  // An explicit constructor: V8 10.2's default derived constructor spreads its arguments, which
+  // calls Array.prototype[Symbol.iterator], a method the worker may have replaced.
   // @ts-ignore
-  const Safe = class extends Base {};
+  const Safe = class extends Base {
+    /** @param {any} [iterable] */
+    constructor(iterable) {
+      super(iterable);
+    }
+  };
   for (const key of Reflect.ownKeys(Base.prototype)) {
     if (key === 'constructor') continue;
     const d = Reflect.getOwnPropertyDescriptor(Base.prototype, key);

@@ -29,10 +29,13 @@ rt.opAsync = (name, ...args) => {
   const fn = rt.ops[name];
   if (typeof fn !== 'function') throw new TypeError(`unknown async op ${name}`);
   const id = nextPromiseId++;
+  // No spread: it would call Array.prototype[Symbol.iterator], which the worker may replace.
+  const callArgs = [id];
+  for (let i = 0; i < args.length; i++) callArgs[i + 1] = args[i];
   return new Promise((resolve, reject) => {
     pendingOps.set(id, { resolve, reject });
     try {
-      ReflectApply(fn, undefined, [id, ...args]);
+      ReflectApply(fn, undefined, callArgs);
     } catch (e) {
       pendingOps.delete(id);
       reject(e);
@@ -76,6 +79,77 @@ rt.internal.makeError = (errClass, name, message) => {
   return new Error(message);
 };
 
+/**
+ * The built-ins as they were before any user code ran: for each object, its own properties'
+ * descriptors. A lazy extension's files run after user code, which may have replaced
+ * Array.prototype[Symbol.iterator], Promise.prototype.then or Object.prototype.then; their top
+ * level runs with these put back (withPristineBuiltins).
+ * @type {Array<{obj: any, keys: Array<string|symbol>, descs: PropertyDescriptor[], strict: boolean}>}
+ */
+const pristine = [];
+{
+  const { ReflectOwnKeys, ReflectGetOwnPropertyDescriptor, ObjectGetPrototypeOf } = rt.primordials;
+  const TypedArray = ObjectGetPrototypeOf(Uint8Array);
+  const prototypes = [
+    Object.prototype, Function.prototype, Array.prototype, rt.primordials.ArrayIteratorPrototype,
+    rt.primordials.IteratorPrototype, rt.primordials.AsyncIteratorPrototype, Promise.prototype, Map.prototype,
+    Set.prototype, WeakMap.prototype, WeakSet.prototype, String.prototype, Symbol.prototype, Number.prototype,
+    Error.prototype, ArrayBuffer.prototype, TypedArray.prototype, Uint8Array.prototype, DataView.prototype,
+    RegExp.prototype, Date.prototype,
+  ];
+  const namespaces = [Object, Function, Array, Promise, Reflect, JSON, Math, Symbol, Number, String, ArrayBuffer, TypedArray];
+  const capture = (/** @type {any} */ obj, /** @type {boolean} */ strict) => {
+    const keys = ReflectOwnKeys(obj);
+    const descs = [];
+    for (let i = 0; i < keys.length; i++) descs[i] = ReflectGetOwnPropertyDescriptor(obj, keys[i]);
+    pristine[pristine.length] = { obj, keys, descs, strict };
+  };
+  for (let i = 0; i < prototypes.length; i++) capture(prototypes[i], true);
+  for (let i = 0; i < namespaces.length; i++) capture(namespaces[i], false);
+  capture(globalThis, false);
+}
+
+/**
+ * Runs fn with the built-ins put back as they were before user code ran, then restores the
+ * worker's changes. On prototypes (strict), properties the worker added are hidden too.
+ * @template T
+ * @param {() => T} fn
+ * @returns {T}
+ */
+rt.internal.withPristineBuiltins = (fn) => {
+  const { ReflectOwnKeys, ReflectGetOwnPropertyDescriptor, ReflectDefineProperty } = rt.primordials;
+  /** @type {Array<[any, string|symbol, PropertyDescriptor|undefined]>} */
+  const changed = [];
+  for (let i = 0; i < pristine.length; i++) {
+    const { obj, keys, descs, strict } = pristine[i];
+    const known = new SafeSet();
+    for (let j = 0; j < keys.length; j++) {
+      known.add(keys[j]);
+      const now = ReflectGetOwnPropertyDescriptor(obj, keys[j]);
+      const was = descs[j];
+      if (now === undefined || now.value !== was.value || now.get !== was.get || now.set !== was.set) {
+        if (ReflectDefineProperty(obj, keys[j], was)) changed[changed.length] = [obj, keys[j], now];
+      }
+    }
+    if (!strict) continue;
+    const current = ReflectOwnKeys(obj);
+    for (let j = 0; j < current.length; j++) {
+      if (known.has(current[j])) continue;
+      const now = ReflectGetOwnPropertyDescriptor(obj, current[j]);
+      if (ReflectDeleteProperty(obj, current[j])) changed[changed.length] = [obj, current[j], now];
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    for (let i = changed.length - 1; i >= 0; i--) {
+      const c = changed[i]; // (no array destructuring: it would iterate)
+      if (c[2] === undefined) ReflectDeleteProperty(c[0], c[1]);
+      else ReflectDefineProperty(c[0], c[1], c[2]);
+    }
+  }
+};
+
 /** @type {Set<string>} */
 const lazyLoaded = new SafeSet();
 
@@ -93,7 +167,7 @@ rt.defineLazy = (name, globals, internals) => {
     for (let i = 0; i < globals.length; i++) ReflectDeleteProperty(globalThis, globals[i]);
     for (let i = 0; i < internals.length; i++) ReflectDeleteProperty(rt.internal, internals[i]);
     try {
-      rt.ops.runtime_load(name);
+      rt.internal.withPristineBuiltins(() => rt.ops.runtime_load(name));
       lazyLoaded.add(name);
     } catch (e) {
       // Put the accessors back, so a later read tries again (and fails the same way).

@@ -4,7 +4,8 @@
 // A header list is kept flat, [name0, value0, name1, value1, …], with names in lower case (the
 // Headers API never shows a name's original case). Server runtimes don't apply the browser's
 // forbidden request/response header names, so the "request" and "response" guards only differ
-// from "none" in name; "immutable" forbids every change.
+// from "none" in name; "immutable" forbids every change, and "request-no-cors" (the headers of
+// a Request whose mode is "no-cors") keeps only the no-CORS-safelisted request-headers.
 
 const {
   ArrayPrototypePush,
@@ -52,6 +53,53 @@ function isValidName(name) {
 /** @param {string} value a normalized value */
 function isValidValue(value) {
   return RegExpPrototypeExec(invalidValueRe, value) === null;
+}
+
+// CORS-unsafe request-header bytes: controls other than tab, and "():<>?@[\]{} and DEL.
+const corsUnsafeRe = /[\x00-\x08\x0A-\x1F"():<>?@[\\\]{}\x7F]/;
+// What Accept-Language and Content-Language values may hold.
+const languageRe = /^[0-9A-Za-z *,\-.;=]*$/;
+
+/**
+ * Whether (name, value) is a no-CORS-safelisted request-header
+ * (https://fetch.spec.whatwg.org/#no-cors-safelisted-request-header).
+ * @param {string} name lower case
+ * @param {string} value
+ */
+function isNoCorsSafelisted(name, value) {
+  if (value.length > 128) return false;
+  switch (name) {
+    case 'accept':
+      return RegExpPrototypeExec(corsUnsafeRe, value) === null;
+    case 'accept-language':
+    case 'content-language':
+      return RegExpPrototypeExec(languageRe, value) !== null;
+    case 'content-type': {
+      if (RegExpPrototypeExec(corsUnsafeRe, value) !== null) return false;
+      const mt = rt.internal.mime.parse(value);
+      if (mt === null) return false;
+      const essence = `${mt.type}/${mt.subtype}`;
+      return essence === 'application/x-www-form-urlencoded' || essence === 'multipart/form-data' ||
+        essence === 'text/plain';
+    }
+  }
+  return false;
+}
+
+/** @param {string} name lower case */
+function isNoCorsSafelistedName(name) {
+  return name === 'accept' || name === 'accept-language' || name === 'content-language' || name === 'content-type';
+}
+
+/**
+ * Removes the privileged no-CORS request-headers (Range) from a list.
+ * @param {string[]} list
+ */
+function removePrivilegedNoCors(list) {
+  for (let i = 0; i < list.length;) {
+    if (list[i] === 'range') ArrayPrototypeSplice(list, i, 2);
+    else i += 2;
+  }
 }
 
 /** @param {string} name a valid name */
@@ -141,7 +189,15 @@ class Headers {
     if (!isValidName(name)) throw new TypeError(`${prefix}: Invalid header name: '${name}'`);
     if (!isValidValue(value)) throw new TypeError(`${prefix}: Invalid header value for '${name}'`);
     if (this.#guard === 'immutable') throw new TypeError(`${prefix}: Headers are immutable`);
-    ArrayPrototypePush(this.#list, lower(name), value);
+    const lname = lower(name);
+    if (this.#guard === 'request-no-cors') {
+      const current = getHeader(this.#list, lname);
+      if (!isNoCorsSafelisted(lname, current === null ? value : `${current}, ${value}`)) return;
+      ArrayPrototypePush(this.#list, lname, value);
+      removePrivilegedNoCors(this.#list);
+    } else {
+      ArrayPrototypePush(this.#list, lname, value);
+    }
     this.#sorted = null;
   }
 
@@ -198,6 +254,7 @@ class Headers {
     webidl.requiredArguments(arguments.length, 1, prefix);
     name = this.#checkName(converters.ByteString(name, prefix, 'Argument 1'), prefix);
     if (this.#guard === 'immutable') throw new TypeError(`${prefix}: Headers are immutable`);
+    if (this.#guard === 'request-no-cors' && !isNoCorsSafelistedName(name) && name !== 'range') return;
     const list = this.#list;
     for (let i = 0; i < list.length;) {
       if (list[i] === name) ArrayPrototypeSplice(list, i, 2);
@@ -248,7 +305,13 @@ class Headers {
     name = this.#checkName(name, prefix);
     if (!isValidValue(value)) throw new TypeError(`${prefix}: Invalid header value for '${name}'`);
     if (this.#guard === 'immutable') throw new TypeError(`${prefix}: Headers are immutable`);
-    setHeader(this.#list, name, value);
+    if (this.#guard === 'request-no-cors') {
+      if (!isNoCorsSafelisted(name, value)) return;
+      setHeader(this.#list, name, value);
+      removePrivilegedNoCors(this.#list);
+    } else {
+      setHeader(this.#list, name, value);
+    }
     this.#sorted = null;
   }
 

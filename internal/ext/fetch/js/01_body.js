@@ -7,7 +7,6 @@
 
 const {
   ArrayBufferIsView,
-  ArrayPrototypePush,
   DataViewPrototypeGetBuffer,
   DataViewPrototypeGetByteLength,
   DataViewPrototypeGetByteOffset,
@@ -15,6 +14,7 @@ const {
   ObjectGetOwnPropertyDescriptor,
   ObjectGetPrototypeOf,
   ObjectDefineProperty,
+  Promise,
   StringPrototypeCharCodeAt,
   StringPrototypeSlice,
   TypeError,
@@ -43,6 +43,8 @@ const { converters } = webidl;
  *   locked: (s: any) => boolean, read: (r: any) => Promise<any>, releaseLock: (r: any) => void,
  *   cancelReader: (r: any, reason?: any) => Promise<void>,
  *   fromBytes: (bytes: Uint8Array) => any,
+ *   collect: (s: any, onBytes: (b: Uint8Array) => void, onError: (e: any) => void, uint8Only: boolean) => void,
+ *   proxy: (s: any) => any,
  * }} StreamsAPI
  */
 
@@ -61,12 +63,14 @@ function streams() {
   streamsAPI = {
     ReadableStream: I.ReadableStream,
     getReader: I.readableStreamGetReader,
-    tee: (/** @type {any} */ s) => I.readableStreamTee(s, false),
+    tee: (/** @type {any} */ s) => I.readableStreamTee(s, true),
     locked: I.isReadableStreamLocked,
     read: I.readableStreamRead,
     releaseLock: I.readableStreamReleaseReader,
     cancelReader: I.readableStreamCancel,
     fromBytes: I.newReadableStreamFromBytes,
+    collect: I.readableStreamCollect,
+    proxy: I.readableStreamProxy,
   };
   return streamsAPI;
 }
@@ -208,47 +212,63 @@ function cloneBody(body) {
     const copy = typeof source === 'string' || source === null ? source : copyUint8(source);
     return { source: copy, stream: null, consumed: body.consumed };
   }
+  // "Tee a ReadableStream": the second branch gets structured clones of the chunks.
   const branches = streams().tee(body.stream);
   body.stream = branches[0];
   return { source: null, stream: branches[1], consumed: false };
 }
 
 /**
- * Reads a stream to its end; every chunk must be a Uint8Array.
+ * Reads a stream to its end; every chunk must be a Uint8Array. The stream is locked at once.
  * @param {any} stream
  * @returns {Promise<Uint8Array>}
  */
-async function readAllBytes(stream) {
-  const api = streams();
-  const reader = api.getReader(stream);
-  /** @type {Uint8Array[]} */
-  const chunks = [];
-  let total = 0;
-  for (;;) {
-    const result = await api.read(reader);
-    if (result.done) break;
-    const chunk = result.value;
-    if (!webidl.isUint8Array(chunk)) {
-      const err = new TypeError('Received a body chunk that is not a Uint8Array');
-      api.cancelReader(reader, err);
-      throw err;
-    }
-    ArrayPrototypePush(chunks, chunk);
-    total += TypedArrayPrototypeGetLength(chunk);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (let i = 0; i < chunks.length; i++) {
-    TypedArrayPrototypeSet(out, chunks[i], offset);
-    offset += TypedArrayPrototypeGetLength(chunks[i]);
-  }
-  return out;
+function readAllBytes(stream) {
+  return new Promise((resolve, reject) => {
+    streams().collect(stream, resolve, reject, true);
+  });
 }
 
 /**
- * Takes a body's content for consumption: the source (string or bytes) when no stream exists,
- * else all the stream's bytes.
+ * "Consume body" (https://fetch.spec.whatwg.org/#concept-body-consume-body): takes a body's
+ * content (its source when no stream exists, else all its stream's bytes) and resolves with
+ * convert(content). Only the final value goes through promise resolution, so a worker that
+ * defines Object.prototype.then cannot see or change the bytes on their way.
+ * @param {Body | null} body
+ * @param {(data: string | Uint8Array) => any} convert
+ * @returns {Promise<any>}
+ */
+function consumeBody(body, convert) {
+  return new Promise((resolve, reject) => {
+    if (bodyUnusable(body)) {
+      throw new TypeError(bodyUsed(body) ? 'Body has already been used' : 'Body is locked');
+    }
+    if (body === null) {
+      resolve(convert(new Uint8Array(0)));
+    } else if (body.stream === null) {
+      body.consumed = true;
+      const source = /** @type {string | Uint8Array} */ (body.source);
+      body.source = null;
+      resolve(convert(source));
+    } else {
+      streams().collect(body.stream, (bytes) => {
+        /** @type {any} */
+        let value;
+        try {
+          value = convert(bytes);
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        resolve(value);
+      }, reject, true);
+    }
+  });
+}
+
+/**
+ * Takes a body's content: the source (string or bytes) when no stream exists, else all the
+ * stream's bytes. Marks the body used.
  * @param {Body | null} body
  * @returns {Promise<string | Uint8Array> | string | Uint8Array}
  */
@@ -280,25 +300,51 @@ function asBytes(data) {
 }
 
 /**
+ * The MIME type of a body's headers ("get the MIME type"), serialized, or "" for failure.
+ * @param {string | null} contentType the combined Content-Type header value, or null
+ */
+function mimeTypeOf(contentType) {
+  const mime = rt.internal.mime;
+  const mt = mime.extract(contentType);
+  return mt === null ? '' : mime.serialize(mt);
+}
+
+/** @param {string | Uint8Array} data */
+function toArrayBuffer(data) {
+  const bytes = asBytes(data);
+  const buffer = TypedArrayPrototypeGetBuffer(bytes);
+  if (TypedArrayPrototypeGetByteOffset(bytes) === 0 &&
+    ArrayBufferPrototypeGetByteLength(buffer) === TypedArrayPrototypeGetByteLength(bytes)) {
+    return buffer;
+  }
+  return TypedArrayPrototypeGetBuffer(copyUint8(bytes));
+}
+
+/** @param {string | Uint8Array} data */
+function toJSON(data) {
+  return JSONParse(asText(data));
+}
+
+/**
  * Adds the Body mixin's members to Request or Response.
  * @param {Function} ctor
  * @param {string} name
  * @param {(v: any) => boolean} is
  * @param {(obj: any) => Body | null} getBody
- * @param {(obj: any) => string} getMimeType
+ * @param {(obj: any) => string | null} getContentType the combined Content-Type value, or null
  */
-function mixinBody(ctor, name, is, getBody, getMimeType) {
+function mixinBody(ctor, name, is, getBody, getContentType) {
   /**
-   * The "consume body" steps up to the bytes or string.
    * @param {any} self
+   * @param {(data: string | Uint8Array) => any} convert
    */
-  async function consume(self) {
-    if (!is(self)) webidl.illegalInvocation();
-    const body = getBody(self);
-    if (bodyUnusable(body)) {
-      throw new TypeError(bodyUsed(body) ? 'Body has already been used' : 'Body is locked');
+  function consume(self, convert) {
+    if (!is(self)) {
+      return new Promise(() => {
+        webidl.illegalInvocation();
+      });
     }
-    return takeBody(body);
+    return consumeBody(getBody(self), convert);
   }
 
   const members = {
@@ -311,37 +357,35 @@ function mixinBody(ctor, name, is, getBody, getMimeType) {
       if (!is(this)) webidl.illegalInvocation();
       return bodyUsed(getBody(this));
     },
-    async arrayBuffer() {
-      const bytes = asBytes(await consume(this));
-      const buffer = TypedArrayPrototypeGetBuffer(bytes);
-      if (TypedArrayPrototypeGetByteOffset(bytes) === 0 &&
-        ArrayBufferPrototypeGetByteLength(buffer) === TypedArrayPrototypeGetByteLength(bytes)) {
-        return buffer;
-      }
-      return TypedArrayPrototypeGetBuffer(copyUint8(bytes));
+    arrayBuffer() {
+      return consume(this, toArrayBuffer);
     },
-    async blob() {
-      const data = await consume(this);
-      const Blob = rt.internal.Blob;
-      if (typeof Blob !== 'function') {
-        throw rt.internal.makeDOMException('NotSupportedError', `${name}.blob() is not supported yet`);
-      }
-      return new Blob([asBytes(data)], { type: getMimeType(this) });
+    blob() {
+      const self = this;
+      return consume(this, (data) => {
+        const Blob = rt.internal.Blob;
+        if (typeof Blob !== 'function') {
+          throw rt.internal.makeDOMException('NotSupportedError', `${name}.blob() is not supported yet`);
+        }
+        return new Blob([asBytes(data)], { type: mimeTypeOf(getContentType(self)) });
+      });
     },
-    async bytes() {
-      return asBytes(await consume(this));
+    bytes() {
+      return consume(this, asBytes);
     },
-    async formData() {
-      const data = await consume(this);
-      const parse = rt.internal.parseFormData;
-      if (typeof parse !== 'function') throw new TypeError(`${name}.formData() is not supported`);
-      return parse(asBytes(data), getMimeType(this));
+    formData() {
+      const self = this;
+      return consume(this, (data) => {
+        const parse = rt.internal.parseFormData;
+        if (typeof parse !== 'function') throw new TypeError(`${name}.formData() is not supported`);
+        return parse(asBytes(data), mimeTypeOf(getContentType(self)));
+      });
     },
-    async json() {
-      return JSONParse(asText(await consume(this)));
+    json() {
+      return consume(this, toJSON);
     },
-    async text() {
-      return asText(await consume(this));
+    text() {
+      return consume(this, asText);
     },
   };
   const proto = ctor.prototype;
@@ -361,6 +405,7 @@ rt.internal.body = {
   unusable: bodyUnusable,
   clone: cloneBody,
   take: takeBody,
+  consume: consumeBody,
   readAllBytes,
   mixin: mixinBody,
   isReadableStream,

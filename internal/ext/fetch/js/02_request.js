@@ -3,8 +3,8 @@
 // Request of an incoming HTTP request.
 //
 // Deviations a server runtime makes, as Workers does: no forbidden methods other than CONNECT,
-// TRACE and TRACK, no forbidden header names, and a ReadableStream body does not need
-// `duplex: 'half'`.
+// TRACE and TRACK, and no forbidden header names. Relative URLs are parsed against the
+// environment's API base URL, which an islet worker does not have (rt.internal.setAPIBaseURL).
 
 const { StringPrototypeSplit } = rt.primordials;
 const {
@@ -64,8 +64,10 @@ const requestInit = webidl.createDictionaryConverter('RequestInit', [
 let isRequest;
 /** @type {(method: string, url: string, headerList: string[], body: any, signal?: any) => Request} */
 let newIncomingRequest;
-/** @type {(r: Request) => { method: string, url: string, headers: string[], body: any, redirect: string }} */
+/** @type {(r: Request) => { method: string, url: string, headers: string[], body: any, redirect: string, blob: any, cache: string }} */
 let requestParts;
+/** @type {(r: Request, reason: any) => void} */
+let requestCancelBody;
 
 class Request {
   // One private field holding a plain state object: defining many private fields per
@@ -89,6 +91,8 @@ class Request {
     integrity: '',
     keepalive: false,
     priority: 'auto',
+    // The Blob a blob: URL resolved to when the request was made (the URL's blob URL entry).
+    blob: /** @type {any} */ (null),
   };
 
   #hdrs() {
@@ -117,91 +121,161 @@ class Request {
       input = converters.USVString(input, prefix, 'Argument 1');
     }
     const opts = requestInit(init, prefix, 'Argument 2');
+    const s = this.#s;
 
     if (inputRequest === null) {
-      const c = rt.ops.url_parse(input, undefined);
+      const c = rt.internal.parseURLWithBase(input);
       if (c === null) throw new TypeError(`${prefix}: Invalid URL: '${input}'`);
       if (c[3] !== '' || c[4] !== '') {
         throw new TypeError(`${prefix}: Request cannot be constructed from a URL that includes credentials: '${input}'`);
       }
-      this.#s.url = c[0];
+      s.url = c[0];
+      if (c[2] === 'blob:') s.blob = rt.internal.resolveBlobURL(c);
     } else {
-      const r = inputRequest;
-      this.#s.url = r.#s.url;
-      this.#s.method = r.#s.method;
-      this.#s.redirect = r.#s.redirect;
-      this.#s.mode = r.#s.mode;
-      this.#s.credentials = r.#s.credentials;
-      this.#s.cache = r.#s.cache;
-      this.#s.referrer = r.#s.referrer;
-      this.#s.referrerPolicy = r.#s.referrerPolicy;
-      this.#s.integrity = r.#s.integrity;
-      this.#s.keepalive = r.#s.keepalive;
-      this.#s.priority = r.#s.priority;
-      this.#s.signalSource = r.#s.signal !== null ? r.#s.signal : r.#s.signalSource;
+      const r = inputRequest.#s;
+      s.url = r.url;
+      s.blob = r.blob;
+      s.method = r.method;
+      s.redirect = r.redirect;
+      s.mode = r.mode;
+      s.credentials = r.credentials;
+      s.cache = r.cache;
+      s.referrer = r.referrer;
+      s.referrerPolicy = r.referrerPolicy;
+      s.integrity = r.integrity;
+      s.keepalive = r.keepalive;
+      s.priority = r.priority;
+      s.signalSource = r.signal !== null ? r.signal : r.signalSource;
     }
 
     if (opts.window !== undefined && opts.window !== null) {
       throw new TypeError(`${prefix}: 'window' member of RequestInit must be null.`);
     }
+    let initNotEmpty = false;
+    for (const key in opts) {
+      if (opts[key] !== undefined) {
+        initNotEmpty = true;
+        break;
+      }
+    }
+    if (initNotEmpty) {
+      if (s.mode === 'navigate') s.mode = 'same-origin';
+      s.referrer = 'about:client';
+      s.referrerPolicy = '';
+    }
     if (opts.referrer !== undefined) {
       const referrer = opts.referrer;
       if (referrer === '') {
-        this.#s.referrer = '';
+        s.referrer = '';
       } else {
-        const c = rt.ops.url_parse(referrer, undefined);
+        const c = rt.internal.parseURLWithBase(referrer);
         if (c === null) throw new TypeError(`${prefix}: Invalid referrer URL: '${referrer}'`);
-        this.#s.referrer = c[0];
+        // "about:client", and a URL of another origin than the environment's, mean the client.
+        // Without a base URL (an islet worker) there is no origin to compare with.
+        const base = rt.internal.getAPIBaseURL();
+        const baseParts = base === undefined ? null : rt.ops.url_parse(base, undefined);
+        if (c[0] === 'about:client' || (baseParts !== null && (c[1] === 'null' || c[1] !== baseParts[1]))) {
+          s.referrer = 'about:client';
+        } else {
+          s.referrer = c[0];
+        }
       }
     }
-    if (opts.referrerPolicy !== undefined) this.#s.referrerPolicy = opts.referrerPolicy;
+    if (opts.referrerPolicy !== undefined) s.referrerPolicy = opts.referrerPolicy;
     if (opts.mode !== undefined) {
       if (opts.mode === 'navigate') throw new TypeError(`${prefix}: Cannot construct a Request with a RequestInit whose mode member is set as 'navigate'.`);
-      this.#s.mode = opts.mode;
-    } else if (inputRequest !== null && this.#s.mode === 'navigate') {
-      this.#s.mode = 'same-origin';
+      s.mode = opts.mode;
     }
-    if (opts.credentials !== undefined) this.#s.credentials = opts.credentials;
-    if (opts.cache !== undefined) this.#s.cache = opts.cache;
-    if (this.#s.cache === 'only-if-cached' && this.#s.mode !== 'same-origin') {
+    if (opts.credentials !== undefined) s.credentials = opts.credentials;
+    if (opts.cache !== undefined) s.cache = opts.cache;
+    if (s.cache === 'only-if-cached' && s.mode !== 'same-origin') {
       throw new TypeError(`${prefix}: 'only-if-cached' can be set only with 'same-origin' mode`);
     }
-    if (opts.redirect !== undefined) this.#s.redirect = opts.redirect;
-    if (opts.integrity !== undefined) this.#s.integrity = opts.integrity;
-    if (opts.keepalive !== undefined) this.#s.keepalive = opts.keepalive;
-    if (opts.method !== undefined) this.#s.method = normalizeMethod(opts.method, prefix);
-    if (opts.signal !== undefined) this.#s.signalSource = opts.signal;
-    if (opts.priority !== undefined) this.#s.priority = opts.priority;
+    if (opts.redirect !== undefined) s.redirect = opts.redirect;
+    if (opts.integrity !== undefined) s.integrity = opts.integrity;
+    if (opts.keepalive !== undefined) s.keepalive = opts.keepalive;
+    if (opts.method !== undefined) s.method = normalizeMethod(opts.method, prefix);
+    if (opts.signal !== undefined) s.signalSource = opts.signal;
+    if (opts.priority !== undefined) s.priority = opts.priority;
 
+    // The headers: the input request's, or those of the init (then filtered by the
+    // "request-no-cors" guard when the mode is "no-cors").
     const headers = new Headers();
-    this.#s.headers = headers;
-    if (opts.headers !== undefined) {
-      H.fill(headers, opts.headers, prefix);
-    } else if (inputRequest !== null) {
-      const list = H.list(headers);
-      const src = H.list(inputRequest.#hdrs());
-      for (let i = 0; i < src.length; i++) list[i] = src[i];
+    s.headers = headers;
+    const list = H.list(headers);
+    if (s.mode === 'no-cors') {
+      const m = s.method;
+      if (m !== 'GET' && m !== 'HEAD' && m !== 'POST') {
+        throw new TypeError(`${prefix}: '${m}' is unsupported in no-cors mode.`);
+      }
     }
-    H.setGuard(headers, 'request');
+    if (!initNotEmpty) {
+      if (inputRequest !== null) {
+        const src = H.list(inputRequest.#hdrs());
+        for (let i = 0; i < src.length; i++) list[i] = src[i];
+      }
+      H.setGuard(headers, s.mode === 'no-cors' ? 'request-no-cors' : 'request');
+    } else {
+      if (s.mode === 'no-cors') H.setGuard(headers, 'request-no-cors');
+      /** @type {any} */
+      const init = opts.headers;
+      if (init === undefined || H.is(init)) {
+        // A Headers object's list (or the input request's) is appended header by header.
+        /** @type {any} */
+        const from = init !== undefined ? init : inputRequest !== null ? inputRequest.#hdrs() : null;
+        if (from !== null) {
+          const src = webidl.copyArray(H.list(from));
+          for (let i = 0; i < src.length; i += 2) H.append(headers, src[i], src[i + 1], prefix);
+        }
+      } else {
+        H.fill(headers, init, prefix);
+      }
+    }
+    if (H.guard(headers) === 'none') H.setGuard(headers, 'request');
 
     const inputBody = inputRequest !== null ? inputRequest.#s.body : null;
     const hasInitBody = opts.body !== undefined && opts.body !== null;
-    if ((hasInitBody || inputBody !== null) && (this.#s.method === 'GET' || this.#s.method === 'HEAD')) {
+    if ((hasInitBody || inputBody !== null) && (s.method === 'GET' || s.method === 'HEAD')) {
       throw new TypeError(`${prefix}: Request with GET/HEAD method cannot have body.`);
     }
+    /** @type {{ source: any, stream: any, consumed: boolean } | null} */
+    let initBody = null;
+    let streamBody = false;
     if (hasInitBody) {
       const extracted = B.extract(opts.body, prefix);
-      this.#s.body = extracted.body;
-      if (extracted.type !== null && !H.get(H.list(headers), 'content-type')) {
+      initBody = extracted.body;
+      streamBody = initBody.source === null && initBody.stream !== null;
+      if (streamBody && s.keepalive) {
+        throw new TypeError(`${prefix}: A keepalive request cannot have a ReadableStream body.`);
+      }
+      if (extracted.type !== null && H.get(list, 'content-type') === null) {
         H.append(headers, 'content-type', extracted.type, prefix);
       }
+    } else if (inputBody !== null) {
+      streamBody = inputBody.source === null && inputBody.stream !== null;
+    }
+    if (streamBody) {
+      if (initBody !== null && opts.duplex === undefined) {
+        throw new TypeError(`${prefix}: The 'duplex' member must be 'half' when the body is a ReadableStream.`);
+      }
+      if (s.mode !== 'same-origin' && s.mode !== 'cors') {
+        throw new TypeError(`${prefix}: A request with a ReadableStream body must have mode 'same-origin' or 'cors'.`);
+      }
+    }
+    if (initBody !== null) {
+      s.body = initBody;
     } else if (inputBody !== null) {
       if (B.unusable(inputBody)) {
         throw new TypeError(`${prefix}: Cannot construct a Request with a Request object that has already been used.`);
       }
-      // The new request takes the body over; the input request's body reads as used.
-      this.#s.body = { source: inputBody.source, stream: inputBody.stream, consumed: false };
-      inputRequest.#s.body = { source: null, stream: null, consumed: true };
+      // The new request takes the body over: a source moves (the input's body reads as used);
+      // a stream is proxied (the input keeps its stream, now locked and disturbed).
+      if (inputBody.stream === null) {
+        s.body = { source: inputBody.source, stream: null, consumed: false };
+        inputRequest.#s.body = { source: null, stream: null, consumed: true };
+      } else {
+        s.body = { source: null, stream: B.streams().proxy(inputBody.stream), consumed: false };
+      }
     }
   }
 
@@ -300,6 +374,7 @@ class Request {
     const r = new Request(internal);
     r.#s.method = this.#s.method;
     r.#s.url = this.#s.url;
+    r.#s.blob = this.#s.blob;
     const own = this.#hdrs();
     r.#s.headers = H.fromList(H.copyList(own), H.guard(own));
     r.#s.body = this.#s.body === null ? null : B.clone(this.#s.body);
@@ -337,10 +412,17 @@ class Request {
         out = body.stream === null ? body.source : body.stream;
         r.#s.body = { source: null, stream: null, consumed: true };
       }
-      return { method: r.#s.method, url: r.#s.url, headers: H.copyList(r.#hdrs()), body: out, redirect: r.#s.redirect };
+      return { method: r.#s.method, url: r.#s.url, headers: H.copyList(r.#hdrs()), body: out, redirect: r.#s.redirect,
+        blob: r.#s.blob, cache: r.#s.cache };
+    };
+    requestCancelBody = (r, reason) => {
+      const body = r.#s.body;
+      if (body === null || B.unusable(body)) return;
+      const api = B.streams();
+      api.cancelReader(api.getReader(B.stream(body)), reason);
     };
     B.mixin(Request, 'Request', isRequest, (r) => r.#s.body,
-      (r) => H.get(H.list(r.#hdrs()), 'content-type') || '');
+      (r) => H.get(H.list(r.#hdrs()), 'content-type'));
   }
 }
 webidl.configureInterface(Request, 'Request');
@@ -357,5 +439,7 @@ rt.internal.newIncomingRequest = (/** @type {string} */ method, /** @type {strin
   newIncomingRequest(method, url, headerList, body, signal);
 /** The parts of a Request for an outbound fetch; marks its body used. */
 rt.internal.requestParts = (/** @type {Request} */ r) => requestParts(r);
+/** Cancels a Request's body (when its fetch is aborted before it starts). */
+rt.internal.requestCancelBody = (/** @type {Request} */ r, /** @type {any} */ reason) => requestCancelBody(r, reason);
 
 rt.expose('Request', Request);

@@ -99,7 +99,7 @@ class Response {
         throw new TypeError(`${prefix}: Response with null body status cannot have body`);
       }
       this.#s.body = extracted.body;
-      if (extracted.type !== null && !H.get(H.list(this.#s.headers), 'content-type')) {
+      if (extracted.type !== null && H.get(H.list(this.#s.headers), 'content-type') === null) {
         H.append(this.#s.headers, 'content-type', extracted.type, prefix);
       }
     }
@@ -122,7 +122,7 @@ class Response {
     webidl.requiredArguments(arguments.length, 1, prefix);
     url = converters.USVString(url, prefix, 'Argument 1');
     status = converters['unsigned short'](status, prefix, 'Argument 2');
-    const c = rt.ops.url_parse(url, undefined);
+    const c = rt.internal.parseURLWithBase(url);
     if (c === null) throw new TypeError(`${prefix}: Invalid URL: '${url}'`);
     if (!isRedirectStatus(status)) throw new RangeError(`${prefix}: Invalid status code: ${status}`);
     const r = new Response(internal);
@@ -223,7 +223,7 @@ class Response {
       return r;
     };
     B.mixin(Response, 'Response', isResponse, (r) => r.#s.body,
-      (r) => H.get(H.list(r.#s.headers), 'content-type') || '');
+      (r) => H.get(H.list(r.#s.headers), 'content-type'));
   }
 }
 webidl.configureInterface(Response, 'Response');

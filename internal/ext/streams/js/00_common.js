@@ -23,6 +23,7 @@ const {
   NumberIsNaN,
   ObjectCreate,
   ObjectGetOwnPropertyDescriptor,
+  ObjectPrototypeToString,
   Promise,
   PromisePrototypeThen,
   PromiseReject,
@@ -137,11 +138,30 @@ function returnUndefined() {
 const resolvedUndefined = PromiseResolveSafe(undefined);
 
 /**
- * "A promise resolved with" a value.
+ * "A promise resolved with" a value (https://webidl.spec.whatwg.org/#a-promise-resolved-with):
+ * always a new promise, so a promise or thenable value is adopted over later turns, as the
+ * spec's ordering of reactions assumes (Promise.resolve would return a promise itself).
  * @param {any} value
  * @returns {Promise<any>}
  */
 function promiseResolvedWith(value) {
+  if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+    const d = new Deferred();
+    if (ObjectPrototypeToString(value) === '[object Promise]') {
+      // Adopting a promise takes a turn to call its `then` and one for the reaction; the
+      // captured `then` stands in for the one a worker may have replaced.
+      queueMicrotaskSafe(() => {
+        try {
+          PromisePrototypeThen(value, d.res, d.rej);
+        } catch {
+          d.res(value); // not a promise after all: a thenable
+        }
+      });
+    } else {
+      d.res(value); // a thenable's own `then` is called, as the spec does
+    }
+    return d.promise;
+  }
   return PromiseResolveSafe(value);
 }
 
@@ -180,6 +200,31 @@ function uponPromise(promise, onFulfilled, onRejected) {
  */
 function transformPromise(promise, onFulfilled, onRejected) {
   return PromisePrototypeThen(promise, onFulfilled, onRejected);
+}
+
+/**
+ * "Reacting" to a promise with fulfillment steps that return a promise: the result adopts that
+ * promise as promise resolution would (a turn later), through the captured `then`.
+ * @param {Promise<any>} promise
+ * @param {(value: any) => Promise<any>} onFulfilled
+ * @returns {Promise<any>}
+ */
+function transformPromiseAdopting(promise, onFulfilled) {
+  const d = new Deferred();
+  PromisePrototypeThen(promise, (v) => {
+    /** @type {Promise<any>} */
+    let result;
+    try {
+      result = onFulfilled(v);
+    } catch (e) {
+      d.reject(e);
+      return;
+    }
+    queueMicrotaskSafe(() => forwardPromise(d, result));
+  }, (e) => {
+    d.reject(e);
+  });
+  return d.promise;
 }
 
 /** @param {Promise<any>} promise */
@@ -516,7 +561,8 @@ function invokePromiseCallback(fn, thisArg, arg1, arg2) {
   } catch (e) {
     return promiseRejectedWith(e);
   }
-  return PromiseResolveSafe(result);
+  // WebIDL converts the callback's result to a Promise with "a promise resolved with".
+  return promiseResolvedWith(result);
 }
 
 /**
@@ -613,6 +659,7 @@ rt.internal.streamsShared = {
   promiseResolvedUndefined,
   uponPromise,
   transformPromise,
+  transformPromiseAdopting,
   setPromiseIsHandled,
   forwardPromise,
   queueMicrotaskSafe,

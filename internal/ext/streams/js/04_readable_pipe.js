@@ -760,16 +760,19 @@ class PullSourceController {
 }
 
 /**
- * A byte stream over a Go-backed source.
+ * A byte stream over a Go-backed source. `start`, when given, receives the controller at once
+ * (to error or close the stream from outside a pull, e.g. when a fetch is aborted).
  * @param {(controller: PullSourceController) => any} pull
  * @param {((reason: any) => any) | undefined} cancel
  * @param {number} [highWaterMark]
+ * @param {(controller: PullSourceController) => void} [start]
  */
-function newReadableStreamFromPull(pull, cancel, highWaterMark = 0) {
+function newReadableStreamFromPull(pull, cancel, highWaterMark = 0, start = undefined) {
   const stream = new S.ReadableStreamImpl();
   readableStreamPublic(stream);
   const controller = new ByteControllerImpl();
   const pc = new PullSourceController(controller);
+  if (typeof start === 'function') start(pc);
   const pullAlgorithm = () => callToPromise(pull, pc);
   const cancelAlgorithm = typeof cancel === 'function'
     ? (/** @type {any} */ reason) => callToPromise(cancel, reason)
@@ -877,11 +880,17 @@ function readableStreamReleaseReader(reader) {
 /**
  * Reads a stream to its end and concatenates its chunks; it is its own read request.
  */
+const isUint8Array = rt.internal.webidl.isUint8Array;
+
 class ReadAll extends Deferred {
-  /** @param {any} reader */
-  constructor(reader) {
+  /**
+   * @param {any} reader
+   * @param {boolean} [uint8Only] chunks must be Uint8Arrays (the Fetch standard's bodies)
+   */
+  constructor(reader, uint8Only = false) {
     super();
     this.reader = reader;
+    this.uint8Only = uint8Only;
     /** Chunks of a byte stream are the stream's own; others are copied as they are read. */
     this.copy = !reader.stream.controller.isByte;
     this.chunks = new List();
@@ -903,9 +912,12 @@ class ReadAll extends Deferred {
   /** @param {any} chunk */
   chunkSteps(chunk) {
     this.reading = false;
-    if (!isArrayBufferView(chunk)) {
+    if (this.uint8Only ? !isUint8Array(chunk) : !isArrayBufferView(chunk)) {
       this.done = true;
-      this.reject(new TypeError('The stream\'s chunks must be ArrayBufferViews (such as Uint8Array)'));
+      const e = new TypeError(this.uint8Only ? 'The body\'s chunks must be Uint8Arrays' :
+        'The stream\'s chunks must be ArrayBufferViews (such as Uint8Array)');
+      ReadableStreamCancel(this.reader.stream, e);
+      this.reject(e);
       return;
     }
     const length = viewByteLength(chunk);
@@ -959,6 +971,111 @@ function readableStreamReadAll(stream) {
   return readAll.promise;
 }
 
+/**
+ * ReadAll that reports to callbacks instead of a promise, so no promise is ever resolved with
+ * the bytes (a worker's Object.prototype.then would see them).
+ */
+class Collect extends ReadAll {
+  /**
+   * @param {any} reader
+   * @param {(bytes: Uint8Array) => void} onBytes
+   * @param {(e: any) => void} onError
+   * @param {boolean} uint8Only
+   */
+  constructor(reader, onBytes, onError, uint8Only) {
+    super(reader, uint8Only);
+    this.onBytes = onBytes;
+    this.onError = onError;
+  }
+
+  /** @param {any} [value] */
+  resolve(value) {
+    if (this.state !== 0) return;
+    this.state = 1;
+    this.onBytes(value);
+  }
+
+  /** @param {any} reason */
+  reject(reason) {
+    if (this.state !== 0) return;
+    this.state = 2;
+    this.onError(reason);
+  }
+}
+
+/**
+ * Reads all of a stream's bytes and calls onBytes with them, or onError (the Fetch standard's
+ * "fully read" of a body). The stream is locked before this returns.
+ * @param {any} stream a public ReadableStream
+ * @param {(bytes: Uint8Array) => void} onBytes
+ * @param {(e: any) => void} onError
+ * @param {boolean} uint8Only chunks must be Uint8Arrays
+ */
+function readableStreamCollect(stream, onBytes, onError, uint8Only) {
+  const s = rsImpl(stream);
+  if (s === undefined) {
+    onError(new TypeError('Not a ReadableStream'));
+    return;
+  }
+  if (IsReadableStreamLocked(s)) {
+    onError(new TypeError('The ReadableStream is locked'));
+    return;
+  }
+  const reader = AcquireReadableStreamDefaultReader(s);
+  const collect = new Collect(reader, onBytes, onError, !!uint8Only);
+  collect.pump();
+}
+
+/** The read request of a proxy's pull: forwards one chunk to the proxy's controller. */
+class ProxyReadRequest extends Deferred {
+  /** @param {any} controller the proxy's default controller */
+  constructor(controller) {
+    super();
+    this.controller = controller;
+  }
+
+  /** @param {any} chunk */
+  chunkSteps(chunk) {
+    ReadableStreamDefaultControllerEnqueue(this.controller, chunk);
+    this.resolve(undefined);
+  }
+
+  closeSteps() {
+    ReadableStreamDefaultControllerClose(this.controller);
+    this.resolve(undefined);
+  }
+
+  /** @param {any} e */
+  errorSteps(e) {
+    ReadableStreamDefaultControllerError(this.controller, e);
+    this.resolve(undefined);
+  }
+}
+
+/**
+ * "Create a proxy" for a stream (https://streams.spec.whatwg.org/#readablestream-create-a-proxy):
+ * a new stream that reads from `stream`, which is locked and disturbed at once. It pulls one
+ * chunk at a time rather than piping through an identity TransformStream; what a reader sees is
+ * the same.
+ * @param {any} stream a public ReadableStream, not locked
+ */
+function readableStreamProxy(stream) {
+  const s = toStreamImpl(stream);
+  if (IsReadableStreamLocked(s)) throw new TypeError('The ReadableStream is locked');
+  const reader = AcquireReadableStreamDefaultReader(s);
+  s.disturbed = true;
+  /** @type {any} */
+  let proxy;
+  const pull = () => {
+    const request = new ProxyReadRequest(proxy.controller);
+    ReadableStreamDefaultReaderRead(reader, request);
+    return request.promise;
+  };
+  const cancel = (/** @type {any} */ reason) => ReadableStreamReaderGenericCancel(reader, reason);
+  proxy = CreateReadableStream(returnUndefined, pull, cancel, 0);
+  return readableStreamPublic(proxy);
+}
+
 S.ReadableStreamTee = ReadableStreamTee;
 S.ReadableStreamPipeTo = ReadableStreamPipeTo;
 
@@ -972,6 +1089,8 @@ rt.internal.readableStreamRead = readableStreamRead;
 rt.internal.readableStreamCancel = readableStreamCancel;
 rt.internal.readableStreamReleaseReader = readableStreamReleaseReader;
 rt.internal.readableStreamReadAll = readableStreamReadAll;
+rt.internal.readableStreamCollect = readableStreamCollect;
+rt.internal.readableStreamProxy = readableStreamProxy;
 /**
  * ReadableStreamTee for the runtime (Request/Response clone): two public branches.
  * @param {any} stream

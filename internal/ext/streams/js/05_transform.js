@@ -17,6 +17,7 @@ const {
   promiseResolvedUndefined,
   uponPromise,
   transformPromise,
+  transformPromiseAdopting,
   QueuingStrategy,
   ExtractHighWaterMark,
   ExtractSizeAlgorithm,
@@ -374,7 +375,7 @@ function TransformStreamDefaultSinkWriteAlgorithm(stream, chunk) {
   const controller = stream.controller;
   if (stream.backpressure) {
     stream.pendingChunk = chunk;
-    return transformPromise(/** @type {Deferred} */ (stream.backpressureChangePromise).promise,
+    return transformPromiseAdopting(/** @type {Deferred} */ (stream.backpressureChangePromise).promise,
       stream.onBackpressureChange);
   }
   return TransformStreamDefaultControllerPerformTransform(controller, chunk);

@@ -6,6 +6,7 @@
 
 const {
   FunctionPrototypeCall,
+  MapPrototypeForEach,
   MathTrunc,
   Promise,
   PromisePrototypeThen,
@@ -18,12 +19,14 @@ const { converters } = webidl;
 
 /**
  * An active timer.
- * @typedef {{ callback: Function, args: any[], repeat: boolean, delay: number, nesting: number }} Timer
+ * `seq` orders the arming of timers (an interval is re-armed with a new one).
+ * @typedef {{ callback: Function, args: any[], repeat: boolean, delay: number, nesting: number, seq: number }} Timer
  */
 
 /** @type {Map<number, Timer>} */
 const active = new SafeMap();
 let nextId = 1;
+let nextSeq = 1;
 /** The nesting level of the timer whose callback is running (0 outside timers). */
 let currentNesting = 0;
 
@@ -56,7 +59,7 @@ function startTimer(callback, delay, args, repeat, clamp) {
   const id = nextId++;
   const nesting = currentNesting + 1;
   if (clamp && nesting > 5 && delay < 4) delay = 4;
-  active.set(id, { callback, args, repeat, delay, nesting });
+  active.set(id, { callback, args, repeat, delay, nesting, seq: nextSeq++ });
   rt.ops.timer_start(id, delay);
   return id;
 }
@@ -73,6 +76,36 @@ function cancelTimer(id) {
 function timerFired(id) {
   const timer = active.get(id);
   if (timer === undefined) return; // cleared meanwhile
+  // A timer armed earlier with a delay no longer than this one's is due as well, and HTML
+  // runs it first ("wait until any invocations … that started before this one, and whose
+  // milliseconds is less than or equal to this one's, have completed"). The host's clock may
+  // report them out of order, so they run here, in the order they were armed.
+  if (active.size > 1) {
+    for (;;) {
+      /** @type {{ timer: Timer | undefined, id: number }} */
+      const first = { timer: undefined, id: 0 };
+      MapPrototypeForEach(active, (/** @type {Timer} */ other, /** @type {number} */ otherId) => {
+        if (other.seq < timer.seq && other.delay <= timer.delay &&
+          (first.timer === undefined || other.seq < first.timer.seq)) {
+          first.timer = other;
+          first.id = otherId;
+        }
+      });
+      if (first.timer === undefined) break;
+      rt.ops.timer_cancel(first.id);
+      runTimer(first.id, first.timer);
+    }
+    if (active.get(id) !== timer) return; // cleared by one of them
+  }
+  runTimer(id, timer);
+}
+
+/**
+ * Runs a due timer's callback, and re-arms an interval.
+ * @param {number} id
+ * @param {Timer} timer
+ */
+function runTimer(id, timer) {
   if (!timer.repeat) active.delete(id);
   const saved = currentNesting;
   currentNesting = timer.nesting;
@@ -86,6 +119,7 @@ function timerFired(id) {
   if (timer.repeat && active.get(id) === timer) {
     if (timer.nesting <= 5) timer.nesting++;
     if (timer.nesting > 5 && timer.delay < 4) timer.delay = 4;
+    timer.seq = nextSeq++;
     rt.ops.timer_start(id, timer.delay);
   }
 }

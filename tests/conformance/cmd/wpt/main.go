@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode"
 
+	"islet/internal/v8"
 	"islet/tests/conformance"
 )
 
@@ -37,6 +38,7 @@ func run() int {
 		dir      = flag.String("wpt", os.Getenv("WPT_DIR"), "the WPT checkout (default $WPT_DIR)")
 		expDir   = flag.String("expectations", "", "the expectations directory (default tests/conformance/expectations)")
 		jsonOut  = flag.String("json", "", "also write every result to this file as JSON")
+		v8Flags  = flag.String("v8-flags", "", "extra V8 flags, space-separated (for experiments: the runtime's defaults are what counts)")
 	)
 	flag.Parse()
 	if *dir == "" {
@@ -65,6 +67,9 @@ func run() int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "wpt:", err)
 		return 2
+	}
+	if *v8Flags != "" {
+		v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(*v8Flags)...)...)
 	}
 	if _, err := wpt.Snapshot(); err != nil {
 		fmt.Fprintln(os.Stderr, "wpt: snapshot:", err)

@@ -1,0 +1,173 @@
+// Package admin is islet's admin API: JSON over HTTP on its own listener, authenticated by
+// bearer tokens scoped to an account. Every write is validated before anything is stored
+// (deploy.Upload.Validate, then the Validator, which compiles and starts the worker in a
+// scratch isolate), so a worker that cannot start never becomes a version. Errors are JSON
+// {"error": {"code", "message"}} with a stable code and a 4xx status.
+//
+// Routes:
+//
+//	GET    /v1/workers                          the account's workers
+//	PUT    /v1/workers/{name}                   deploy (multipart: metadata + modules)
+//	GET    /v1/workers/{name}                   a worker and its current version
+//	DELETE /v1/workers/{name}
+//	GET    /v1/workers/{name}/versions
+//	POST   /v1/workers/{name}/rollback          {"version": id} (default: the one before current)
+//	POST   /v1/workers/{name}/rollout           {"version": id, "percent": 0-100}
+//	GET    /v1/workers/{name}/routes            PUT the same shape: {"routes": [...]}
+//	GET    /v1/workers/{name}/secrets           names only; values are write-only
+//	PUT    /v1/workers/{name}/secrets/{secret}  {"value": "..."}
+//	DELETE /v1/workers/{name}/secrets/{secret}
+//	POST   /v1/tokens                           {"account", "admin", "name"} (admin tokens only)
+//	GET    /v1/whoami
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"islet/internal/control"
+	"islet/internal/deploy"
+)
+
+// Validator starts an upload's worker once in a scratch isolate and returns why it cannot
+// serve (a *deploy.Error with code "script_error" or "startup_limit"), or nil.
+type Validator interface {
+	Validate(ctx context.Context, name string, up *deploy.Upload) error
+}
+
+// Server is the admin API handler.
+type Server struct {
+	store     *control.Store
+	sealer    *control.Sealer
+	validator Validator
+	log       *slog.Logger
+	// urls returns where a worker is served, for deploy answers.
+	urls func(name string, routes []string) []string
+	mux  *http.ServeMux
+	// validating admits one validation at a time: scratch isolates are CPU-bound.
+	validating chan struct{}
+}
+
+// Options configure New.
+type Options struct {
+	Store     *control.Store
+	Sealer    *control.Sealer
+	Validator Validator
+	Logger    *slog.Logger
+	// URLs lists where a worker answers (shown after a deploy); nil shows none.
+	URLs func(name string, routes []string) []string
+}
+
+// New makes the admin API handler.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.URLs == nil {
+		o.URLs = func(string, []string) []string { return nil }
+	}
+	s := &Server{store: o.Store, sealer: o.Sealer, validator: o.Validator, log: o.Logger, urls: o.URLs,
+		mux: http.NewServeMux(), validating: make(chan struct{}, 1)}
+	s.handle("GET /v1/whoami", s.whoami)
+	s.handle("GET /v1/workers", s.listWorkers)
+	s.handle("PUT /v1/workers/{name}", s.deploy)
+	s.handle("GET /v1/workers/{name}", s.showWorker)
+	s.handle("DELETE /v1/workers/{name}", s.deleteWorker)
+	s.handle("GET /v1/workers/{name}/versions", s.versions)
+	s.handle("POST /v1/workers/{name}/rollback", s.rollback)
+	s.handle("POST /v1/workers/{name}/rollout", s.rollout)
+	s.handle("GET /v1/workers/{name}/routes", s.getRoutes)
+	s.handle("PUT /v1/workers/{name}/routes", s.putRoutes)
+	s.handle("GET /v1/workers/{name}/secrets", s.listSecrets)
+	s.handle("PUT /v1/workers/{name}/secrets/{secret}", s.putSecret)
+	s.handle("DELETE /v1/workers/{name}/secrets/{secret}", s.deleteSecret)
+	s.handle("POST /v1/tokens", s.createToken)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, deploy.Errorf(http.StatusNotFound, "not_found", "no such API endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// handlerFunc is an authenticated endpoint: it returns the value to answer with (JSON, 200 or
+// the status in a *created) or an error.
+type handlerFunc func(r *http.Request, tok *control.Token) (any, error)
+
+// created wraps an answer that is sent with 201.
+type created struct{ v any }
+
+func (s *Server) handle(pattern string, h handlerFunc) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second)
+		defer cancel()
+		r = r.WithContext(ctx)
+		tok, err := s.authenticate(r)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		v, err := h(r, tok)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		status := http.StatusOK
+		if c, ok := v.(created); ok {
+			status, v = http.StatusCreated, c.v
+		}
+		writeJSON(w, status, v)
+	})
+}
+
+func (s *Server) authenticate(r *http.Request) (*control.Token, error) {
+	h := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || token == "" {
+		return nil, deploy.Errorf(http.StatusUnauthorized, "unauthorized", "send an API token: Authorization: Bearer <token>")
+	}
+	tok, err := s.store.Authenticate(r.Context(), strings.TrimSpace(token))
+	if errors.Is(err, control.ErrNotFound) {
+		return nil, deploy.Errorf(http.StatusUnauthorized, "unauthorized", "the API token is not valid")
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return tok, nil
+}
+
+func unavailable(err error) error {
+	return deploy.Errorf(http.StatusServiceUnavailable, "store_unavailable", "the control plane's store did not answer: %v", err)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	var de *deploy.Error
+	if !errors.As(err, &de) {
+		de = deploy.Errorf(http.StatusInternalServerError, "internal", "%v", err)
+	}
+	writeJSON(w, de.Status, map[string]any{"error": de})
+}
+
+// decodeBody decodes a small JSON request body strictly.
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return deploy.Errorf(http.StatusBadRequest, "invalid_body", "request body: %v", err)
+	}
+	return nil
+}

@@ -1,0 +1,228 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"islet/internal/adminclient"
+	"islet/internal/control"
+	"islet/internal/deploy"
+)
+
+// fakeValidator refuses modules containing "SYNTAX" the way the node's scratch isolate would.
+type fakeValidator struct{ calls int }
+
+func (f *fakeValidator) Validate(_ context.Context, _ string, up *deploy.Upload) error {
+	f.calls++
+	for p, b := range up.Modules {
+		if strings.Contains(string(b), "SYNTAX") {
+			return deploy.Errorf(http.StatusBadRequest, "script_error", "%s:1:1: SyntaxError: Unexpected identifier", p)
+		}
+	}
+	return nil
+}
+
+type env struct {
+	store *control.Store
+	srv   *httptest.Server
+	admin *adminclient.Client
+	acme  *adminclient.Client
+	other *adminclient.Client
+	val   *fakeValidator
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ns, err := control.StartServer(control.ServerOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	log := slog.New(slog.DiscardHandler)
+	nc, err := control.Connect(ns, "", "test", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := control.Open(ctx, nc, control.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := control.NewSealer(make([]byte, 32))
+	e := &env{store: st, val: &fakeValidator{}}
+	e.srv = httptest.NewServer(New(Options{Store: st, Sealer: sealer, Validator: e.val, Logger: log,
+		URLs: func(name string, _ []string) []string { return []string{"http://" + name + ".localhost/"} }}))
+	t.Cleanup(e.srv.Close)
+	mk := func(tok control.Token) *adminclient.Client {
+		s, err := st.CreateToken(ctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return adminclient.New(e.srv.URL, s)
+	}
+	e.admin = mk(control.Token{Account: "ops", Admin: true})
+	e.acme = mk(control.Token{Account: "acme"})
+	e.other = mk(control.Token{Account: "other"})
+	return e
+}
+
+func module(src string, routes ...string) *deploy.Upload {
+	return &deploy.Upload{Metadata: deploy.Metadata{MainModule: "index.js", Routes: routes},
+		Modules: map[string][]byte{"index.js": []byte(src)}}
+}
+
+func code(err error) string {
+	var e *adminclient.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+func TestDeployLifecycle(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	r1, err := e.acme.Deploy(ctx, "hello", module("export default {fetch(){return new Response('1')}}", "example.com/*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.Version == "" || len(r1.URLs) != 1 {
+		t.Fatalf("deploy answer = %+v", r1)
+	}
+	again, err := e.acme.Deploy(ctx, "hello", module("export default {fetch(){return new Response('1')}}", "example.com/*"))
+	if err != nil || again.Version != r1.Version || !again.Unchanged {
+		t.Fatalf("redeploy = %+v, %v", again, err)
+	}
+	r2, err := e.acme.Deploy(ctx, "hello", module("export default {fetch(){return new Response('2')}}", "example.com/*"))
+	if err != nil || r2.Version == r1.Version {
+		t.Fatalf("second deploy = %+v, %v", r2, err)
+	}
+	var info WorkerInfo
+	if err := e.acme.Do(ctx, "POST", "/v1/workers/hello/rollback", nil, "", &info); err != nil || info.Current != r1.Version {
+		t.Fatalf("rollback = %+v, %v", info, err)
+	}
+	if err := e.acme.Do(ctx, "POST", "/v1/workers/hello/rollout", map[string]any{"version": r2.Version, "percent": 25}, "", &info); err != nil ||
+		info.Rollout == nil || info.Rollout.Percent != 25 {
+		t.Fatalf("rollout = %+v, %v", info, err)
+	}
+	if err := e.acme.Do(ctx, "PUT", "/v1/workers/hello/secrets/API_KEY", map[string]any{"value": "s3cret"}, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	w, _, err := e.store.Worker(ctx, "hello")
+	if err != nil || w.Secrets["API_KEY"] == "" || strings.Contains(w.Secrets["API_KEY"], "s3cret") {
+		t.Fatalf("stored secret = %q, %v", w.Secrets["API_KEY"], err)
+	}
+	var secrets struct{ Secrets []string }
+	if err := e.acme.Do(ctx, "GET", "/v1/workers/hello/secrets", nil, "", &secrets); err != nil || len(secrets.Secrets) != 1 {
+		t.Fatalf("secrets = %+v, %v", secrets, err)
+	}
+	var versions struct{ Versions []map[string]any }
+	if err := e.acme.Do(ctx, "GET", "/v1/workers/hello/versions", nil, "", &versions); err != nil || len(versions.Versions) != 2 {
+		t.Fatalf("versions = %+v, %v", versions, err)
+	}
+	if err := e.acme.Do(ctx, "DELETE", "/v1/workers/hello", nil, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.store.Worker(ctx, "hello"); !errors.Is(err, control.ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+}
+
+func TestBadInputChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	r, err := e.acme.Deploy(ctx, "hello", module("export default {}", "example.com/*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bigModule := module(strings.Repeat("x", deploy.MaxBundleBytes+10))
+	hugeModule := module(strings.Repeat("x", deploy.MaxUploadBytes+100<<10))
+	cases := []struct {
+		name   string
+		call   func() error
+		status int
+		code   string
+	}{
+		{"wrong token", func() error {
+			_, err := adminclient.New(e.srv.URL, "islet_nope").Deploy(ctx, "hello", module("export default {}"))
+			return err
+		}, 401, "unauthorized"},
+		{"no token", func() error { return adminclient.New(e.srv.URL, "").Do(ctx, "GET", "/v1/workers", nil, "", nil) }, 401, "unauthorized"},
+		{"syntax error", func() error { _, err := e.acme.Deploy(ctx, "hello", module("SYNTAX")); return err }, 400, "script_error"},
+		{"another account's worker", func() error { _, err := e.other.Deploy(ctx, "hello", module("export default {}")); return err }, 409, "name_taken"},
+		{"another account's route", func() error {
+			_, err := e.other.Deploy(ctx, "mine", module("export default {}", "example.com/*"))
+			return err
+		}, 409, "route_taken"},
+		{"read another account's worker", func() error { return e.other.Do(ctx, "GET", "/v1/workers/hello", nil, "", nil) }, 404, "worker_not_found"},
+		{"delete another account's worker", func() error { return e.other.Do(ctx, "DELETE", "/v1/workers/hello", nil, "", nil) }, 404, "worker_not_found"},
+		{"malformed multipart", func() error {
+			return e.acme.Do(ctx, "PUT", "/v1/workers/hello", strings.NewReader("--X\r\nbroken"), "multipart/form-data; boundary=X", nil)
+		}, 400, "malformed_upload"},
+		{"json instead of multipart", func() error {
+			return e.acme.Do(ctx, "PUT", "/v1/workers/hello", map[string]any{"main_module": "index.js"}, "", nil)
+		}, 415, "malformed_upload"},
+		{"unknown metadata field", func() error {
+			body := "--X\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{\"main_module\":\"index.js\",\"bindings\":[]}\r\n--X\r\nContent-Disposition: form-data; name=\"index.js\"\r\n\r\nexport default {}\r\n--X--\r\n"
+			return e.acme.Do(ctx, "PUT", "/v1/workers/hello", strings.NewReader(body), "multipart/form-data; boundary=X", nil)
+		}, 400, "invalid_metadata"},
+		{"bundle over the limit", func() error { _, err := e.acme.Deploy(ctx, "hello", bigModule); return err }, 413, "bundle_too_large"},
+		{"oversized upload", func() error { _, err := e.acme.Deploy(ctx, "hello", hugeModule); return err }, 413, "upload_too_large"},
+		{"invalid UTF-8 name", func() error { _, err := e.acme.Deploy(ctx, "h%FFllo", module("export default {}")); return err }, 400, "invalid_name"},
+		{"upper-case name", func() error { _, err := e.acme.Deploy(ctx, "Hello", module("export default {}")); return err }, 400, "invalid_name"},
+		{"unknown rollback version", func() error {
+			return e.acme.Do(ctx, "POST", "/v1/workers/hello/rollback", map[string]any{"version": "nope"}, "", nil)
+		}, 404, "version_not_found"},
+		{"unknown body field", func() error {
+			return e.acme.Do(ctx, "POST", "/v1/workers/hello/rollout", map[string]any{"version": r.Version, "pct": 5}, "", nil)
+		}, 400, "invalid_body"},
+		{"bad secret name", func() error {
+			return e.acme.Do(ctx, "PUT", "/v1/workers/hello/secrets/1X", map[string]any{"value": "v"}, "", nil)
+		}, 400, "invalid_secret_name"},
+		{"token by non-admin", func() error { return e.acme.Do(ctx, "POST", "/v1/tokens", map[string]any{"account": "x"}, "", nil) }, 403, "forbidden"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			var ae *adminclient.Error
+			if !errors.As(err, &ae) || ae.Status != tc.status || ae.Code != tc.code {
+				t.Fatalf("err = %v (%+v), want %d %s", err, ae, tc.status, tc.code)
+			}
+			if ae.Message == "" {
+				t.Fatal("no message")
+			}
+		})
+	}
+	w, _, err := e.store.Worker(ctx, "hello")
+	if err != nil || w.Current != r.Version || len(w.Versions) != 1 || w.Account != "acme" {
+		t.Fatalf("after bad input the worker is %+v, %v", w, err)
+	}
+	all, _ := e.store.Workers(ctx)
+	if len(all) != 1 {
+		t.Fatalf("%d workers after bad input, want 1", len(all))
+	}
+}
+
+func TestAdminCreatesTokens(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var out struct{ Token string }
+	if err := e.admin.Do(ctx, "POST", "/v1/tokens", map[string]any{"account": "newco"}, "", &out); err != nil {
+		t.Fatal(err)
+	}
+	var who struct{ Account string }
+	if err := adminclient.New(e.srv.URL, out.Token).Do(ctx, "GET", "/v1/whoami", nil, "", &who); err != nil || who.Account != "newco" {
+		t.Fatalf("whoami = %+v, %v", who, err)
+	}
+	if c := code(e.admin.Do(ctx, "POST", "/v1/tokens", map[string]any{"account": "Bad Name"}, "", nil)); c != "invalid_account" {
+		t.Fatalf("bad account: code %q", c)
+	}
+}

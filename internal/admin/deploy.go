@@ -1,0 +1,189 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+
+	"islet/internal/control"
+	"islet/internal/deploy"
+)
+
+// DeployResult is the answer to a deploy.
+type DeployResult struct {
+	Worker      string   `json:"worker"`
+	Version     string   `json:"version"`
+	BundleBytes int      `json:"bundle_bytes"`
+	Unchanged   bool     `json:"unchanged,omitempty"` // the same content was already current
+	URLs        []string `json:"urls,omitempty"`
+}
+
+// deploy validates an upload completely, then stores the bundle, the version and, last, the
+// worker record that makes it current.
+func (s *Server) deploy(r *http.Request, tok *control.Token) (any, error) {
+	ctx := r.Context()
+	name := r.PathValue("name")
+	if err := deploy.ValidateName(name); err != nil {
+		return nil, err
+	}
+	body := http.MaxBytesReader(nil, r.Body, deploy.MaxUploadBytes+64<<10)
+	up, err := deploy.ParseUpload(body, r.Header.Get("Content-Type"))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) || err != nil && errors.As(errors.Unwrap(err), &tooBig) {
+		return nil, deploy.Errorf(http.StatusRequestEntityTooLarge, "upload_too_large", "the upload is over %d bytes", deploy.MaxUploadBytes)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := up.Validate(); err != nil {
+		return nil, err
+	}
+	existing, _, err := s.store.Worker(ctx, name)
+	switch {
+	case errors.Is(err, control.ErrNotFound):
+	case err != nil:
+		return nil, unavailable(err)
+	case existing.Account != tok.Account:
+		return nil, deploy.Errorf(http.StatusConflict, "name_taken", "the worker name %q is taken by another account", name)
+	}
+	if err := s.checkRoutes(ctx, name, tok.Account, up.Metadata.Routes); err != nil {
+		return nil, err
+	}
+	select {
+	case s.validating <- struct{}{}:
+	case <-ctx.Done():
+		return nil, deploy.Errorf(http.StatusServiceUnavailable, "busy", "validation queue: %v", ctx.Err())
+	}
+	err = s.validator.Validate(ctx, name, up)
+	<-s.validating
+	if err != nil {
+		return nil, err
+	}
+	m := up.Metadata
+	v, err := s.store.PutVersion(ctx, control.Version{
+		Worker: name, Account: tok.Account, Main: up.Main(), Format: up.Format(),
+		CompatibilityDate: m.CompatibilityDate, Vars: m.Vars,
+		Limits: m.Limits, EgressAllow: m.EgressAllow,
+	}, &control.Bundle{Modules: up.Modules})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	unchanged := false
+	w, err := s.store.Update(ctx, name, func(w *control.Worker) (*control.Worker, error) {
+		if w == nil {
+			w = &control.Worker{Name: name, Account: tok.Account}
+		} else if w.Account != tok.Account {
+			return nil, deploy.Errorf(http.StatusConflict, "name_taken", "the worker name %q is taken by another account", name)
+		}
+		unchanged = w.Current == v.ID && w.Rollout == nil
+		if w.Current != v.ID {
+			msg := m.Message
+			if msg == "" {
+				msg = "deploy"
+			}
+			w.Versions = append(w.Versions, control.VersionRef{ID: v.ID, Created: v.Created, Message: msg})
+			if len(w.Versions) > maxHistory {
+				w.Versions = w.Versions[len(w.Versions)-maxHistory:]
+			}
+		}
+		w.Current, w.Rollout, w.Routes = v.ID, nil, m.Routes
+		return w, nil
+	})
+	var de *deploy.Error
+	if err != nil && !errors.As(err, &de) {
+		return nil, unavailable(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("deployed", "worker", name, "account", tok.Account, "version", v.ID, "bytes", v.BundleBytes)
+	return created{DeployResult{Worker: name, Version: v.ID, BundleBytes: v.BundleBytes, Unchanged: unchanged, URLs: s.urls(name, w.Routes)}}, nil
+}
+
+// maxHistory is how many versions a worker's history keeps (older ones can no longer be
+// rolled back to).
+const maxHistory = 100
+
+var secretName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
+
+func (s *Server) listSecrets(r *http.Request, tok *control.Token) (any, error) {
+	w, err := s.owned(r.Context(), r.PathValue("name"), tok)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"secrets": s.info(w).Secrets}, nil
+}
+
+func (s *Server) putSecret(r *http.Request, tok *control.Token) (any, error) {
+	name, secret := r.PathValue("name"), r.PathValue("secret")
+	if err := deploy.ValidateName(name); err != nil {
+		return nil, err
+	}
+	if !secretName.MatchString(secret) {
+		return nil, deploy.Errorf(http.StatusBadRequest, "invalid_secret_name", "secret name %q: letters, digits and _, not starting with a digit", secret)
+	}
+	var body struct {
+		Value *string `json:"value"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return nil, err
+	}
+	if body.Value == nil || len(*body.Value) > 5<<10 {
+		return nil, deploy.Errorf(http.StatusBadRequest, "invalid_secret", "send {\"value\": \"...\"} of at most 5 KiB")
+	}
+	sealed, err := s.sealer.Seal(name, secret, *body.Value)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.update(r.Context(), name, tok, func(w *control.Worker) error {
+		if w.Secrets == nil {
+			w.Secrets = map[string]string{}
+		}
+		w.Secrets[secret] = sealed
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return map[string]any{"worker": name, "secret": secret}, nil
+}
+
+func (s *Server) deleteSecret(r *http.Request, tok *control.Token) (any, error) {
+	name, secret := r.PathValue("name"), r.PathValue("secret")
+	if err := deploy.ValidateName(name); err != nil {
+		return nil, err
+	}
+	if _, err := s.update(r.Context(), name, tok, func(w *control.Worker) error {
+		if _, ok := w.Secrets[secret]; !ok {
+			return deploy.Errorf(http.StatusNotFound, "secret_not_found", "worker %q has no secret %q", name, secret)
+		}
+		delete(w.Secrets, secret)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return map[string]any{"deleted": secret}, nil
+}
+
+var accountName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+func (s *Server) createToken(r *http.Request, tok *control.Token) (any, error) {
+	if !tok.Admin {
+		return nil, deploy.Errorf(http.StatusForbidden, "forbidden", "only an admin token can create tokens")
+	}
+	var body struct {
+		Account string `json:"account"`
+		Admin   bool   `json:"admin"`
+		Name    string `json:"name"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return nil, err
+	}
+	if !accountName.MatchString(body.Account) {
+		return nil, deploy.Errorf(http.StatusBadRequest, "invalid_account", "account %q: lower-case letters, digits, _ and -", body.Account)
+	}
+	token, err := s.store.CreateToken(r.Context(), control.Token{Account: body.Account, Admin: body.Admin, Name: body.Name})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return created{map[string]any{"token": token, "account": body.Account, "admin": body.Admin}}, nil
+}

@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"islet/internal/adminclient"
+	"islet/internal/bundle"
+	"islet/internal/config"
+	"islet/internal/deploy"
+	"islet/internal/worker"
+)
+
+func deployCmd() *cobra.Command {
+	var name, message string
+	var minify bool
+	var f clientFlags
+	cmd := &cobra.Command{
+		Use:   "deploy [entry.ts|entry.js|dir] [--name N]",
+		Short: "bundle a worker (islet.toml, wrangler.toml/jsonc, or one entry file) and deploy it",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			arg := "."
+			if len(args) == 1 {
+				arg = args[0]
+			}
+			workers, err := deployTargets(arg, name)
+			if err != nil {
+				return err
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			for _, w := range workers {
+				if err := deployOne(ctx, c, w, message, minify); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().StringVar(&name, "name", "", "worker name (default: from the config, else the entry file's name)")
+	cmd.Flags().StringVar(&message, "message", "", "a note for the version history")
+	cmd.Flags().BoolVar(&minify, "minify", false, "minify the bundle")
+	return cmd
+}
+
+// deployTargets reads what to deploy: an entry file, or a folder's islet.toml,
+// wrangler.jsonc, wrangler.json or wrangler.toml (the first found), or a config file named
+// directly.
+func deployTargets(arg, name string) ([]config.Worker, error) {
+	info, err := os.Stat(arg)
+	if err != nil {
+		return nil, fmt.Errorf("deploy: %w", err)
+	}
+	cfgFile := ""
+	if info.IsDir() {
+		for _, n := range []string{"islet.toml", "wrangler.jsonc", "wrangler.json", "wrangler.toml"} {
+			if _, err := os.Stat(filepath.Join(arg, n)); err == nil {
+				cfgFile = filepath.Join(arg, n)
+				break
+			}
+		}
+		if cfgFile == "" {
+			return nil, fmt.Errorf("deploy: %s has no islet.toml or wrangler.toml/jsonc; name an entry file instead (islet deploy src/index.ts --name N)", arg)
+		}
+	} else if slices.Contains([]string{"islet.toml", "wrangler.jsonc", "wrangler.json", "wrangler.toml"}, filepath.Base(arg)) {
+		cfgFile = arg
+	}
+	if cfgFile == "" {
+		if name == "" {
+			name = config.DevName(arg)
+		}
+		abs, err := filepath.Abs(arg)
+		if err != nil {
+			return nil, err
+		}
+		return []config.Worker{{Name: name, Main: abs, Vars: map[string]any{}}}, nil
+	}
+	var cfg *config.Config
+	if filepath.Base(cfgFile) == "islet.toml" {
+		cfg, err = config.Load(cfgFile)
+	} else {
+		var ignored []string
+		cfg, ignored, err = config.LoadWrangler(cfgFile)
+		if len(ignored) > 0 {
+			fmt.Fprintf(os.Stderr, "note: %s keys islet does not support yet are ignored: %v\n", filepath.Base(cfgFile), ignored)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if name != "" {
+		if len(cfg.Workers) != 1 {
+			return nil, errors.New("deploy: --name needs a config with exactly one worker")
+		}
+		cfg.Workers[0].Name = name
+	}
+	return cfg.Workers, nil
+}
+
+// deployOne bundles one worker and uploads it, printing progress.
+func deployOne(ctx context.Context, c *adminclient.Client, w config.Worker, message string, minify bool) error {
+	start := time.Now()
+	fmt.Fprintf(os.Stderr, "%s: bundling %s …\n", w.Name, relPath(w.Main))
+	b, err := bundle.Build(w.Main, bundle.Options{Minify: minify})
+	if err != nil {
+		return err
+	}
+	for _, warn := range b.Warnings {
+		fmt.Fprintln(os.Stderr, "warning:", warn)
+	}
+	up := &deploy.Upload{Modules: b.Modules, Metadata: deploy.Metadata{
+		CompatibilityDate: w.CompatibilityDate, Vars: w.Vars, Routes: w.Routes, Message: message,
+		Limits: w.Limits, EgressAllow: w.EgressAllow,
+	}}
+	if worker.DetectFormat(string(b.Modules[b.Main])) == worker.FormatModule {
+		up.Metadata.MainModule = b.Main
+	} else {
+		up.Metadata.BodyPart = b.Main
+	}
+	if err := up.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", w.Name, err)
+	}
+	size := 0
+	for _, m := range b.Modules {
+		size += len(m)
+	}
+	fmt.Fprintf(os.Stderr, "%s: uploading %.1f KiB and validating …\n", w.Name, float64(size)/1024)
+	res, err := c.Deploy(ctx, w.Name, up)
+	if err != nil {
+		return fmt.Errorf("%s: deploy refused: %w", w.Name, err)
+	}
+	state := "deployed"
+	if res.Unchanged {
+		state = "unchanged"
+	}
+	fmt.Printf("%s %s: version %s (%s)\n", w.Name, state, res.Version, time.Since(start).Round(time.Millisecond))
+	for _, u := range res.URLs {
+		fmt.Printf("  %s\n", u)
+	}
+	return nil
+}
+
+func relPath(p string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if r, err := filepath.Rel(wd, p); err == nil {
+			return r
+		}
+	}
+	return p
+}
+
+func readAllLimited(r io.Reader, n int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, n))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) >= n {
+		return nil, fmt.Errorf("the value is over %d bytes", n-1)
+	}
+	return b, nil
+}

@@ -1,0 +1,41 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// transient reports whether err is JetStream briefly unable to answer: a stream without a
+// leader while a server restarts, or a request that got no reply in time.
+func transient(err error) bool {
+	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, jetstream.ErrJetStreamNotEnabled)
+}
+
+// retry calls fn until it succeeds, fails for a reason that is not transient, or ctx ends
+// (and at most for retryFor). Each attempt gets its own short deadline, so one request lost
+// while a leader changes does not take the caller's whole budget.
+func retry[T any](ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	const retryFor = 20 * time.Second
+	stop := time.Now().Add(retryFor)
+	wait := 50 * time.Millisecond
+	for {
+		actx, cancel := context.WithTimeout(ctx, 4*time.Second)
+		v, err := fn(actx)
+		cancel()
+		if err == nil || !transient(err) || ctx.Err() != nil || time.Now().After(stop) {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
+}

@@ -1,0 +1,73 @@
+package control
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// TokenPrefix starts every API token, so a leaked one is easy to recognise.
+const TokenPrefix = "islet_"
+
+func tokenKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "t." + hex.EncodeToString(sum[:])
+}
+
+// CreateToken makes a new API token for account and returns it; only its hash is stored.
+func (s *Store) CreateToken(ctx context.Context, t Token) (string, error) {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", fmt.Errorf("token: %w", err)
+	}
+	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	t.Created = time.Now().UTC()
+	data, err := json.Marshal(&t)
+	if err != nil {
+		return "", fmt.Errorf("encode token: %w", err)
+	}
+	if _, err := s.tokens.Create(ctx, tokenKey(token), data); err != nil {
+		return "", fmt.Errorf("store token: %w", err)
+	}
+	return token, nil
+}
+
+// Authenticate returns the record of token, or ErrNotFound.
+func (s *Store) Authenticate(ctx context.Context, token string) (*Token, error) {
+	e, err := retry(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) { return s.tokens.Get(ctx, tokenKey(token)) })
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read token: %w", err)
+	}
+	var t Token
+	if err := json.Unmarshal(e.Value(), &t); err != nil {
+		return nil, fmt.Errorf("decode token: %w", err)
+	}
+	return &t, nil
+}
+
+// HasTokens reports whether any token exists (a fresh platform has none until bootstrap).
+func (s *Store) HasTokens(ctx context.Context) (bool, error) {
+	lister, err := s.tokens.ListKeys(ctx)
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("list tokens: %w", err)
+	}
+	defer lister.Stop()
+	for range lister.Keys() {
+		return true, nil
+	}
+	return false, nil
+}

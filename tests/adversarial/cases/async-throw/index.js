@@ -1,0 +1,7 @@
+// The handler throws after an await.
+export default {
+  async fetch() {
+    await null;
+    throw new Error("thrown after an await");
+  },
+};

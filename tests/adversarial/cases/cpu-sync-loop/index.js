@@ -1,0 +1,6 @@
+// A synchronous infinite loop in the fetch handler.
+export default {
+  fetch() {
+    for (;;) {}
+  },
+};
