@@ -25,7 +25,7 @@ func TestBuildTypeScriptAndPackages(t *testing.T) {
 	write(t, dir, map[string]string{
 		"src/index.ts": `import { greet } from "./greet"; import { shout } from "shouty";
 export default { fetch(req: Request): Response { return new Response(shout(greet("w"))); } };`,
-		"src/greet.ts":                    `export const greet = (n: string): string => "hello " + n;`,
+		"src/greet.ts":                     `export const greet = (n: string): string => "hello " + n;`,
 		"node_modules/shouty/package.json": `{"name":"shouty","module":"index.mjs","main":"index.cjs"}`,
 		"node_modules/shouty/index.mjs":    `export const shout = (s) => s.toUpperCase();`,
 	})
