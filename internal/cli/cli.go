@@ -23,7 +23,6 @@ import (
 
 	"islet/internal/config"
 	"islet/internal/ext/fetch"
-	"islet/internal/gateway"
 	"islet/internal/node"
 	"islet/internal/sched"
 	"islet/internal/v8"
@@ -61,6 +60,8 @@ type nodeFlags struct {
 	cpuMillis    int
 	privateNet   bool
 	egressAllow  egressFlag
+	// proc is --processes and a runtime process's hidden flags (serve only).
+	proc processFlags
 }
 
 func (f *nodeFlags) add(cmd *cobra.Command, listenDefault string, dev bool) {
@@ -105,6 +106,9 @@ func serveCmd() *cobra.Command {
 		Short: "run a node of the platform (workers deployed through the admin API), or serve a config file's workers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := flags.proc.check(cfgPath != ""); err != nil {
+				return err
+			}
 			if cfgPath == "" {
 				ctx := cmd.Context()
 				if ctx == nil {
@@ -119,7 +123,10 @@ func serveCmd() *cobra.Command {
 			if !cmd.Flags().Changed("listen") && cfg.Listen != "" {
 				flags.listen = cfg.Listen
 			}
-			log := flags.logger()
+			if flags.proc.supervises() {
+				return runSupervisor(cmd.Context(), flags, flags.proc, cfgPath, len(cfg.Workers), os.Args[1:])
+			}
+			log := flags.proc.logger(flags.logger())
 			src := &node.FileSource{Path: cfgPath, Logger: log, Interval: time.Second,
 				Load: func() (*config.Config, error) { return config.Load(cfgPath) }}
 			return run(cmd.Context(), flags, log, src, false, len(cfg.Workers))
@@ -127,6 +134,7 @@ func serveCmd() *cobra.Command {
 	}
 	flags.add(cmd, config.DefaultListen, false)
 	pf.add(cmd)
+	flags.proc.add(cmd)
 	cmd.Flags().StringVar(&cfgPath, "config", "", "serve the workers of this islet.toml instead of the control plane's")
 	return cmd
 }
@@ -245,10 +253,11 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 		return err
 	}
 	defer n.Close()
-	ln, err := gateway.Listen(flags.listen)
+	ln, release, err := flags.proc.listen(flags.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", flags.listen, err)
 	}
+	defer release()
 	first := make(chan error, 1)
 	applied := make(chan struct{})
 	var appliedOnce sync.Once
@@ -258,7 +267,7 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 		// Syntax errors and missing imports are reported with file:line:column without
 		// delaying start-up; the failing worker answers with the same error.
 		go func() {
-			for _, e := range n.Check(specs) {
+			for _, e := range n.Check(flags.proc.mine(specs)) {
 				log.Error("worker refused: " + e.Error())
 				if dev {
 					fmt.Fprintln(os.Stderr, e.Error())
@@ -277,7 +286,10 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 		}
 	}
 	url := "http://" + ln.Addr().String()
-	if dev {
+	if flags.proc.child() {
+		fmt.Fprintf(os.Stderr, "islet serve: runtime process %d of %d (pid %d) serving %d workers on unix socket %s\n",
+			flags.proc.index, flags.proc.processes, os.Getpid(), workers, flags.proc.socket)
+	} else if dev {
 		fmt.Fprintf(os.Stderr, "islet dev: serving on %s/ (reloads when files change; Ctrl-C stops)\n", url)
 	} else {
 		_, port, _ := net.SplitHostPort(ln.Addr().String())

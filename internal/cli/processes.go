@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"islet/internal/ext/fetch"
+	"islet/internal/gateway"
+	"islet/internal/supervisor"
+	"islet/internal/worker"
+)
+
+// processFlags are `islet serve`'s flags for running the workers in several runtime processes
+// under a supervisor (--processes), and the hidden ones the supervisor gives each runtime
+// process.
+type processFlags struct {
+	processes int
+	// socket and index are set in a runtime process: it serves HTTP on the Unix socket instead
+	// of --listen (which names the supervisor's public address) and is process index of
+	// processes.
+	socket string
+	index  int
+}
+
+func (f *processFlags) add(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&f.processes, "processes", 1, "run the workers in this many runtime processes under a supervisor that runs no V8, so a crash takes down only one process's workers (needs --config)")
+	cmd.Flags().StringVar(&f.socket, "child-socket", "", "serve on this Unix socket as a runtime process of a supervisor (internal)")
+	cmd.Flags().IntVar(&f.index, "child-index", 0, "this runtime process's index (internal)")
+	cmd.Flags().MarkHidden("child-socket")
+	cmd.Flags().MarkHidden("child-index")
+}
+
+// check validates the flags of a serve in --config mode or not (platform).
+func (f *processFlags) check(config bool) error {
+	switch {
+	case f.processes < 1:
+		return fmt.Errorf("serve: --processes %d; need at least 1", f.processes)
+	case f.processes > 1 && !config:
+		return errors.New("serve: --processes above 1 needs --config (the control-plane mode runs in one process for now)")
+	case f.socket != "" && (f.index < 0 || f.index >= f.processes):
+		return fmt.Errorf("serve: --child-index %d is not below --processes %d", f.index, f.processes)
+	}
+	return nil
+}
+
+// supervises reports whether this process is the supervisor of several runtime processes.
+func (f *processFlags) supervises() bool { return f.processes > 1 && f.socket == "" }
+
+// child reports whether this process is a runtime process of a supervisor.
+func (f *processFlags) child() bool { return f.socket != "" }
+
+// logger tags a runtime process's log lines with its index.
+func (f *processFlags) logger(log *slog.Logger) *slog.Logger {
+	if !f.child() {
+		return log
+	}
+	return log.With("process", f.index)
+}
+
+// listen opens the node's listener: TCP on listen, or in a runtime process its Unix socket
+// (replacing a stale one left by a killed predecessor). In a runtime process, listen is the
+// supervisor's public address, which the workers' outbound fetch may not reach either; the
+// returned release undoes that (call it when the listener closes).
+func (f *processFlags) listen(listen string) (ln net.Listener, release func(), err error) {
+	if !f.child() {
+		ln, err = gateway.Listen(listen)
+		return ln, func() {}, err
+	}
+	os.Remove(f.socket)
+	ln, err = net.Listen("unix", f.socket)
+	if err != nil {
+		return nil, nil, fmt.Errorf("runtime process %d: %w", f.index, err)
+	}
+	release = func() {}
+	if addr, err := net.ResolveTCPAddr("tcp", listen); err == nil {
+		release = fetch.AddOwnListener(addr)
+	}
+	return ln, release, nil
+}
+
+// mine keeps the specs whose workers this process serves (all of them outside a supervisor),
+// so that each runtime process checks only its own workers at start-up and their errors are
+// logged once.
+func (f *processFlags) mine(specs []*worker.Spec) []*worker.Spec {
+	if !f.child() {
+		return specs
+	}
+	var out []*worker.Spec
+	for _, s := range specs {
+		if supervisor.Pick(s.Name, f.processes) == f.index {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// runSupervisor serves the workers of the config file at cfgPath through f.processes runtime
+// processes of this binary (see package supervisor) until SIGINT or SIGTERM. Each runtime
+// process gets this process's arguments (args, without the program name) followed by the
+// resolved public address and its socket.
+func runSupervisor(ctx context.Context, flags nodeFlags, f processFlags, cfgPath string, workers int, args []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := flags.logger()
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("serve: find the islet binary for the runtime processes: %w", err)
+	}
+	ln, err := gateway.Listen(flags.listen)
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+	return supervisor.Run(ctx, supervisor.Options{
+		Processes:  f.processes,
+		Executable: exe,
+		Listener:   ln,
+		Logger:     log,
+		Routes:     supervisor.ConfigTables(cfgPath, time.Second, log),
+		Args: func(index int, socket string) []string {
+			// The last value of a flag wins, so these override the user's.
+			return append(append([]string(nil), args...),
+				"--listen="+addr, "--child-socket="+socket, "--child-index="+strconv.Itoa(index))
+		},
+		Ready: func() {
+			fmt.Fprintf(os.Stderr, "islet serve: %d workers on http://%s (each at http://<name>.localhost:%s/), %d runtime processes\n",
+				workers, addr, port, f.processes)
+		},
+	})
+}

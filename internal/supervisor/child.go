@@ -1,0 +1,186 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Restart backoff of a runtime process that exits: the first restart waits minBackoff, each
+// further one twice as long up to maxBackoff, and a process that ran stableAfter or longer
+// counts as healthy again (its restart waits minBackoff).
+const (
+	minBackoff  = 100 * time.Millisecond
+	maxBackoff  = 10 * time.Second
+	stableAfter = 30 * time.Second
+	// stopGrace is how long a runtime process has to exit after SIGTERM before it is killed.
+	stopGrace = 5 * time.Second
+)
+
+// child is one runtime-process slot. run keeps a process of the islet binary running in it,
+// serving HTTP on socket, and starts a new one (with backoff) whenever it exits, until its
+// context ends; then it sends SIGTERM, waits up to stopGrace, and kills what is left.
+// Requests reach the process through proxy; while no process is up, they wait for one (see
+// awaitReady).
+type child struct {
+	index  int
+	socket string
+	// exe and args are the program and arguments of every process of this slot.
+	exe  string
+	args []string
+	// out receives the processes' standard output and error.
+	out io.Writer
+	log *slog.Logger
+
+	transport *http.Transport
+	proxy     *httputil.ReverseProxy
+
+	mu sync.Mutex
+	// ready is closed once the current process accepts connections on socket; it is replaced by
+	// a fresh channel when that process exits.
+	ready chan struct{}
+	// served is closed the first time any process of this slot is ready.
+	served     chan struct{}
+	servedOnce sync.Once
+}
+
+func newChild(index int, socket, exe string, args []string, out io.Writer, log *slog.Logger) *child {
+	c := &child{index: index, socket: socket, exe: exe, args: args, out: out, log: log,
+		ready: make(chan struct{}), served: make(chan struct{})}
+	c.transport, c.proxy = newProxy(c)
+	return c
+}
+
+// readyChan returns the channel that is closed while the current process is ready.
+func (c *child) readyChan() chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ready
+}
+
+// run keeps a runtime process alive until ctx ends (see child). early receives the exit error of
+// a process that exits before this slot has ever been ready, so start-up failures (a bad flag, a
+// config that does not load) end the supervisor instead of looping.
+func (c *child) run(ctx context.Context, early chan<- error) {
+	backoff := minBackoff
+	for {
+		started := time.Now()
+		status, pid, err := c.runOnce(ctx)
+		if ctx.Err() != nil {
+			c.log.Info("runtime process stopped", "process", c.index, "pid", pid, "status", status)
+			return
+		}
+		select {
+		case <-c.served:
+		default:
+			if err == nil {
+				err = fmt.Errorf("runtime process %d exited before it served (%s)", c.index, status)
+			}
+			early <- err
+			return
+		}
+		if time.Since(started) >= stableAfter {
+			backoff = minBackoff
+		}
+		c.log.Error("runtime process exited; restarting it", "process", c.index, "pid", pid,
+			"status", status, "ran", time.Since(started).Round(time.Millisecond), "restart_in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// runOnce starts one process, marks the slot ready once its socket accepts, and waits for it
+// to exit. It returns the exit status as text and the pid (0 if it did not start); err is set
+// only when the process could not be started.
+func (c *child) runOnce(ctx context.Context) (status string, pid int, err error) {
+	proc := exec.CommandContext(ctx, c.exe, c.args...)
+	proc.Stdout, proc.Stderr = c.out, c.out
+	proc.SysProcAttr = sysProcAttr()
+	proc.Cancel = func() error { return proc.Process.Signal(syscall.SIGTERM) }
+	proc.WaitDelay = stopGrace
+	if err := proc.Start(); err != nil {
+		err = fmt.Errorf("start runtime process %d: %w", c.index, err)
+		c.log.Error("cannot start runtime process", "process", c.index, "err", err)
+		return err.Error(), 0, err
+	}
+	pid = proc.Process.Pid
+	c.log.Info("runtime process started", "process", c.index, "pid", pid, "socket", c.socket)
+	exited := make(chan struct{})
+	ready := c.readyChan()
+	go c.awaitSocket(ready, exited)
+	werr := proc.Wait()
+	close(exited)
+	c.mu.Lock()
+	select {
+	case <-c.ready: // was ready: requests from now on wait for the next process
+		c.ready = make(chan struct{})
+	default: // never got ready: keep the channel for the next process
+	}
+	c.mu.Unlock()
+	c.transport.CloseIdleConnections()
+	// After a cancellation Wait reports ctx's error; the process state has the real status.
+	if proc.ProcessState != nil {
+		return proc.ProcessState.String(), pid, nil
+	}
+	return werr.Error(), pid, nil
+}
+
+// awaitSocket polls the socket until it accepts a connection, then closes ready; it gives up
+// when the process exits first.
+func (c *child) awaitSocket(ready chan struct{}, exited <-chan struct{}) {
+	for {
+		conn, err := net.DialTimeout("unix", c.socket, time.Second)
+		if err == nil {
+			conn.Close()
+			// Under mu, so runOnce's exit path either sees ready closed or finds exited closed
+			// here first.
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			select {
+			case <-exited:
+				return
+			default:
+			}
+			close(ready)
+			c.servedOnce.Do(func() { close(c.served) })
+			return
+		}
+		select {
+		case <-exited:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// awaitReady waits until a process of this slot is ready, at most limit or until ctx ends, and
+// reports whether one is.
+func (c *child) awaitReady(ctx context.Context, limit time.Duration) bool {
+	ready := c.readyChan()
+	select {
+	case <-ready:
+		return true
+	default:
+	}
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-ready:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
+}

@@ -1,0 +1,160 @@
+// Package supervisor runs islet as a supervisor and several runtime processes, so that a fatal
+// V8 error (which kills the process it happens in) takes down only the workers of one process.
+//
+// The supervisor runs no V8 and builds without cgo. It starts Processes copies of the islet
+// binary, each serving HTTP on its own Unix socket; accepts HTTP on the public listener; routes
+// each request by the same table a single process would use (gateway.Gateway, including its URL
+// length and loop-depth checks); and forwards it to the runtime process its worker hashes to
+// (Pick). A runtime process that exits is started again with backoff; only the requests it was
+// serving fail, with the platform's 502 page, while requests that arrive during the restart wait
+// for it (bounded). Every runtime process loads every worker, but isolates are created on first
+// request, so a process only instantiates the workers routed to it.
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"islet/internal/gateway"
+)
+
+// Options configure a Supervisor.
+type Options struct {
+	// Processes is how many runtime processes to run (at least 1).
+	Processes int
+	// Executable is the islet binary the runtime processes run.
+	Executable string
+	// Args returns the arguments (without the program name) of runtime process index, which must
+	// serve HTTP on the Unix socket at socket.
+	Args func(index int, socket string) []string
+	// Listener is the public listener; Run serves on it and closes it.
+	Listener net.Listener
+	// Routes delivers the routing tables.
+	Routes TableSource
+	// Output receives the runtime processes' standard output and error (default os.Stderr).
+	Output io.Writer
+	// Logger receives the supervisor's own log (default slog.Default()).
+	Logger *slog.Logger
+	// Server bounds the public HTTP server's timeouts (zero fields: the gateway's defaults).
+	Server gateway.ServerLimits
+	// Ready, if set, is called once every runtime process serves and the public listener is
+	// being served.
+	Ready func()
+}
+
+// startTimeout bounds how long Run waits for the first table and for every runtime process to
+// serve for the first time.
+const startTimeout = 2 * time.Minute
+
+// shutdownTimeout bounds how long Run lets in-flight requests finish when ctx ends.
+const shutdownTimeout = 5 * time.Second
+
+// Run supervises the runtime processes and serves the public listener until ctx ends. Then it
+// stops accepting, lets in-flight requests finish (bounded), sends SIGTERM to the runtime
+// processes and waits for them (bounded; stragglers are killed), and returns nil. It returns an
+// error if the routing table cannot be loaded or a runtime process fails before it ever served.
+func Run(ctx context.Context, o Options) error {
+	if o.Processes < 1 {
+		return fmt.Errorf("supervisor: %d processes; need at least 1", o.Processes)
+	}
+	if o.Output == nil {
+		o.Output = os.Stderr
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	defer o.Listener.Close()
+	// Socket paths are limited to about 100 bytes, so they live in a short private directory.
+	dir, err := os.MkdirTemp("", "islet-")
+	if err != nil {
+		return fmt.Errorf("supervisor: socket directory: %w", err)
+	}
+	defer os.RemoveAll(dir)
+
+	d := &dispatcher{log: o.Logger}
+	gw := gateway.New(d, o.Logger)
+	routesCtx, stopRoutes := context.WithCancel(ctx)
+	defer stopRoutes()
+	first := make(chan struct{})
+	var firstOnce sync.Once
+	routesErr := make(chan error, 1)
+	go func() {
+		routesErr <- o.Routes(routesCtx, func(t *gateway.Table) {
+			gw.SetTable(t)
+			firstOnce.Do(func() { close(first) })
+		})
+	}()
+	select {
+	case <-first:
+	case err := <-routesErr:
+		if err == nil {
+			err = errors.New("routing source ended before it delivered a table")
+		}
+		return fmt.Errorf("supervisor: %w", err)
+	case <-ctx.Done():
+		return nil
+	case <-time.After(startTimeout):
+		return fmt.Errorf("supervisor: no routing table after %s", startTimeout)
+	}
+
+	childCtx, stopChildren := context.WithCancel(context.Background())
+	defer stopChildren()
+	early := make(chan error, o.Processes)
+	var running sync.WaitGroup
+	for i := 0; i < o.Processes; i++ {
+		socket := filepath.Join(dir, fmt.Sprintf("child-%d.sock", i))
+		c := newChild(i, socket, o.Executable, o.Args(i, socket), o.Output, o.Logger)
+		d.children = append(d.children, c)
+		running.Add(1)
+		go func() { defer running.Done(); c.run(childCtx, early) }()
+	}
+	stop := func() {
+		stopChildren()
+		running.Wait() // bounded: each process is killed stopGrace after its SIGTERM
+	}
+	deadline := time.After(startTimeout)
+	for _, c := range d.children {
+		select {
+		case <-c.served:
+		case err := <-early:
+			stop()
+			return fmt.Errorf("supervisor: %w", err)
+		case <-ctx.Done():
+			stop()
+			return nil
+		case <-deadline:
+			stop()
+			return fmt.Errorf("supervisor: runtime process %d did not serve within %s", c.index, startTimeout)
+		}
+	}
+
+	srv := gateway.NewServerWith(o.Listener.Addr().String(), gw, o.Server)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(o.Listener) }()
+	if o.Ready != nil {
+		o.Ready()
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		runErr = fmt.Errorf("supervisor: serve: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	srv.Shutdown(sctx)
+	cancel()
+	for _, c := range d.children {
+		c.transport.CloseIdleConnections()
+	}
+	stop()
+	o.Logger.Info("supervisor stopped")
+	return runErr
+}
