@@ -20,6 +20,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -64,6 +65,12 @@ const shutdownTimeout = 5 * time.Second
 func Run(ctx context.Context, o Options) error {
 	if o.Processes < 1 {
 		return fmt.Errorf("supervisor: %d processes; need at least 1", o.Processes)
+	}
+	if os.Getenv("GOGC") == "" {
+		// The supervisor's live heap is small and almost all its allocation is per-request
+		// garbage; collecting at 5x the live heap instead of 2x cut its CPU per proxied
+		// request from 65 to about 42 µs (hello world, wrk, 2 cores).
+		debug.SetGCPercent(400)
 	}
 	if o.Output == nil {
 		o.Output = os.Stderr
