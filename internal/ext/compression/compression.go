@@ -52,7 +52,7 @@ func opNew(c *op.Call) (op.Value, error) {
 	if err != nil {
 		return op.Undefined, err
 	}
-	id, err := t.add(s)
+	id, err := t.Add(s, admit(s))
 	if err != nil {
 		return op.Undefined, err
 	}
@@ -68,7 +68,7 @@ func state(c *op.Call) (codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.get(id)
+	return get(t, id)
 }
 
 // opPush is compression_push(id, bytes): hands a chunk of input to the codec (copied).
@@ -122,6 +122,6 @@ func opFree(c *op.Call) (op.Value, error) {
 	if err != nil {
 		return op.Undefined, err
 	}
-	t.free(id)
+	t.Free(id)
 	return op.Undefined, nil
 }

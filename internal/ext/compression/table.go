@@ -1,12 +1,8 @@
 package compression
 
 import (
-	"runtime"
-	"sync"
-	"weak"
-
+	"islet/internal/ext/isostate"
 	"islet/internal/op"
-	"islet/internal/v8"
 )
 
 // MaxStreams bounds how many codec states one isolate may hold at once. A state is made at a
@@ -22,15 +18,6 @@ var MaxStreams = 256
 // bound keeps brotli states to about 300 MB per isolate at worst.
 var MaxBrotliStreams = 16
 
-// table is one isolate's codec states by integer id. Ids mean nothing in another isolate.
-type table struct {
-	mu      sync.Mutex
-	next    int
-	states  map[int]codec
-	brotlis int // how many of states are brotli ones
-	closed  bool
-}
-
 // isBrotli tells whether s is a brotli codec (counted against MaxBrotliStreams).
 func isBrotli(s codec) bool {
 	switch s := s.(type) {
@@ -42,93 +29,48 @@ func isBrotli(s codec) bool {
 	return false
 }
 
-// tables maps each isolate (weakly: the map does not keep it alive) to its table. A cleanup
-// attached to the isolate closes the table once the isolate has been disposed and dropped.
-var tables sync.Map // weak.Pointer[v8.Isolate] → *table
+// tables holds each isolate's codec states by integer id (see isostate).
+var tables = isostate.New(func(s codec) { s.release() })
+
+// table is one isolate's codec states.
+type table = isostate.Table[codec]
 
 // tableFor returns the table of the isolate that made call c.
 func tableFor(c *op.Call) (*table, error) {
-	iso, ok := c.Runtime.(*v8.Isolate)
-	if !ok || iso == nil {
+	t, ok := tables.For(c)
+	if !ok {
 		return nil, op.TypeErrorf("compression streams are not available here")
 	}
-	key := weak.Make(iso)
-	if t, ok := tables.Load(key); ok {
-		return t.(*table), nil
-	}
-	t, loaded := tables.LoadOrStore(key, &table{states: map[int]codec{}})
-	if !loaded {
-		runtime.AddCleanup(iso, func(k weak.Pointer[v8.Isolate]) {
-			if t, ok := tables.LoadAndDelete(k); ok {
-				t.(*table).closeAll()
+	return t, nil
+}
+
+// admit applies MaxStreams and MaxBrotliStreams to a new state s.
+func admit(s codec) func(held map[int]codec) error {
+	return func(held map[int]codec) error {
+		if len(held) >= MaxStreams {
+			return op.RangeErrorf("too many open compression streams in this worker (at most %d); close or cancel some", MaxStreams)
+		}
+		if !isBrotli(s) {
+			return nil
+		}
+		n := 0
+		for _, h := range held {
+			if isBrotli(h) {
+				n++
 			}
-		}, key)
+		}
+		if n >= MaxBrotliStreams {
+			return op.RangeErrorf("too many open brotli compression streams in this worker (at most %d); close or cancel some", MaxBrotliStreams)
+		}
+		return nil
 	}
-	return t.(*table), nil
 }
 
-func (t *table) add(s codec) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.closed {
-		s.release()
-		return 0, op.TypeErrorf("the isolate is shutting down")
-	}
-	if len(t.states) >= MaxStreams {
-		s.release()
-		return 0, op.RangeErrorf("too many open compression streams in this worker (at most %d); close or cancel some", MaxStreams)
-	}
-	brotli := isBrotli(s)
-	if brotli && t.brotlis >= MaxBrotliStreams {
-		s.release()
-		return 0, op.RangeErrorf("too many open brotli compression streams in this worker (at most %d); close or cancel some", MaxBrotliStreams)
-	}
-	if brotli {
-		t.brotlis++
-	}
-	t.next++
-	t.states[t.next] = s
-	return t.next, nil
-}
-
-func (t *table) get(id int) (codec, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s, ok := t.states[id]
+// get returns the state stored under id.
+func get(t *table, id int) (codec, error) {
+	s, ok := t.Get(id)
 	if !ok {
 		return nil, op.TypeErrorf("the compression stream is closed")
 	}
 	return s, nil
-}
-
-func (t *table) free(id int) {
-	t.mu.Lock()
-	s, ok := t.states[id]
-	if ok {
-		delete(t.states, id)
-		if isBrotli(s) {
-			t.brotlis--
-		}
-	}
-	t.mu.Unlock()
-	if ok {
-		s.release()
-	}
-}
-
-// len is how many states the table holds (for tests).
-func (t *table) len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.states)
-}
-
-func (t *table) closeAll() {
-	t.mu.Lock()
-	states := t.states
-	t.states, t.brotlis, t.closed = nil, 0, true
-	t.mu.Unlock()
-	for _, s := range states {
-		s.release()
-	}
 }

@@ -1,23 +1,15 @@
 package htmlrewriter
 
-import (
-	"weak"
-
-	"islet/internal/v8"
-)
+import "islet/internal/v8"
 
 // LiveRewriters is how many rewriters iso's table holds (-1: no table).
 func LiveRewriters(iso *v8.Isolate) int {
-	t, ok := tables.Load(weak.Make(iso))
+	n, ok := tables.Len(iso)
 	if !ok {
 		return -1
 	}
-	return t.(*table).len()
+	return n
 }
 
 // Tables is how many isolates have a table.
-func Tables() int {
-	n := 0
-	tables.Range(func(any, any) bool { n++; return true })
-	return n
-}
+func Tables() int { return tables.Count() }

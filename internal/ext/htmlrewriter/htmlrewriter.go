@@ -80,7 +80,7 @@ func opNew(c *op.Call) (op.Value, error) {
 		}
 		regs = append(regs, Registration{Selector: sel, Flags: flags})
 	}
-	id, err := t.add(NewRewriter(regs, doc))
+	id, err := t.Add(NewRewriter(regs, doc), admit)
 	if err != nil {
 		return op.Undefined, err
 	}
@@ -96,7 +96,7 @@ func rewriter(c *op.Call) (*Rewriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.get(id)
+	return get(t, id)
 }
 
 // opWrite is htmlrewriter_write(id, bytes): appends input (copied).
@@ -264,6 +264,6 @@ func opFree(c *op.Call) (op.Value, error) {
 	if err != nil {
 		return op.Undefined, err
 	}
-	t.free(id)
+	t.Free(id)
 	return op.Undefined, nil
 }
