@@ -114,7 +114,10 @@ func serveCmd() *cobra.Command {
 				if ctx == nil {
 					ctx = context.Background()
 				}
-				return runPlatform(ctx, flags, pf, flags.logger())
+				if flags.proc.supervises() {
+					return runPlatformSupervisor(ctx, flags, pf, os.Args[1:])
+				}
+				return runPlatform(ctx, flags, pf, flags.proc.logger(flags.logger()))
 			}
 			cfg, err := config.Load(cfgPath)
 			if err != nil {
@@ -264,10 +267,14 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 	apply := func(cfg *config.Config) error {
 		defer appliedOnce.Do(func() { close(applied) })
 		specs, err := n.Apply(cfg)
+		tiers := make(map[string]string, len(cfg.Workers))
+		for _, w := range cfg.Workers {
+			tiers[w.Name] = w.Tier
+		}
 		// Syntax errors and missing imports are reported with file:line:column without
 		// delaying start-up; the failing worker answers with the same error.
 		go func() {
-			for _, e := range n.Check(flags.proc.mine(specs)) {
+			for _, e := range n.Check(flags.proc.mine(specs, tiers)) {
 				log.Error("worker refused: " + e.Error())
 				if dev {
 					fmt.Fprintln(os.Stderr, e.Error())
@@ -288,7 +295,7 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 	url := "http://" + ln.Addr().String()
 	if flags.proc.child() {
 		fmt.Fprintf(os.Stderr, "islet serve: runtime process %d of %d (pid %d) serving %d workers on unix socket %s\n",
-			flags.proc.index, flags.proc.processes, os.Getpid(), workers, flags.proc.socket)
+			flags.proc.index, flags.proc.total(), os.Getpid(), workers, flags.proc.socket)
 	} else if dev {
 		fmt.Fprintf(os.Stderr, "islet dev: serving on %s/ (reloads when files change; Ctrl-C stops)\n", url)
 	} else {

@@ -9,18 +9,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/spf13/cobra"
 
 	"islet/internal/admin"
 	"islet/internal/control"
 	"islet/internal/ext/fetch"
-	"islet/internal/gateway"
 	"islet/internal/node"
 	"islet/internal/v8"
 )
@@ -35,6 +32,8 @@ type platformFlags struct {
 	cluster       []string
 	secretKeyFile string
 	replicas      int
+	// noAdmin runs no admin API (a runtime process other than the first of a supervisor).
+	noAdmin bool
 }
 
 func (f *platformFlags) add(cmd *cobra.Command) {
@@ -46,61 +45,23 @@ func (f *platformFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringSliceVar(&f.cluster, "cluster", nil, "form a NATS cluster with these peers' cluster addresses (host:port, repeatable)")
 	cmd.Flags().StringVar(&f.secretKeyFile, "secret-key-file", "", "file with the 64-hex-digit key that encrypts secrets at rest (default DATA/secret-key, created on first start; every node of a cluster needs the same key)")
 	cmd.Flags().IntVar(&f.replicas, "replicas", 0, "JetStream replicas of islet's buckets (default: 3 if the cluster allows, else 1)")
+	cmd.Flags().BoolVar(&f.noAdmin, "no-admin-listener", false, "serve no admin API (internal: the runtime processes of a supervisor other than the first)")
+	cmd.Flags().MarkHidden("no-admin-listener")
 }
 
 // runPlatform runs a complete node on the control plane: NATS (embedded or external), the
-// store, the admin API and the gateway, until ctx ends.
+// store, the admin API and the gateway, until ctx ends. As a runtime process of a supervisor
+// (--child-socket) it serves on its socket, joins the supervisor's NATS server (--nats) and, with
+// --no-admin-listener, serves no admin API.
 func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := os.MkdirAll(pf.data, 0o700); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	var ns *server.Server
-	if pf.natsURL == "" {
-		opts := control.ServerOptions{Dir: filepath.Join(pf.data, "nats"), Listen: pf.natsListen, Logger: log}
-		if len(pf.cluster) > 0 || pf.clusterListen != "" {
-			opts.ClusterListen = pf.clusterListen
-			if opts.ClusterListen == "" {
-				opts.ClusterListen = "127.0.0.1:6222"
-			}
-			opts.Routes = pf.cluster
-		}
-		var err error
-		if ns, err = control.StartServer(opts); err != nil {
-			return err
-		}
-		defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
-	}
-	nc, err := control.Connect(ns, pf.natsURL, "islet-node", log)
+	cp, err := openControlPlane(ctx, pf, "", log)
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	octx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	store, err := control.Open(octx, nc, control.Options{Replicas: pf.replicas, Logger: log})
-	cancel()
-	if err != nil {
-		return fmt.Errorf("control plane store: %w", err)
-	}
-	keyFile, create := pf.secretKeyFile, false
-	if keyFile == "" {
-		keyFile, create = filepath.Join(pf.data, "secret-key"), true
-	}
-	key, created, err := control.LoadOrCreateKey(keyFile, create)
-	if err != nil {
-		return err
-	}
-	if created {
-		log.Info("wrote a new secret key; nodes sharing this control plane need the same --secret-key-file", "path", keyFile)
-	}
-	sealer, err := control.NewSealer(key)
-	if err != nil {
-		return err
-	}
-	if err := bootstrapToken(ctx, store, pf.data, log); err != nil {
-		return err
-	}
+	defer cp.Close()
+	store, sealer := cp.store, cp.sealer
 
 	v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
 	fetch.SetAllowPrivateEgress(flags.privateNet)
@@ -109,29 +70,52 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 		return err
 	}
 	defer n.Close()
-	ln, err := gateway.Listen(flags.listen)
+	if flags.proc.child() {
+		// Workers' outbound fetch may not reach the supervisor's NATS server.
+		for _, addr := range natsAddrs(pf.natsURL) {
+			defer fetch.AddOwnListener(addr)()
+		}
+	}
+	ln, release, err := flags.proc.listen(flags.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", flags.listen, err)
 	}
-	aln, err := net.Listen("tcp", pf.admin)
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("admin API: listen on %s: %w", pf.admin, err)
+	defer release()
+	// A runtime process's URLs name the supervisor's public port.
+	public := ln.Addr().String()
+	if flags.proc.child() {
+		public = flags.listen
 	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	api := admin.New(admin.Options{Store: store, Sealer: sealer, Validator: n, Logger: log,
-		URLs: func(name string, routes []string) []string {
-			urls := []string{fmt.Sprintf("http://%s.localhost:%s/", name, port)}
-			for _, r := range routes {
-				urls = append(urls, "route: "+r)
-			}
-			return urls
-		}})
-	// Workers' outbound fetch may not reach the admin API, whatever address it listens on.
-	defer fetch.AddOwnListener(aln.Addr())()
-	asrv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
-	go asrv.Serve(aln)
-	defer asrv.Close()
+	_, port, _ := net.SplitHostPort(public)
+	adminAt := "no admin API"
+	if !pf.noAdmin {
+		aln, err := net.Listen("tcp", pf.admin)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("admin API: listen on %s: %w", pf.admin, err)
+		}
+		api := admin.New(admin.Options{Store: store, Sealer: sealer, Validator: n, Logger: log,
+			URLs: func(name string, routes []string) []string {
+				urls := []string{fmt.Sprintf("http://%s.localhost:%s/", name, port)}
+				for _, r := range routes {
+					urls = append(urls, "route: "+r)
+				}
+				return urls
+			}})
+		// Workers' outbound fetch may not reach the admin API, whatever address it listens on.
+		defer fetch.AddOwnListener(aln.Addr())()
+		asrv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+		go asrv.Serve(aln)
+		defer asrv.Close()
+		adminAt = "admin API on http://" + aln.Addr().String()
+		if flags.proc.child() {
+			adminAt = "admin API on " + aln.Addr().String() // no URL: the supervisor prints its own
+		}
+	}
+	if addr, err := net.ResolveTCPAddr("tcp", pf.admin); err == nil && pf.noAdmin {
+		// Nor the one another runtime process of the supervisor serves.
+		defer fetch.AddOwnListener(addr)()
+	}
 
 	ready := make(chan struct{})
 	watchErr := make(chan error, 1)
@@ -143,8 +127,13 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 	case <-time.After(30 * time.Second):
 		log.Warn("the control plane has not answered in 30s; serving what arrives")
 	}
-	fmt.Fprintf(os.Stderr, "islet serve: workers on http://%s (each at http://<name>.localhost:%s/), admin API on http://%s\n",
-		ln.Addr(), port, aln.Addr())
+	if flags.proc.child() {
+		fmt.Fprintf(os.Stderr, "islet serve: runtime process %d of %d (pid %d) on unix socket %s, %s\n",
+			flags.proc.index, flags.proc.total(), os.Getpid(), flags.proc.socket, adminAt)
+	} else {
+		fmt.Fprintf(os.Stderr, "islet serve: workers on http://%s (each at http://<name>.localhost:%s/), %s\n",
+			ln.Addr(), port, adminAt)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- n.Serve(ctx, ln) }()
 	select {
@@ -158,23 +147,26 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 	}
 }
 
-// bootstrapToken writes an admin token to DATA/admin-token (mode 0600) when the control plane
-// has no tokens yet.
-func bootstrapToken(ctx context.Context, store *control.Store, data string, log *slog.Logger) error {
-	has, err := store.HasTokens(ctx)
-	if err != nil || has {
-		return err
+// natsAddrs resolves the host:port of each of urls (comma-separated nats:// URLs); entries that
+// do not resolve are left out.
+func natsAddrs(urls string) []*net.TCPAddr {
+	var out []*net.TCPAddr
+	for _, u := range strings.Split(urls, ",") {
+		u = strings.TrimSpace(u)
+		if u == "" {
+			continue
+		}
+		if i := strings.Index(u, "://"); i >= 0 {
+			u = u[i+3:]
+		}
+		if i := strings.LastIndex(u, "@"); i >= 0 {
+			u = u[i+1:]
+		}
+		if addr, err := net.ResolveTCPAddr("tcp", u); err == nil {
+			out = append(out, addr)
+		}
 	}
-	tok, err := store.CreateToken(ctx, control.Token{Account: "default", Admin: true, Name: "bootstrap"})
-	if err != nil {
-		return err
-	}
-	path := filepath.Join(data, "admin-token")
-	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write admin token: %w", err)
-	}
-	log.Info("wrote the bootstrap admin token (account \"default\"); use it with islet login --token", "path", path)
-	return nil
+	return out
 }
 
 // natsCmd runs only an embedded NATS server with JetStream, for a fleet whose islet nodes

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -25,15 +26,18 @@ import (
 // process.
 type processFlags struct {
 	processes int
+	// tiers are the trust tiers given processes of their own (--tier NAME=K).
+	tiers tierFlag
 	// socket and index are set in a runtime process: it serves HTTP on the Unix socket instead
-	// of --listen (which names the supervisor's public address) and is process index of
-	// processes.
+	// of --listen (which names the supervisor's public address) and is process index of the
+	// layout's (see layout).
 	socket string
 	index  int
 }
 
 func (f *processFlags) add(cmd *cobra.Command) {
-	cmd.Flags().IntVar(&f.processes, "processes", 1, "run the workers in this many runtime processes under a supervisor that runs no V8, so a crash takes down only one process's workers (needs --config)")
+	cmd.Flags().IntVar(&f.processes, "processes", 1, "run the workers in this many runtime processes under a supervisor that runs no V8, so a crash takes down only one process's workers")
+	cmd.Flags().Var(&f.tiers, "tier", "give trust tier NAME (a worker's tier key in islet.toml) K runtime processes of its own, besides the --processes ones (repeatable; needs --config)")
 	cmd.Flags().StringVar(&f.socket, "child-socket", "", "serve on this Unix socket as a runtime process of a supervisor (internal)")
 	cmd.Flags().IntVar(&f.index, "child-index", 0, "this runtime process's index (internal)")
 	cmd.Flags().MarkHidden("child-socket")
@@ -42,19 +46,39 @@ func (f *processFlags) add(cmd *cobra.Command) {
 
 // check validates the flags of a serve in --config mode or not (platform).
 func (f *processFlags) check(config bool) error {
-	switch {
-	case f.processes < 1:
+	if f.processes < 1 {
 		return fmt.Errorf("serve: --processes %d; need at least 1", f.processes)
-	case f.processes > 1 && !config:
-		return errors.New("serve: --processes above 1 needs --config (the control-plane mode runs in one process for now)")
-	case f.socket != "" && (f.index < 0 || f.index >= f.processes):
-		return fmt.Errorf("serve: --child-index %d is not below --processes %d", f.index, f.processes)
+	}
+	if len(f.tiers) > 0 && !config {
+		return errors.New("serve: --tier needs --config (tiers are set in islet.toml)")
+	}
+	l, err := f.layout()
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if f.socket != "" && (f.index < 0 || f.index >= l.Total()) {
+		return fmt.Errorf("serve: --child-index %d is not below the %d runtime processes", f.index, l.Total())
 	}
 	return nil
 }
 
+// layout is the assignment of workers to runtime processes that --processes and --tier give;
+// the supervisor and its runtime processes compute it from the same flags.
+func (f *processFlags) layout() (*supervisor.Layout, error) {
+	return supervisor.NewLayout(f.processes, f.tiers)
+}
+
+// total is the number of runtime processes (--processes and every --tier's); check has passed.
+func (f *processFlags) total() int {
+	l, err := f.layout()
+	if err != nil {
+		return f.processes
+	}
+	return l.Total()
+}
+
 // supervises reports whether this process is the supervisor of several runtime processes.
-func (f *processFlags) supervises() bool { return f.processes > 1 && f.socket == "" }
+func (f *processFlags) supervises() bool { return f.total() > 1 && f.socket == "" }
 
 // child reports whether this process is a runtime process of a supervisor.
 func (f *processFlags) child() bool { return f.socket != "" }
@@ -90,22 +114,26 @@ func (f *processFlags) listen(listen string) (ln net.Listener, release func(), e
 
 // mine keeps the specs whose workers this process serves (all of them outside a supervisor),
 // so that each runtime process checks only its own workers at start-up and their errors are
-// logged once.
-func (f *processFlags) mine(specs []*worker.Spec) []*worker.Spec {
+// logged once. tiers maps worker names to their trust tiers (see supervisor.Layout).
+func (f *processFlags) mine(specs []*worker.Spec, tiers map[string]string) []*worker.Spec {
 	if !f.child() {
+		return specs
+	}
+	l, err := f.layout()
+	if err != nil { // refused by check before any worker loads
 		return specs
 	}
 	var out []*worker.Spec
 	for _, s := range specs {
-		if supervisor.Pick(s.Name, f.processes) == f.index {
+		if l.Pick(s.Name, tiers[s.Name]) == f.index {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-// runSupervisor serves the workers of the config file at cfgPath through f.processes runtime
-// processes of this binary (see package supervisor) until SIGINT or SIGTERM. Each runtime
+// runSupervisor serves the workers of the config file at cfgPath through the runtime processes
+// of this binary that f's layout gives (--processes and --tier) (see package supervisor) until SIGINT or SIGTERM. Each runtime
 // process gets this process's arguments (args, without the program name) followed by the
 // resolved public address and its socket.
 func runSupervisor(ctx context.Context, flags nodeFlags, f processFlags, cfgPath string, workers int, args []string) error {
@@ -125,8 +153,13 @@ func runSupervisor(ctx context.Context, flags nodeFlags, f processFlags, cfgPath
 	}
 	addr := ln.Addr().String()
 	_, port, _ := net.SplitHostPort(addr)
+	layout, err := f.layout()
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("serve: %w", err)
+	}
 	return supervisor.Run(ctx, supervisor.Options{
-		Processes:  f.processes,
+		Layout:     layout,
 		Executable: exe,
 		Listener:   ln,
 		Logger:     log,
@@ -138,7 +171,72 @@ func runSupervisor(ctx context.Context, flags nodeFlags, f processFlags, cfgPath
 		},
 		Ready: func() {
 			fmt.Fprintf(os.Stderr, "islet serve: %d workers on http://%s (each at http://<name>.localhost:%s/), %d runtime processes\n",
-				workers, addr, port, f.processes)
+				workers, addr, port, layout.Total())
+		},
+	})
+}
+
+// runPlatformSupervisor runs a control-plane node (see runPlatform) as a supervisor of
+// --processes runtime processes until SIGINT or SIGTERM. The supervisor runs no V8: it starts
+// the embedded NATS server on a random loopback port (none with --nats), writes the secret key
+// and the bootstrap token, and routes by the workers' records (supervisor.ControlTables). Each
+// runtime process gets this process's arguments (args) followed by the supervisor's NATS URL,
+// the secret key's file, a data directory of its own (DATA/proc-K), its socket and index; only
+// process 0 serves the admin API (on --admin), so the API is down while process 0 restarts.
+func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlags, args []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := flags.logger()
+	layout, err := flags.proc.layout()
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("serve: find the islet binary for the runtime processes: %w", err)
+	}
+	natsListen := ""
+	if pf.natsURL == "" && pf.natsListen == "" {
+		natsListen = "127.0.0.1:-1" // a random port: the runtime processes connect to it
+	}
+	cp, err := openControlPlane(ctx, pf, natsListen, log)
+	if err != nil {
+		return err
+	}
+	defer cp.Close()
+	natsURL := pf.natsURL
+	if cp.ns != nil {
+		natsURL = cp.ns.ClientURL()
+	}
+	ln, err := gateway.Listen(flags.listen)
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+	return supervisor.Run(ctx, supervisor.Options{
+		Layout:     layout,
+		Executable: exe,
+		Listener:   ln,
+		Logger:     log,
+		Routes:     supervisor.ControlTables(cp.store, log),
+		Args: func(index int, socket string) []string {
+			// The last value of a flag wins, so these override the user's.
+			out := append(append([]string(nil), args...),
+				"--listen="+addr, "--nats="+natsURL, "--secret-key-file="+cp.keyFile,
+				"--data="+filepath.Join(pf.data, fmt.Sprintf("proc-%d", index)),
+				"--child-socket="+socket, "--child-index="+strconv.Itoa(index))
+			if index > 0 {
+				out = append(out, "--no-admin-listener")
+			}
+			return out
+		},
+		Ready: func() {
+			fmt.Fprintf(os.Stderr, "islet serve: workers on http://%s (each at http://<name>.localhost:%s/), %d runtime processes, admin API on http://%s\n",
+				addr, port, layout.Total(), pf.admin)
 		},
 	})
 }

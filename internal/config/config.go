@@ -8,6 +8,7 @@
 //	routes = ["example.com/api/*"]      # optional extra host/path patterns
 //	compatibility_date = "2026-01-01"   # optional
 //	egress_allow = ["10.0.0.0/8", "internal.example:8080"]  # private destinations fetch may reach
+//	tier = "untrusted"                  # optional trust tier (see `islet serve --tier`)
 //	[worker.vars]
 //	GREETING = "hi"                     # env.GREETING
 //	[worker.limits]                     # Workers' defaults when unset
@@ -68,6 +69,11 @@ type Worker struct {
 	// with an optional port, host names with an optional port (see limits.EgressRule); each
 	// entry valid.
 	EgressAllow []string
+	// Tier is the worker's trust tier, "" when unset: a short name (see ValidateTier). Under a
+	// supervisor (`islet serve --processes N --tier NAME=K`) a worker of a tier that has
+	// processes of its own runs only in those; a worker without a tier, or of a tier given no
+	// processes, runs in the default ones. A single process ignores it.
+	Tier string
 }
 
 // Limits is a worker's [worker.limits] table (named as wrangler.toml's [limits]). Zero means
@@ -104,6 +110,7 @@ type workerFile struct {
 	Vars              map[string]any `toml:"vars"`
 	Limits            Limits         `toml:"limits"`
 	EgressAllow       []string       `toml:"egress_allow"`
+	Tier              *string        `toml:"tier"`
 }
 
 // Load reads and validates the configuration file at path, resolving relative paths in it
@@ -196,6 +203,7 @@ func typeMessage(msg string) string {
 	}
 	want, ok := map[string]string{
 		"string":                  "a string",
+		"*string":                 "a string",
 		"[]string":                "an array of strings",
 		"[]config.workerFile":     "an array of tables ([[worker]])",
 		"map[string]interface {}": "a table",

@@ -41,6 +41,24 @@ func ValidateName(name string) error {
 	return nil
 }
 
+// MaxTierLen is the longest trust tier name.
+const MaxTierLen = 32
+
+// ValidateTier reports whether tier can name a trust tier: 1 to MaxTierLen lower-case letters,
+// digits and '-', starting with a letter and not ending with '-'.
+func ValidateTier(tier string) error {
+	const rule = "a tier must be 1 to 32 lower-case letters, digits and '-', starting with a letter and not ending with '-'"
+	if tier == "" || len(tier) > MaxTierLen || tier[0] < 'a' || tier[0] > 'z' || tier[len(tier)-1] == '-' {
+		return fmt.Errorf("tier %q is not valid (%s)", tier, rule)
+	}
+	for i := 0; i < len(tier); i++ {
+		if c := tier[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return fmt.Errorf("tier %q contains %q (%s)", tier, c, rule)
+		}
+	}
+	return nil
+}
+
 // validateListen checks that listen is "host:port" with a numeric port (0 picks a free port).
 func validateListen(listen string) error {
 	_, port, err := net.SplitHostPort(listen)
@@ -98,6 +116,12 @@ func (wf *workerFile) resolve(dir string) (Worker, error) {
 		return w, fmt.Errorf("egress_allow: %w", err)
 	}
 	w.EgressAllow = wf.EgressAllow
+	if wf.Tier != nil {
+		if err := ValidateTier(*wf.Tier); err != nil {
+			return w, err
+		}
+		w.Tier = *wf.Tier
+	}
 	if w.Vars == nil {
 		w.Vars = map[string]any{}
 	}

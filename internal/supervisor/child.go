@@ -31,7 +31,9 @@ const (
 // Requests reach the process through proxy; while no process is up, they wait for one (see
 // awaitReady).
 type child struct {
-	index  int
+	index int
+	// tier is the trust tier whose workers this slot serves, "" for a default process.
+	tier   string
 	socket string
 	// exe and args are the program and arguments of every process of this slot.
 	exe  string
@@ -116,7 +118,7 @@ func (c *child) runOnce(ctx context.Context) (status string, pid int, err error)
 		return err.Error(), 0, err
 	}
 	pid = proc.Process.Pid
-	c.log.Info("runtime process started", "process", c.index, "pid", pid, "socket", c.socket)
+	c.log.Info("runtime process started", "process", c.index, "pid", pid, "tier", c.tier, "socket", c.socket)
 	exited := make(chan struct{})
 	ready := c.readyChan()
 	go c.awaitSocket(ready, exited)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"sync/atomic"
 	"time"
 
 	"islet/internal/gateway"
@@ -71,16 +72,34 @@ func newProxy(c *child) (*http.Transport, *httputil.ReverseProxy) {
 }
 
 // dispatcher is the supervisor's gateway.Dispatcher: it forwards each request to the runtime
-// process its worker hashes to (Pick).
+// process its worker is assigned to by layout (with the worker's tier from tiers).
 type dispatcher struct {
 	children []*child
-	log      *slog.Logger
+	layout   *Layout
+	// tiers maps worker names to their tiers; replaced whole (setTiers), never modified.
+	tiers atomic.Pointer[map[string]string]
+	log   *slog.Logger
+}
+
+// setTiers replaces the workers' tiers.
+func (d *dispatcher) setTiers(tiers map[string]string) { d.tiers.Store(&tiers) }
+
+// pick returns the child slot that serves worker.
+func (d *dispatcher) pick(worker string) *child {
+	tier := ""
+	if m := d.tiers.Load(); m != nil {
+		tier = (*m)[worker]
+	}
+	if d.layout == nil {
+		return d.children[Pick(worker, len(d.children))]
+	}
+	return d.children[d.layout.Pick(worker, tier)]
 }
 
 // Dispatch forwards r to worker's runtime process, waiting (bounded by readyWait) while that
 // process is being restarted; if none comes up it answers the platform's 503 page.
 func (d *dispatcher) Dispatch(w http.ResponseWriter, r *http.Request, worker string) {
-	c := d.children[Pick(worker, len(d.children))]
+	c := d.pick(worker)
 	if !c.awaitReady(r.Context(), readyWait) {
 		if r.Context().Err() != nil {
 			return

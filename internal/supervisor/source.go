@@ -11,26 +11,40 @@ import (
 	"islet/internal/gateway"
 )
 
-// TableSource delivers the supervisor's routing tables: it calls set with the first table and
-// again whenever the routing changes, until ctx ends, and returns nil then. An error before the
-// first table ends the supervisor; later problems are the source's to log and ride out.
-type TableSource func(ctx context.Context, set func(*gateway.Table)) error
+// Routing is what the supervisor routes by: the table that maps a request to its worker, and
+// each worker's trust tier (absent or "" for none; see Layout).
+type Routing struct {
+	Table *gateway.Table
+	Tiers map[string]string
+}
 
-// ConfigTables is the TableSource of an islet.toml: the table of config.Load(path), reloaded when
+// TableSource delivers the supervisor's routing: it calls set with the first Routing and again
+// whenever the routing changes, until ctx ends, and returns nil then. An error before the first
+// Routing ends the supervisor; later problems are the source's to log and ride out. A Routing's
+// Tiers map is not modified after it is passed to set.
+type TableSource func(ctx context.Context, set func(Routing)) error
+
+// ConfigTables is the TableSource of an islet.toml: the table and tiers of config.Load(path), reloaded when
 // the file's size or modification time changes (checked every interval), as the runtime
 // processes reload their workers. A file that fails to load keeps the previous table.
 func ConfigTables(path string, interval time.Duration, log *slog.Logger) TableSource {
-	return func(ctx context.Context, set func(*gateway.Table)) error {
-		load := func() (*gateway.Table, error) {
+	return func(ctx context.Context, set func(Routing)) error {
+		load := func() (Routing, error) {
 			cfg, err := config.Load(path)
 			if err != nil {
-				return nil, err
+				return Routing{}, err
 			}
 			t, err := cfg.Table()
 			if err != nil {
-				return nil, fmt.Errorf("config %s: %w", path, err)
+				return Routing{}, fmt.Errorf("config %s: %w", path, err)
 			}
-			return t, nil
+			tiers := make(map[string]string)
+			for _, w := range cfg.Workers {
+				if w.Tier != "" {
+					tiers[w.Name] = w.Tier
+				}
+			}
+			return Routing{Table: t, Tiers: tiers}, nil
 		}
 		last := statKey(path)
 		t, err := load()

@@ -5,7 +5,7 @@
 // binary, each serving HTTP on its own Unix socket; accepts HTTP on the public listener; routes
 // each request by the same table a single process would use (gateway.Gateway, including its URL
 // length and loop-depth checks); and forwards it to the runtime process its worker hashes to
-// (Pick). A runtime process that exits is started again with backoff; only the requests it was
+// (Layout: by trust tier when configured, then by Pick). A runtime process that exits is started again with backoff; only the requests it was
 // serving fail, with the platform's 502 page, while requests that arrive during the restart wait
 // for it (bounded). Every runtime process loads every worker, but isolates are created on first
 // request, so a process only instantiates the workers routed to it.
@@ -29,8 +29,8 @@ import (
 
 // Options configure a Supervisor.
 type Options struct {
-	// Processes is how many runtime processes to run (at least 1).
-	Processes int
+	// Layout is how many runtime processes to run and which serves which worker.
+	Layout *Layout
 	// Executable is the islet binary the runtime processes run.
 	Executable string
 	// Args returns the arguments (without the program name) of runtime process index, which must
@@ -63,8 +63,8 @@ const shutdownTimeout = 5 * time.Second
 // processes and waits for them (bounded; stragglers are killed), and returns nil. It returns an
 // error if the routing table cannot be loaded or a runtime process fails before it ever served.
 func Run(ctx context.Context, o Options) error {
-	if o.Processes < 1 {
-		return fmt.Errorf("supervisor: %d processes; need at least 1", o.Processes)
+	if o.Layout == nil {
+		return errors.New("supervisor: no process layout")
 	}
 	if os.Getenv("GOGC") == "" {
 		// The supervisor's live heap is small and almost all its allocation is per-request
@@ -86,16 +86,28 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer os.RemoveAll(dir)
 
-	d := &dispatcher{log: o.Logger}
+	d := &dispatcher{log: o.Logger, layout: o.Layout}
 	gw := gateway.New(d, o.Logger)
+	warned := map[string]string{} // worker → the unconfigured tier it was warned about
+	setRouting := func(r Routing) {
+		for name, tier := range r.Tiers {
+			if tier != "" && !o.Layout.HasTier(tier) && warned[name] != tier {
+				warned[name] = tier
+				o.Logger.Warn("worker's tier has no processes of its own (serve --tier NAME=K); it runs in the default processes",
+					"worker", name, "tier", tier)
+			}
+		}
+		d.setTiers(r.Tiers)
+		gw.SetTable(r.Table)
+	}
 	routesCtx, stopRoutes := context.WithCancel(ctx)
 	defer stopRoutes()
 	first := make(chan struct{})
 	var firstOnce sync.Once
 	routesErr := make(chan error, 1)
 	go func() {
-		routesErr <- o.Routes(routesCtx, func(t *gateway.Table) {
-			gw.SetTable(t)
+		routesErr <- o.Routes(routesCtx, func(r Routing) {
+			setRouting(r)
 			firstOnce.Do(func() { close(first) })
 		})
 	}()
@@ -114,11 +126,13 @@ func Run(ctx context.Context, o Options) error {
 
 	childCtx, stopChildren := context.WithCancel(context.Background())
 	defer stopChildren()
-	early := make(chan error, o.Processes)
+	total := o.Layout.Total()
+	early := make(chan error, total)
 	var running sync.WaitGroup
-	for i := 0; i < o.Processes; i++ {
+	for i := 0; i < total; i++ {
 		socket := filepath.Join(dir, fmt.Sprintf("child-%d.sock", i))
 		c := newChild(i, socket, o.Executable, o.Args(i, socket), o.Output, o.Logger)
+		c.tier = o.Layout.TierOf(i)
 		d.children = append(d.children, c)
 		running.Add(1)
 		go func() { defer running.Done(); c.run(childCtx, early) }()

@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"islet/internal/control"
+)
+
+// controlPlane is a node's link to the control plane: the embedded NATS server (nil with
+// --nats), the connection, the store and the sealer of secrets. It runs no V8, so the
+// supervisor of runtime processes opens it too.
+type controlPlane struct {
+	ns     *server.Server
+	nc     *nats.Conn
+	store  *control.Store
+	sealer *control.Sealer
+	// keyFile is the secret key's file (--secret-key-file, or DATA/secret-key).
+	keyFile string
+}
+
+// openControlPlane creates the data directory, starts the embedded NATS server unless pf names
+// one with --nats (its client address is natsListen when that is set, else pf's --nats-listen),
+// connects, opens the store (bounded), loads or creates the secret key and, when the control
+// plane has no tokens yet, writes the bootstrap admin token. Close releases what it opened.
+func openControlPlane(ctx context.Context, pf platformFlags, natsListen string, log *slog.Logger) (cp *controlPlane, err error) {
+	if err := os.MkdirAll(pf.data, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	cp = &controlPlane{}
+	defer func() {
+		if err != nil {
+			cp.Close()
+		}
+	}()
+	if pf.natsURL == "" {
+		if natsListen == "" {
+			natsListen = pf.natsListen
+		}
+		opts := control.ServerOptions{Dir: filepath.Join(pf.data, "nats"), Listen: natsListen, Logger: log}
+		if len(pf.cluster) > 0 || pf.clusterListen != "" {
+			opts.ClusterListen = pf.clusterListen
+			if opts.ClusterListen == "" {
+				opts.ClusterListen = "127.0.0.1:6222"
+			}
+			opts.Routes = pf.cluster
+		}
+		if cp.ns, err = control.StartServer(opts); err != nil {
+			return nil, err
+		}
+	}
+	if cp.nc, err = control.Connect(cp.ns, pf.natsURL, "islet-node", log); err != nil {
+		return nil, err
+	}
+	octx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	cp.store, err = control.Open(octx, cp.nc, control.Options{Replicas: pf.replicas, Logger: log})
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("control plane store: %w", err)
+	}
+	keyFile, create := pf.secretKeyFile, false
+	if keyFile == "" {
+		keyFile, create = filepath.Join(pf.data, "secret-key"), true
+	}
+	key, created, err := control.LoadOrCreateKey(keyFile, create)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("wrote a new secret key; nodes sharing this control plane need the same --secret-key-file", "path", keyFile)
+	}
+	cp.keyFile = keyFile
+	if cp.sealer, err = control.NewSealer(key); err != nil {
+		return nil, err
+	}
+	if err := bootstrapToken(ctx, cp.store, pf.data, log); err != nil {
+		return nil, err
+	}
+	return cp, nil
+}
+
+// Close closes the connection and shuts the embedded server down (waiting for it).
+func (cp *controlPlane) Close() {
+	if cp.nc != nil {
+		cp.nc.Close()
+	}
+	if cp.ns != nil {
+		cp.ns.Shutdown()
+		cp.ns.WaitForShutdown()
+	}
+}
+
+// bootstrapToken writes an admin token to DATA/admin-token (mode 0600) when the control plane
+// has no tokens yet.
+func bootstrapToken(ctx context.Context, store *control.Store, data string, log *slog.Logger) error {
+	has, err := store.HasTokens(ctx)
+	if err != nil || has {
+		return err
+	}
+	tok, err := store.CreateToken(ctx, control.Token{Account: "default", Admin: true, Name: "bootstrap"})
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(data, "admin-token")
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write admin token: %w", err)
+	}
+	log.Info("wrote the bootstrap admin token (account \"default\"); use it with islet login --token", "path", path)
+	return nil
+}

@@ -1,0 +1,133 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"islet/internal/supervisor"
+)
+
+// TestPlatformProcessesContainACrash runs the control plane as `islet serve --data DIR
+// --processes 2`: two workers deployed through the admin API (served by runtime process 0)
+// answer through the supervisor's listener, one on each runtime process. The process of one is
+// killed with SIGKILL; the other's worker never fails, and the killed one's comes back.
+func TestPlatformProcessesContainACrash(t *testing.T) {
+	const processes = 2
+	// One worker on each process.
+	byProc := make([]string, processes)
+	for i := 0; byProc[0] == "" || byProc[1] == ""; i++ {
+		name := fmt.Sprintf("app%d", i)
+		if k := supervisor.Pick(name, processes); byProc[k] == "" {
+			byProc[k] = name
+		}
+	}
+	pl := &platform{data: filepath.Join(t.TempDir(), "data"), api: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
+	var pids []int
+	t.Cleanup(func() { awaitGone(t, pids) })
+	pl.node = start(t, "serve", "--data", pl.data, "--listen", "127.0.0.1:0", "--admin", pl.api,
+		"--processes", strconv.Itoa(processes))
+	tok, err := os.ReadFile(filepath.Join(pl.data, "admin-token"))
+	if err != nil {
+		t.Fatalf("no bootstrap token: %v\n%s", err, pl.node.output())
+	}
+	pl.token = strings.TrimSpace(string(tok))
+	pidOf := func(k int) []int {
+		re := regexp.MustCompile(fmt.Sprintf(`msg="runtime process started" process=%d pid=(\d+)`, k))
+		var out []int
+		for _, m := range re.FindAllStringSubmatch(pl.node.output(), -1) {
+			pid, _ := strconv.Atoi(m[1])
+			out = append(out, pid)
+		}
+		return out
+	}
+	for k := 0; k < processes; k++ {
+		got := pidOf(k)
+		if len(got) != 1 {
+			t.Fatalf("process %d: started pids %v, want one\n%s", k, got, pl.node.output())
+		}
+		pids = append(pids, got[0])
+	}
+
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "index.js"), `export default {
+	fetch(req, env) { return new Response("hello from " + env.NAME); },
+};`)
+	for _, name := range byProc {
+		write(t, filepath.Join(dir, "wrangler.toml"), fmt.Sprintf("name = %q\nmain = \"index.js\"\n[vars]\nNAME = %q\n", name, name))
+		if out := pl.mustCLI(t, dir, "", "deploy"); !strings.Contains(out, name+" deployed: version ") {
+			t.Fatalf("deploy %s:\n%s", name, out)
+		}
+	}
+	for _, name := range byProc {
+		pollBody(t, pl.node.addr, name+".localhost", "hello from "+name)
+	}
+
+	const victim, survivor = 1, 0
+	var stopLoad atomic.Bool
+	var survived atomic.Int64
+	var mu sync.Mutex
+	var failures []string
+	var load sync.WaitGroup
+	load.Add(1)
+	go func() {
+		defer load.Done()
+		name := byProc[survivor]
+		for !stopLoad.Load() {
+			req, _ := http.NewRequest("GET", "http://"+pl.node.addr+"/", nil)
+			req.Host = name + ".localhost"
+			resp, err := client.Do(req)
+			if err == nil {
+				var body []byte
+				body, err = io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+				resp.Body.Close()
+				if err == nil && (resp.StatusCode != 200 || string(body) != "hello from "+name) {
+					err = fmt.Errorf("%d %q", resp.StatusCode, body)
+				}
+			}
+			if err != nil {
+				mu.Lock()
+				failures = append(failures, name+": "+err.Error())
+				mu.Unlock()
+			}
+			survived.Add(1)
+		}
+	}()
+
+	if err := syscall.Kill(pids[victim], syscall.SIGKILL); err != nil {
+		t.Fatalf("kill runtime process %d (pid %d): %v", victim, pids[victim], err)
+	}
+	pl.node.waitFor(t, fmt.Sprintf(`msg="runtime process exited; restarting it" process=%d pid=%d status="signal: killed"`, victim, pids[victim]))
+	// A restarted process reads the workers from the control plane again.
+	pollBody(t, pl.node.addr, byProc[victim]+".localhost", "hello from "+byProc[victim])
+	if restarted := pidOf(victim); len(restarted) != 2 || restarted[1] == pids[victim] {
+		t.Fatalf("process %d: started pids %v, want the killed one and a new one", victim, restarted)
+	} else {
+		pids = append(pids, restarted[1])
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	after := survived.Load() + 100
+	for survived.Load() < after && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stopLoad.Store(true)
+	load.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("%d of %d requests to the surviving process's worker failed, e.g. %s", len(failures), survived.Load(), failures[0])
+	}
+	if survived.Load() < 100 {
+		t.Fatalf("only %d requests to the surviving process's worker", survived.Load())
+	}
+	t.Logf("%d requests to the surviving process's worker, none failed", survived.Load())
+}
