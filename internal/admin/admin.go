@@ -18,6 +18,8 @@
 //	PUT    /v1/workers/{name}/secrets/{secret}  {"value": "..."}
 //	DELETE /v1/workers/{name}/secrets/{secret}
 //	POST   /v1/tokens                           {"account", "admin", "name"} (admin tokens only)
+//	GET    /v1/tokens                           IDs and records, never the tokens
+//	DELETE /v1/tokens/{id}                      revoke (admin: any; else the account's own)
 //	GET    /v1/whoami
 package admin
 
@@ -87,6 +89,8 @@ func New(o Options) *Server {
 	s.handle("PUT /v1/workers/{name}/secrets/{secret}", s.putSecret)
 	s.handle("DELETE /v1/workers/{name}/secrets/{secret}", s.deleteSecret)
 	s.handle("POST /v1/tokens", s.createToken)
+	s.handle("GET /v1/tokens", s.listTokens)
+	s.handle("DELETE /v1/tokens/{id}", s.revokeToken)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, deploy.Errorf(http.StatusNotFound, "not_found", "no such API endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -226,3 +226,49 @@ func TestAdminCreatesTokens(t *testing.T) {
 		t.Fatalf("bad account: code %q", c)
 	}
 }
+
+func TestListAndRevokeTokens(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var created struct{ Token string }
+	if err := e.admin.Do(ctx, "POST", "/v1/tokens", map[string]any{"account": "acme", "name": "ci"}, "", &created); err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Tokens []struct {
+			ID      string
+			Account string
+			Name    string
+		}
+	}
+	if err := e.acme.Do(ctx, "GET", "/v1/tokens", nil, "", &list); err != nil {
+		t.Fatal(err)
+	}
+	ciID := ""
+	for _, tk := range list.Tokens {
+		if tk.Account != "acme" {
+			t.Fatalf("acme sees another account's token: %+v", tk)
+		}
+		if strings.Contains(created.Token, tk.ID) {
+			t.Fatal("a token ID is part of the token")
+		}
+		if tk.Name == "ci" {
+			ciID = tk.ID
+		}
+	}
+	if len(list.Tokens) != 2 || ciID == "" {
+		t.Fatalf("acme's tokens = %+v", list.Tokens)
+	}
+	if c := code(e.other.Do(ctx, "DELETE", "/v1/tokens/"+ciID, nil, "", nil)); c != "token_not_found" {
+		t.Fatalf("another account revoking: code %q", c)
+	}
+	if err := e.acme.Do(ctx, "DELETE", "/v1/tokens/"+ciID, nil, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if c := code(adminclient.New(e.srv.URL, created.Token).Do(ctx, "GET", "/v1/whoami", nil, "", nil)); c != "unauthorized" {
+		t.Fatalf("a revoked token: code %q", c)
+	}
+	if c := code(e.acme.Do(ctx, "DELETE", "/v1/tokens/"+ciID, nil, "", nil)); c != "token_not_found" {
+		t.Fatalf("revoking twice: code %q", c)
+	}
+}

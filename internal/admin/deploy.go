@@ -187,3 +187,45 @@ func (s *Server) createToken(r *http.Request, tok *control.Token) (any, error) {
 	}
 	return created{map[string]any{"token": token, "account": body.Account, "admin": body.Admin}}, nil
 }
+
+// listTokens shows the tokens the caller may see: every one for an admin token, else its own
+// account's. Tokens themselves are never shown, only their IDs.
+func (s *Server) listTokens(r *http.Request, tok *control.Token) (any, error) {
+	all, err := s.store.Tokens(r.Context())
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	out := []control.TokenInfo{}
+	for _, t := range all {
+		if tok.Admin || t.Account == tok.Account {
+			out = append(out, t)
+		}
+	}
+	return map[string]any{"tokens": out}, nil
+}
+
+// revokeToken deletes a token by ID: any token for an admin token, else one of its own
+// account's (a token may revoke itself).
+func (s *Server) revokeToken(r *http.Request, tok *control.Token) (any, error) {
+	id := r.PathValue("id")
+	all, err := s.store.Tokens(r.Context())
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	for _, t := range all {
+		if t.ID != id {
+			continue
+		}
+		if !tok.Admin && t.Account != tok.Account {
+			break
+		}
+		if _, err := s.store.RevokeToken(r.Context(), id); err != nil {
+			if errors.Is(err, control.ErrNotFound) {
+				break
+			}
+			return nil, unavailable(err)
+		}
+		return map[string]any{"revoked": id}, nil
+	}
+	return nil, deploy.Errorf(http.StatusNotFound, "token_not_found", "no token with ID %q in your account", id)
+}

@@ -278,6 +278,33 @@ func tokenCmd() *cobra.Command {
 	})
 	create.Flags().BoolVar(&admin, "admin", false, "the token may also create tokens and act on every account")
 	create.Flags().StringVar(&name, "name", "", "a note to tell tokens apart")
-	cmd.AddCommand(create)
+	list := clientCmd("list", "list the tokens you may see (IDs, never the tokens)", cobra.NoArgs, func(ctx context.Context, c *adminclient.Client, _ []string) error {
+		var out struct {
+			Tokens []struct {
+				ID      string    `json:"id"`
+				Account string    `json:"account"`
+				Admin   bool      `json:"admin"`
+				Name    string    `json:"name"`
+				Created time.Time `json:"created"`
+			} `json:"tokens"`
+		}
+		if err := c.Do(ctx, "GET", "/v1/tokens", nil, "", &out); err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tACCOUNT\tADMIN\tNAME\tCREATED\t")
+		for _, t := range out.Tokens {
+			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t\n", t.ID, t.Account, t.Admin, t.Name, t.Created.Local().Format(time.DateTime))
+		}
+		return tw.Flush()
+	})
+	revoke := clientCmd("revoke <id>", "revoke a token by its ID (from islet token list)", cobra.ExactArgs(1), func(ctx context.Context, c *adminclient.Client, args []string) error {
+		if err := c.Do(ctx, "DELETE", "/v1/tokens/"+url.PathEscape(args[0]), nil, "", nil); err != nil {
+			return err
+		}
+		fmt.Printf("token %s revoked\n", args[0])
+		return nil
+	})
+	cmd.AddCommand(create, list, revoke)
 	return cmd
 }

@@ -71,3 +71,82 @@ func (s *Store) HasTokens(ctx context.Context) (bool, error) {
 	}
 	return false, nil
 }
+
+// TokenInfo is a stored token as it can be shown: its ID (the first 16 hex digits of its
+// hash, never the token) and its record.
+type TokenInfo struct {
+	ID string `json:"id"`
+	Token
+}
+
+// Tokens lists every stored token.
+func (s *Store) Tokens(ctx context.Context) ([]TokenInfo, error) {
+	lister, err := s.tokens.ListKeys(ctx)
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	var keys []string
+	for k := range lister.Keys() {
+		keys = append(keys, k)
+	}
+	var out []TokenInfo
+	for _, k := range keys {
+		e, err := s.tokens.Get(ctx, k)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue // revoked meanwhile
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read token: %w", err)
+		}
+		var t Token
+		if err := json.Unmarshal(e.Value(), &t); err != nil {
+			continue
+		}
+		out = append(out, TokenInfo{ID: tokenID(k), Token: t})
+	}
+	return out, nil
+}
+
+// tokenID is the shown ID of the token stored under key "t.<hex>".
+func tokenID(key string) string {
+	h := key[len("t."):]
+	return h[:min(16, len(h))]
+}
+
+// RevokeToken deletes the token whose ID is id and returns its record, or ErrNotFound.
+func (s *Store) RevokeToken(ctx context.Context, id string) (*Token, error) {
+	if len(id) != 16 {
+		return nil, ErrNotFound
+	}
+	lister, err := s.tokens.ListKeys(ctx)
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("revoke token: %w", err)
+	}
+	key := ""
+	for k := range lister.Keys() {
+		if tokenID(k) == id {
+			key = k
+		}
+	}
+	if key == "" {
+		return nil, ErrNotFound
+	}
+	e, err := s.tokens.Get(ctx, key)
+	if err != nil {
+		return nil, ErrNotFound
+	}
+	var t Token
+	if err := json.Unmarshal(e.Value(), &t); err != nil {
+		return nil, fmt.Errorf("revoke token: %w", err)
+	}
+	if err := s.tokens.Purge(ctx, key); err != nil {
+		return nil, fmt.Errorf("revoke token: %w", err)
+	}
+	return &t, nil
+}
