@@ -34,10 +34,12 @@ func openControlPlane(ctx context.Context, pf platformFlags, natsListen string, 
 	if err := os.MkdirAll(pf.data, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	cp = &controlPlane{}
+	// Every error return below leaves cp nil, so the cleanup works on its own reference.
+	opened := &controlPlane{}
+	cp = opened
 	defer func() {
 		if err != nil {
-			cp.Close()
+			opened.Close()
 		}
 	}()
 	if pf.natsURL == "" {
@@ -88,6 +90,9 @@ func openControlPlane(ctx context.Context, pf platformFlags, natsListen string, 
 
 // Close closes the connection and shuts the embedded server down (waiting for it).
 func (cp *controlPlane) Close() {
+	if cp == nil {
+		return
+	}
 	if cp.nc != nil {
 		cp.nc.Close()
 	}
