@@ -2,15 +2,11 @@ package e2e
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -74,35 +70,7 @@ func TestPlatformProcessesContainACrash(t *testing.T) {
 	}
 
 	const victim, survivor = 1, 0
-	var stopLoad atomic.Bool
-	var survived atomic.Int64
-	var mu sync.Mutex
-	var failures []string
-	var load sync.WaitGroup
-	load.Add(1)
-	go func() {
-		defer load.Done()
-		name := byProc[survivor]
-		for !stopLoad.Load() {
-			req, _ := http.NewRequest("GET", "http://"+pl.node.addr+"/", nil)
-			req.Host = name + ".localhost"
-			resp, err := client.Do(req)
-			if err == nil {
-				var body []byte
-				body, err = io.ReadAll(io.LimitReader(resp.Body, 1<<10))
-				resp.Body.Close()
-				if err == nil && (resp.StatusCode != 200 || string(body) != "hello from "+name) {
-					err = fmt.Errorf("%d %q", resp.StatusCode, body)
-				}
-			}
-			if err != nil {
-				mu.Lock()
-				failures = append(failures, name+": "+err.Error())
-				mu.Unlock()
-			}
-			survived.Add(1)
-		}
-	}()
+	load := startSteadyLoad(pl.node.addr, []string{byProc[survivor]})
 
 	if err := syscall.Kill(pids[victim], syscall.SIGKILL); err != nil {
 		t.Fatalf("kill runtime process %d (pid %d): %v", victim, pids[victim], err)
@@ -116,18 +84,5 @@ func TestPlatformProcessesContainACrash(t *testing.T) {
 		pids = append(pids, restarted[1])
 	}
 
-	deadline := time.Now().Add(10 * time.Second)
-	after := survived.Load() + 100
-	for survived.Load() < after && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	stopLoad.Store(true)
-	load.Wait()
-	if len(failures) > 0 {
-		t.Fatalf("%d of %d requests to the surviving process's worker failed, e.g. %s", len(failures), survived.Load(), failures[0])
-	}
-	if survived.Load() < 100 {
-		t.Fatalf("only %d requests to the surviving process's worker", survived.Load())
-	}
-	t.Logf("%d requests to the surviving process's worker, none failed", survived.Load())
+	load.finish(t, time.Now().Add(10*time.Second), "the surviving process's worker")
 }

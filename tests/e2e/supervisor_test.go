@@ -8,8 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -102,36 +100,7 @@ func TestProcessesContainACrash(t *testing.T) {
 	const victim, survivor = 1, 0
 	// The survivor's workers are requested without pause from before the kill until after the
 	// victim's workers are back; not one request may fail.
-	var stopLoad atomic.Bool
-	var survived atomic.Int64
-	var mu sync.Mutex
-	var failures []string
-	var load sync.WaitGroup
-	for _, name := range byProc[survivor] {
-		load.Add(1)
-		go func() {
-			defer load.Done()
-			for !stopLoad.Load() {
-				req, _ := http.NewRequest("GET", "http://"+p.addr+"/", nil)
-				req.Host = name + ".localhost"
-				resp, err := client.Do(req)
-				if err == nil {
-					var body []byte
-					body, err = io.ReadAll(io.LimitReader(resp.Body, 1<<10))
-					resp.Body.Close()
-					if err == nil && (resp.StatusCode != 200 || string(body) != "hello from "+name) {
-						err = fmt.Errorf("%d %q", resp.StatusCode, body)
-					}
-				}
-				if err != nil {
-					mu.Lock()
-					failures = append(failures, name+": "+err.Error())
-					mu.Unlock()
-				}
-				survived.Add(1)
-			}
-		}()
-	}
+	load := startSteadyLoad(p.addr, byProc[survivor])
 
 	// A request in flight on the victim when it dies gets the platform's 502.
 	slow := byProc[victim][0]
@@ -189,17 +158,5 @@ func TestProcessesContainACrash(t *testing.T) {
 	pids = append(pids, restarted[1])
 
 	// Keep the survivor's load running a little after the recovery, then stop it.
-	after := survived.Load() + 100
-	for survived.Load() < after && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	stopLoad.Store(true)
-	load.Wait()
-	if len(failures) > 0 {
-		t.Fatalf("%d of %d requests to the surviving process's workers failed, e.g. %s", len(failures), survived.Load(), failures[0])
-	}
-	if survived.Load() < 100 {
-		t.Fatalf("only %d requests to the surviving process's workers", survived.Load())
-	}
-	t.Logf("%d requests to the surviving process's workers, none failed", survived.Load())
+	load.finish(t, deadline, "the surviving process's workers")
 }
