@@ -2,11 +2,15 @@
 SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
+# internal/v8/cgo.go links with the sysroot's dynamic loader (-Wl,--dynamic-linker), a flag cgo
+# accepts only when it is allowed explicitly. Running `go` by hand needs the same variable:
+# export CGO_LDFLAGS_ALLOW='-Wl,--dynamic-linker=.*'
+export CGO_LDFLAGS_ALLOW := -Wl,--dynamic-linker=.*
 LISTEN ?= 127.0.0.1:8787
 
 .PHONY: deps build demo test test-short bench wpt vet clean
 
-# deps installs V8 (Debian's libnode) into third_party/libnode; idempotent.
+# deps installs V8 13.6 (Debian's libnode137) and the libraries it needs into third_party/sysroot; idempotent.
 deps:
 	@./scripts/deps.sh
 

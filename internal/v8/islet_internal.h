@@ -94,9 +94,6 @@ struct islet_isolate {
   // memory allocation past the allocator's); the entry that sees it condemns the isolate.
   std::atomic<bool> oom{false};
   bool condemned = false;
-  // terminate_requested is set by islet_isolate_terminate (any thread) and cleared when a call
-  // into the isolate starts; see TerminationPending.
-  std::atomic<bool> terminate_requested{false};
   // wasm_privileged is true only while the host compiles an uploaded .wasm module: V8's Wasm
   // code generation callback allows compiling bytes then and never for the worker's own JS.
   bool wasm_privileged = false;

@@ -65,30 +65,38 @@ class IsletPlatform : public v8::Platform {
   // isolate that allocates them (islet_webassembly.cc).
   v8::PageAllocator* GetPageAllocator() override { return islet::WrapPageAllocator(inner_->GetPageAllocator()); }
   void OnCriticalMemoryPressure() override { inner_->OnCriticalMemoryPressure(); }
-  bool OnCriticalMemoryPressure(size_t length) override { return inner_->OnCriticalMemoryPressure(length); }
   int NumberOfWorkerThreads() override { return inner_->NumberOfWorkerThreads(); }
-  std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner(Isolate* isolate) override {
-    return inner_->GetForegroundTaskRunner(isolate);
-  }
-  void CallOnWorkerThread(std::unique_ptr<v8::Task> task) override { inner_->CallOnWorkerThread(std::move(task)); }
-  void CallBlockingTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override {
-    inner_->CallBlockingTaskOnWorkerThread(std::move(task));
-  }
-  void CallLowPriorityTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override {
-    inner_->CallLowPriorityTaskOnWorkerThread(std::move(task));
-  }
-  void CallDelayedOnWorkerThread(std::unique_ptr<v8::Task> task, double delay_in_seconds) override {
-    inner_->CallDelayedOnWorkerThread(std::move(task), delay_in_seconds);
+  std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner(Isolate* isolate, v8::TaskPriority priority) override {
+    return inner_->GetForegroundTaskRunner(isolate, priority);
   }
   bool IdleTasksEnabled(Isolate* isolate) override { return inner_->IdleTasksEnabled(isolate); }
-  std::unique_ptr<v8::JobHandle> PostJob(v8::TaskPriority priority, std::unique_ptr<v8::JobTask> job_task) override {
-    return inner_->PostJob(priority, std::move(job_task));
-  }
   double MonotonicallyIncreasingTime() override { return inner_->MonotonicallyIncreasingTime(); }
+  // V8 reads the wall clock through all three (Date.now and new Date() through the high
+  // resolution one); each returns the frozen time while a turn runs.
   double CurrentClockTimeMillis() override {
     return tl_frozen_ms != 0 ? tl_frozen_ms : inner_->CurrentClockTimeMillis();
   }
+  int64_t CurrentClockTimeMilliseconds() override {
+    return tl_frozen_ms != 0 ? static_cast<int64_t>(tl_frozen_ms) : inner_->CurrentClockTimeMilliseconds();
+  }
+  double CurrentClockTimeMillisecondsHighResolution() override {
+    return tl_frozen_ms != 0 ? tl_frozen_ms : inner_->CurrentClockTimeMillisecondsHighResolution();
+  }
   v8::TracingController* GetTracingController() override { return inner_->GetTracingController(); }
+
+ protected:
+  std::unique_ptr<v8::JobHandle> CreateJobImpl(v8::TaskPriority priority, std::unique_ptr<v8::JobTask> job_task,
+                                               const v8::SourceLocation& location) override {
+    return inner_->CreateJob(priority, std::move(job_task), location);
+  }
+  void PostTaskOnWorkerThreadImpl(v8::TaskPriority priority, std::unique_ptr<v8::Task> task,
+                                  const v8::SourceLocation& location) override {
+    inner_->PostTaskOnWorkerThread(priority, std::move(task), location);
+  }
+  void PostDelayedTaskOnWorkerThreadImpl(v8::TaskPriority priority, std::unique_ptr<v8::Task> task,
+                                         double delay_in_seconds, const v8::SourceLocation& location) override {
+    inner_->PostDelayedTaskOnWorkerThread(priority, std::move(task), delay_in_seconds, location);
+  }
 
  private:
   std::unique_ptr<v8::Platform> inner_;
@@ -97,14 +105,10 @@ class IsletPlatform : public v8::Platform {
 std::unique_ptr<IsletPlatform> g_platform;
 
 void OpCallback(const FunctionCallbackInfo<Value>& info);
-void TransferArrayBuffer(const FunctionCallbackInfo<Value>& info);
-void TerminationPending(const FunctionCallbackInfo<Value>& info);
 
 // Every C++ function V8 may call from a snapshot must be listed here.
 const intptr_t g_external_refs[] = {
     reinterpret_cast<intptr_t>(OpCallback),
-    reinterpret_cast<intptr_t>(TransferArrayBuffer),
-    reinterpret_cast<intptr_t>(TerminationPending),
     0,
 };
 
@@ -192,9 +196,9 @@ char* CopyOut(const char* p, size_t n) {
 
 // Utf8 writes a JS string as UTF-8 (lone surrogates become U+FFFD) into out.
 void Utf8(Isolate* isolate, Local<String> s, std::string* out) {
-  int n = s->Utf8Length(isolate);
+  size_t n = s->Utf8LengthV2(isolate);
   out->resize(n);
-  if (n) s->WriteUtf8(isolate, &(*out)[0], n, nullptr, String::REPLACE_INVALID_UTF8 | String::NO_NULL_TERMINATION);
+  if (n) s->WriteUtf8V2(isolate, &(*out)[0], n, String::WriteFlags::kReplaceInvalidUtf8);
 }
 
 Local<String> NewString(Isolate* isolate, const char* p, size_t n) {
@@ -241,7 +245,6 @@ Entry::Entry(islet_isolate* iso)
       context_scope_(context_), prev_(CurrentIsolate()) {
   iso->isolate->SetStackLimit(StackLimit());
   // A termination requested after the previous turn finished must not hit this one.
-  iso->terminate_requested = false;
   iso->isolate->CancelTerminateExecution();
   tl_frozen_ms = g_platform->inner()->CurrentClockTimeMillis();
   SetCurrentIsolate(iso);
@@ -407,43 +410,6 @@ void OpCallback(const FunctionCallbackInfo<Value>& info) {
   isletGoOp(iso->go_handle, op_id, args, n, &ret);
 }
 
-// TransferArrayBuffer is rt.internal.transferArrayBuffer(buffer): a new ArrayBuffer takes the
-// buffer's memory, and the buffer (with its views) is detached, as the Streams and HTML specs'
-// "transfer" does. V8 10.2 has no ArrayBuffer.prototype.transfer for JS to do it.
-void TransferArrayBuffer(const FunctionCallbackInfo<Value>& info) {
-  Isolate* isolate = info.GetIsolate();
-  if (info.Length() < 1 || !info[0]->IsArrayBuffer()) {
-    const char msg[] = "transferArrayBuffer: not an ArrayBuffer";
-    ThrowError(isolate, ISLET_ERR_TYPE, msg, sizeof(msg) - 1);
-    return;
-  }
-  Local<ArrayBuffer> ab = info[0].As<ArrayBuffer>();
-  if (!ab->IsDetachable() || ab->WasDetached()) {
-    const char msg[] = "The ArrayBuffer cannot be transferred (it is detached or not detachable).";
-    ThrowError(isolate, ISLET_ERR_TYPE, msg, sizeof(msg) - 1);
-    return;
-  }
-  std::shared_ptr<v8::BackingStore> store = ab->GetBackingStore();
-  ab->Detach();
-  info.GetReturnValue().Set(ArrayBuffer::New(isolate, store));
-}
-
-// TerminationPending is rt.internal.terminationPending(): it reports whether a termination was
-// requested in this call into the isolate and, if so, requests it again from the isolate's own
-// thread. V8 10.2 loses a termination request that arrives while its JSON parser runs on a
-// large text (measured: a loop of JSON.parse calls on 600 KB ran to its end through dozens of
-// TerminateExecution calls), so the runtime's JSON.parse (core/js/00_json.js) asks before and
-// after parsing, and a worker looping over JSON.parse stops at its CPU limit.
-// terminate_requested is set with every request and cleared when the next call into the
-// isolate starts.
-void TerminationPending(const FunctionCallbackInfo<Value>& info) {
-  Isolate* isolate = info.GetIsolate();
-  islet_isolate* iso = static_cast<islet_isolate*>(isolate->GetData(0));
-  bool pending = iso != nullptr && iso->terminate_requested;
-  if (pending) isolate->TerminateExecution();
-  info.GetReturnValue().Set(pending);
-}
-
 MaybeLocal<Module> ResolveModule(Local<Context> context, Local<String> specifier, Local<v8::FixedArray>,
                                  Local<Module> referrer) {
   Isolate* isolate = context->GetIsolate();
@@ -578,16 +544,6 @@ islet_snapshot_creator* islet_snapshot_new(void) {
   rt->Set(ctx, String::NewFromUtf8Literal(isolate, "ops"), ops).Check();
   rt->Set(ctx, String::NewFromUtf8Literal(isolate, "host"), Object::New(isolate)).Check();
   Local<Object> internal = Object::New(isolate);
-  Local<Function> transfer = FunctionTemplate::New(isolate, TransferArrayBuffer, Local<Value>(), Local<v8::Signature>(), 1,
-                                                   v8::ConstructorBehavior::kThrow)
-                                 ->GetFunction(ctx)
-                                 .ToLocalChecked();
-  internal->Set(ctx, String::NewFromUtf8Literal(isolate, "transferArrayBuffer"), transfer).Check();
-  Local<Function> pending = FunctionTemplate::New(isolate, TerminationPending, Local<Value>(), Local<v8::Signature>(), 0,
-                                                  v8::ConstructorBehavior::kThrow)
-                                ->GetFunction(ctx)
-                                .ToLocalChecked();
-  internal->Set(ctx, String::NewFromUtf8Literal(isolate, "terminationPending"), pending).Check();
   rt->Set(ctx, String::NewFromUtf8Literal(isolate, "internal"), internal).Check();
   c->context.Reset(isolate, ctx);
   c->rt.Reset(isolate, rt);
@@ -615,7 +571,7 @@ int islet_snapshot_run(islet_snapshot_creator* c, const char* name, size_t name_
   Local<Context> ctx = c->context.Get(isolate);
   Context::Scope cs(ctx);
   TryCatch tc(isolate);
-  ScriptOrigin origin(isolate, NewString(isolate, name, name_len));
+  ScriptOrigin origin(NewString(isolate, name, name_len));
   v8::Local<v8::Script> script;
   Local<Value> fn;
   Local<Value> arg = c->rt.Get(isolate);
@@ -716,10 +672,7 @@ void islet_isolate_dispose(islet_isolate* iso) {
   delete iso;
 }
 
-void islet_isolate_terminate(islet_isolate* iso) {
-  iso->terminate_requested = true;
-  iso->isolate->TerminateExecution();
-}
+void islet_isolate_terminate(islet_isolate* iso) { iso->isolate->TerminateExecution(); }
 
 int islet_isolate_condemned(islet_isolate* iso) { return iso->condemned ? 1 : 0; }
 
@@ -754,7 +707,7 @@ int islet_script_run(islet_isolate* iso, const char* name, size_t name_len, cons
   Entry e(iso);
   Isolate* isolate = iso->isolate;
   TryCatch tc(isolate);
-  ScriptOrigin origin(isolate, NewString(isolate, name, name_len));
+  ScriptOrigin origin(NewString(isolate, name, name_len));
   Local<v8::Script> script;
   Local<Value> v;
   if (v8::Script::Compile(e.context(), NewString(isolate, src, src_len), &origin).ToLocal(&script) &&
@@ -772,7 +725,7 @@ int islet_module_compile(islet_isolate* iso, const char* url, size_t url_len, co
   Entry e(iso);
   Isolate* isolate = iso->isolate;
   TryCatch tc(isolate);
-  ScriptOrigin origin(isolate, NewString(isolate, url, url_len), 0, 0, false, -1, Local<Value>(), false, false, true);
+  ScriptOrigin origin(NewString(isolate, url, url_len), 0, 0, false, -1, Local<Value>(), false, false, true);
   ScriptCompiler::CachedData* cached = nullptr;
   if (cache && cache_len) {
     cached = new ScriptCompiler::CachedData(reinterpret_cast<const uint8_t*>(cache), static_cast<int>(cache_len),
@@ -942,7 +895,7 @@ int islet_runtime_eval(islet_isolate* iso, const char* name, size_t name_len, co
   HandleScope hs(isolate);
   Local<Context> ctx = isolate->GetCurrentContext();
   TryCatch tc(isolate);
-  ScriptOrigin origin(isolate, NewString(isolate, name, name_len));
+  ScriptOrigin origin(NewString(isolate, name, name_len));
   Local<v8::Script> script;
   Local<Value> fn;
   Local<Value> arg = iso->rt.Get(isolate);

@@ -6,9 +6,11 @@
 //   WebAssembly.compile / instantiate(bytes) / new WebAssembly.Module say so in their error.
 //   An uploaded .wasm file is imported as a synthetic module whose default export is its
 //   WebAssembly.Module; WebAssembly.instantiate(module, imports) works on it.
-// - Wasm memories count against the isolate's memory limit. V8 10.2 allocates them through the
-//   platform's page allocator, not the ArrayBuffer allocator (measured: a 5-page memory leaves
-//   the ArrayBuffer allocator at 0 bytes), so the page allocator is wrapped: a Wasm memory is a
+// - Wasm memories count against the isolate's memory limit. V8 13.6 (as 10.2 did) allocates them
+//   through the platform's page allocator, not the ArrayBuffer allocator (measured: a 5-page
+//   memory leaves the ArrayBuffer allocator at 0 bytes; a memory is one kNoAccess reservation of
+//   its maximum aligned to 64 KiB, then SetPermissions(kReadWrite) from its start per grow; Wasm
+//   code space is reserved kNoAccessWillJitLater at 4 KiB), so the page allocator is wrapped: a Wasm memory is a
 //   reservation of inaccessible pages aligned to the 64 KiB Wasm page, and its size is what was
 //   made read-write from its start. That is charged to the CountingAllocator of the isolate the
 //   thread runs. A grow past the limit is refused (memory.grow returns -1, Memory.grow throws a
@@ -45,7 +47,7 @@ constexpr char kRefused[] =
     "Wasm code generation from bytes is refused in workers: upload the .wasm file with the worker, import it "
     "(import mod from \"./mod.wasm\") and pass that WebAssembly.Module to WebAssembly.instantiate(mod, imports)";
 
-// kWasmPageSize is the alignment V8 10.2 reserves a Wasm memory with; nothing else it allocates
+// kWasmPageSize is the alignment V8 13.6 reserves a Wasm memory with; nothing else it allocates
 // through the page allocator uses it (heap pages are aligned to 256 KiB, code to 4 KiB).
 constexpr size_t kWasmPageSize = 64 * 1024;
 
@@ -127,6 +129,17 @@ class WasmAccountingPageAllocator : public v8::PageAllocator {
   }
   bool DiscardSystemPages(void* address, size_t size) override { return inner_->DiscardSystemPages(address, size); }
   bool DecommitPages(void* address, size_t size) override { return inner_->DecommitPages(address, size); }
+  bool RecommitPages(void* address, size_t length, Permission access) override {
+    return inner_->RecommitPages(address, length, access);
+  }
+  bool SealPages(void* address, size_t length) override { return inner_->SealPages(address, length); }
+  bool ReserveForSharedMemoryMapping(void* address, size_t size) override {
+    return inner_->ReserveForSharedMemoryMapping(address, size);
+  }
+  std::unique_ptr<SharedMemory> AllocateSharedPages(size_t length, const void* original_address) override {
+    return inner_->AllocateSharedPages(length, original_address);
+  }
+  bool CanAllocateSharedPages() override { return inner_->CanAllocateSharedPages(); }
 
   void* AllocatePages(void* hint, size_t length, size_t alignment, Permission access) override {
     islet_isolate* iso = tl_current;
@@ -274,6 +287,83 @@ void WasmInstantiateGuard(const FunctionCallbackInfo<Value>& info) {
   }
 }
 
+constexpr char kSharedRefused[] =
+    "WebAssembly.Memory(): shared memories are not available in workers (islet has no SharedArrayBuffer)";
+
+// WasmMemoryGuard stands in for WebAssembly.Memory: a descriptor asking for a shared memory is
+// a TypeError (a shared memory's buffer is a SharedArrayBuffer, which V8 13.6 hands out whatever
+// the SharedArrayBuffer constructor's state), anything else is V8's own constructor, kept in the
+// guard's data. The descriptor is read once and passed on as a copy, so a getter cannot answer
+// "not shared" here and "shared" to V8.
+void WasmMemoryGuard(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  Local<Context> ctx = isolate->GetCurrentContext();
+  if (!info.IsConstructCall()) {
+    isolate->ThrowException(v8::Exception::TypeError(
+        String::NewFromUtf8Literal(isolate, "WebAssembly.Memory must be invoked with 'new'")));
+    return;
+  }
+  Local<Value> original = info.Data();
+  if (!original->IsFunction()) return;
+  Local<Value> arg = info.Length() > 0 ? info[0] : Local<Value>(v8::Undefined(isolate));
+  if (arg->IsObject()) {
+    Local<Object> desc = arg.As<Object>();
+    Local<Object> copy = Object::New(isolate);
+    const char* keys[] = {"address", "index", "initial", "minimum", "maximum"};
+    for (const char* k : keys) {
+      Local<String> key;
+      Local<Value> v;
+      if (!String::NewFromUtf8(isolate, k).ToLocal(&key) || !desc->Get(ctx, key).ToLocal(&v)) return;
+      if (!v->IsUndefined() && copy->Set(ctx, key, v).IsNothing()) return;
+    }
+    Local<Value> shared;
+    if (!desc->Get(ctx, String::NewFromUtf8Literal(isolate, "shared")).ToLocal(&shared)) return;
+    if (shared->BooleanValue(isolate)) {
+      isolate->ThrowException(v8::Exception::TypeError(String::NewFromUtf8Literal(isolate, kSharedRefused)));
+      return;
+    }
+    arg = copy;
+  }
+  Local<Object> memory;
+  if (!original.As<Function>()->NewInstance(ctx, 1, &arg).ToLocal(&memory)) return;
+  // A subclass (class M extends WebAssembly.Memory) gets its own prototype, as Reflect.construct
+  // with its new.target would give it.
+  Local<Value> target = info.NewTarget();
+  if (target->IsObject()) {
+    Local<Value> proto;
+    if (!target.As<Object>()->Get(ctx, String::NewFromUtf8Literal(isolate, "prototype")).ToLocal(&proto)) return;
+    if (proto->IsObject() && memory->SetPrototypeV2(ctx, proto).IsNothing()) return;
+  }
+  info.GetReturnValue().Set(memory);
+}
+
+// InstallMemoryGuard replaces WebAssembly.Memory with WasmMemoryGuard. The guard shares the
+// original's prototype object, so instanceof, and memories from Wasm instances, are unchanged;
+// the prototype's constructor is the guard, so no script reaches the original.
+void InstallMemoryGuard(Isolate* isolate, Local<Context> ctx, Local<Object> wasm) {
+  Local<String> name = String::NewFromUtf8Literal(isolate, "Memory");
+  Local<Value> original;
+  if (!wasm->Get(ctx, name).ToLocal(&original) || !original->IsFunction()) return;
+  Local<Value> proto;
+  if (!original.As<Object>()->Get(ctx, String::NewFromUtf8Literal(isolate, "prototype")).ToLocal(&proto) ||
+      !proto->IsObject()) {
+    return;
+  }
+  Local<Function> guard;
+  if (!Function::New(ctx, WasmMemoryGuard, original, 1, v8::ConstructorBehavior::kAllow).ToLocal(&guard)) return;
+  guard->SetName(name);
+  Local<String> prototype = String::NewFromUtf8Literal(isolate, "prototype");
+  auto fixed = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontEnum | v8::DontDelete);
+  if (guard->DefineOwnProperty(ctx, prototype, proto, fixed).IsNothing() ||
+      proto.As<Object>()
+          ->DefineOwnProperty(ctx, String::NewFromUtf8Literal(isolate, "constructor"), guard, v8::DontEnum)
+          .IsNothing()) {
+    return;
+  }
+  // Check: an isolate whose guard could not be installed must not run (it would hand out shared memory).
+  wasm->DefineOwnProperty(ctx, name, guard, v8::DontEnum).Check();
+}
+
 void InstallWasmGuards(Isolate* isolate, Local<Context> ctx) {
   Local<Value> wa;
   if (!ctx->Global()->Get(ctx, String::NewFromUtf8Literal(isolate, "WebAssembly")).ToLocal(&wa) || !wa->IsObject()) {
@@ -291,12 +381,16 @@ void InstallWasmGuards(Isolate* isolate, Local<Context> ctx) {
       {"instantiate", WasmInstantiateGuard, instantiate},
   };
   for (const Guard& g : guards) {
-    Local<String> name = String::NewFromUtf8(isolate, g.name).ToLocalChecked();
-    Local<Function> fn =
-        Function::New(ctx, g.fn, g.data, 1, v8::ConstructorBehavior::kThrow).ToLocalChecked();
+    Local<String> name;
+    Local<Function> fn;
+    if (!String::NewFromUtf8(isolate, g.name).ToLocal(&name) ||
+        !Function::New(ctx, g.fn, g.data, 1, v8::ConstructorBehavior::kThrow).ToLocal(&fn)) {
+      return;
+    }
     fn->SetName(name);
-    w->DefineOwnProperty(ctx, name, fn, v8::DontEnum).Check();
+    if (w->DefineOwnProperty(ctx, name, fn, v8::DontEnum).IsNothing()) return;
   }
+  InstallMemoryGuard(isolate, ctx, w);
 }
 
 void SetupWasm(islet_isolate* iso) {
@@ -327,9 +421,10 @@ int islet_module_wasm(islet_isolate* iso, const char* url, size_t url_len, const
     islet::SetError(err, ISLET_FAIL_INTERNAL, "V8 refused to compile the WebAssembly module", "");
     return ISLET_FAIL_INTERNAL;
   }
-  std::vector<Local<String>> exports{String::NewFromUtf8Literal(isolate, "default")};
-  Local<Module> module =
-      Module::CreateSyntheticModule(isolate, islet::NewString(isolate, url, url_len), exports, islet::EvaluateWasmModule);
+  Local<String> exports[] = {String::NewFromUtf8Literal(isolate, "default")};
+  Local<Module> module = Module::CreateSyntheticModule(isolate, islet::NewString(isolate, url, url_len),
+                                                       v8::MemorySpan<const Local<String>>(exports, 1),
+                                                       islet::EvaluateWasmModule);
   islet::ModuleEntry entry;
   entry.module.Reset(isolate, module);
   entry.url.assign(url, url_len);

@@ -6,6 +6,7 @@ package v8
 import "C"
 
 import (
+	"fmt"
 	"runtime"
 	"runtime/cgo"
 	"sync"
@@ -172,6 +173,11 @@ func (iso *Isolate) CompileModule(url, code string, cache []byte) (CompiledModul
 // default export is its WebAssembly.Module (what `import mod from "./x.wasm"` yields). This is
 // the only way an isolate generates Wasm code: the worker's own JS cannot compile bytes.
 func (iso *Isolate) CompileWasmModule(url string, wasm string) (int, error) {
+	// A shared memory's buffer is a SharedArrayBuffer, which workers never get.
+	where, checkErr := wasmSharedMemory(wasm)
+	if where != "" {
+		return -1, wasmRefusal(url, "the module declares a shared memory ("+where+"); shared memories are not available in workers")
+	}
 	var id C.int
 	var ce C.islet_error
 	up, un := cstr(url)
@@ -180,9 +186,18 @@ func (iso *Isolate) CompileWasmModule(url string, wasm string) (int, error) {
 	runtime.KeepAlive(url)
 	runtime.KeepAlive(wasm)
 	if err := takeError(rc, &ce); err != nil {
-		return -1, err
+		return -1, err // malformed bytes get V8's own CompileError
+	}
+	if checkErr != nil {
+		// V8 took bytes this check cannot read: refused rather than unchecked. The synthetic
+		// module V8 made stays unreachable, since no import resolves to a refused id.
+		return -1, wasmRefusal(url, fmt.Sprintf("its imports and memories cannot be checked for shared memory (%v)", checkErr))
 	}
 	return int(id), nil
+}
+
+func wasmRefusal(url, why string) error {
+	return &Error{Kind: Exception, Message: "CompileError: WebAssembly.Module(): " + url + ": " + why}
 }
 
 // InstantiateModule links a module and its imports through Callbacks.Resolve.

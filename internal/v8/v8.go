@@ -1,4 +1,4 @@
-// Package v8 binds V8 (Debian's libnode, V8 10.2) to Go. It is the only package with
+// Package v8 binds V8 13.6 (Debian's libnode137, Node 24 LTS) to Go. It is the only package with
 // `import "C"`, and it knows nothing of workers: it offers a process-wide engine, startup
 // snapshots, isolates with one context each, modules and scripts, calls into the runtime's JS
 // (rt.host entry points) and calls out of it (ops, see internal/op).
@@ -27,12 +27,18 @@ var initOnce sync.Once
 
 // DefaultFlags are the V8 flags islet runs with: no background threads (compilation and
 // garbage collection happen on the isolate's own thread; executors are the only threads doing
-// JS work), no SharedArrayBuffer (nor shared Wasm memories, which would hand one out), Wasm
-// memories of at most 1 GiB, and eager feedback allocation.
+// JS work), no SharedArrayBuffer, Wasm memories of at most 1 GiB, eager feedback allocation
+// and Uint8Array's base64 methods. V8 13.6 stops at the first flag it does not know and ignores
+// the rest (it prints so on stderr), so every guarantee a flag gives is tested, not assumed.
 var DefaultFlags = []string{
 	"--single-threaded",
-	"--no-harmony-sharedarraybuffer",
-	"--no-experimental-wasm-threads",
+	// SharedArrayBuffer only in contexts whose embedder callback allows it, and islet's never
+	// does (V8 13.6 has no flag that removes it everywhere). Shared Wasm memories, which hand
+	// out one too, are refused by islet_webassembly.cc.
+	"--enable-sharedarraybuffer-per-context",
+	// Uint8Array.fromBase64/fromHex/toBase64/toHex (TC39 stage 4, in Workers, Deno and
+	// Node 25): complete in V8 13.6 and staged behind this flag.
+	"--js-base-64",
 	// V8 reserves a Wasm memory's whole maximum up front (4 GiB for a memory that declares
 	// none) and all memories of the process share about 1 TiB of reservations; 16,384 pages
 	// (1 GiB) per memory lets each isolate hold 8 of them (islet_webassembly.cc).

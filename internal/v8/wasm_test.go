@@ -148,3 +148,69 @@ func TestWasmReservationsAreBoundedPerIsolate(t *testing.T) {
 		t.Fatalf("another isolate: %v %v", got, err)
 	}
 }
+
+// sharedMemoryModule is testWasm with its memory made shared (limits flags 3: a maximum, shared).
+var sharedMemoryModule = strings.Replace(testWasm, "\x05\x03\x01\x00\x01", "\x05\x04\x01\x03\x01\x01", 1)
+
+// importsSharedMemory imports env.mem as a shared memory of 1 to 1 pages.
+const importsSharedMemory = "\x00asm\x01\x00\x00\x00" + "\x02\x0d\x01\x03env\x03mem\x02\x03\x01\x01"
+
+func TestNoSharedMemoryByAnyRoute(t *testing.T) {
+	iso := newTestIsolate(t, Options{})
+	got, err := iso.RunScript("shared.js", `const out = [typeof SharedArrayBuffer];
+		try { new WebAssembly.Memory({initial: 1, maximum: 1, shared: true}); out.push("created"); } catch (e) { out.push(e.name + ": " + e.message); }
+		let reads = 0;
+		const tricky = { initial: 1, maximum: 1, get shared() { return reads++ > 0; } };
+		try { const m = new WebAssembly.Memory(tricky); out.push(Object.prototype.toString.call(m.buffer)); } catch (e) { out.push(e.name); }
+		const m = new WebAssembly.Memory({initial: 1});
+		out.push(m instanceof WebAssembly.Memory, m.constructor === WebAssembly.Memory,
+			Object.prototype.toString.call(m.buffer), WebAssembly.Memory.name, WebAssembly.Memory.length);
+		class Sub extends WebAssembly.Memory {}
+		out.push(new Sub({initial: 1}) instanceof Sub);
+		try { WebAssembly.Memory({initial: 1}); out.push("called"); } catch (e) { out.push(e.name); }
+		try { new m.constructor({initial: 1, maximum: 1, shared: true}); out.push("created"); } catch (e) { out.push(e.name); }
+		out.join("|")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "undefined|TypeError: WebAssembly.Memory(): shared memories are not available in workers (islet has no SharedArrayBuffer)|[object ArrayBuffer]|true|true|[object ArrayBuffer]|Memory|1|true|TypeError|TypeError"
+	if got.Str != want {
+		t.Errorf("got  %s\nwant %s", got.Str, want)
+	}
+	for name, bin := range map[string]string{"declares": sharedMemoryModule, "imports": importsSharedMemory} {
+		if _, err := iso.CompileWasmModule("file:///w/"+name+".wasm", bin); err == nil || !strings.Contains(err.Error(), "shared memory") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func FuzzWasmSharedMemory(f *testing.F) {
+	f.Add(testWasm)
+	f.Add(sharedMemoryModule)
+	f.Add(importsSharedMemory)
+	f.Fuzz(func(t *testing.T, bin string) {
+		where, err := wasmSharedMemory(bin)
+		if where != "" && err != nil {
+			t.Fatalf("both a place and an error: %q %v", where, err)
+		}
+	})
+}
+
+func TestWasmSharedMemoryReader(t *testing.T) {
+	for _, c := range []struct {
+		name, bin, where string
+		err               bool
+	}{
+		{"plain module", testWasm, "", false},
+		{"shared memory", sharedMemoryModule, "memory 0", false},
+		{"shared import", importsSharedMemory, `import "env" "mem"`, false},
+		{"not wasm", "hello world", "", true},
+		{"truncated section", "\x00asm\x01\x00\x00\x00\x05\x10\x01", "", true},
+		{"unknown import kind", "\x00asm\x01\x00\x00\x00\x02\x07\x01\x01a\x01b\x09\x00", "", true},
+	} {
+		where, err := wasmSharedMemory(c.bin)
+		if where != c.where || (err != nil) != c.err {
+			t.Errorf("%s: %q %v", c.name, where, err)
+		}
+	}
+}

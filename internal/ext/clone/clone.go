@@ -1,8 +1,8 @@
 // Package clone holds structuredClone (https://html.spec.whatwg.org/#dom-structuredclone): the
 // HTML structured serialize/deserialize algorithms, run in JavaScript as one pass that copies
 // the value graph. Blob and File are cloned through the blob extension's rt.internal hooks.
-// ArrayBuffers in the transfer list are copied into the clone and then detached (through the
-// binding's rt.internal.transferArrayBuffer; V8 10.2 has no ArrayBuffer.prototype.transfer).
+// ArrayBuffers in the transfer list are copied into the clone and then detached
+// (ArrayBuffer.prototype.transfer).
 package clone
 
 import (

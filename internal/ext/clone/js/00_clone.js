@@ -4,9 +4,8 @@
 // its copy, so cycles and shared references come out the same shape.
 //
 // Transfer: ArrayBuffers in the transfer list are validated, their contents copied into the
-// clone, and the originals detached (rt.internal.transferArrayBuffer, from the binding: V8 10.2
-// has no ArrayBuffer.prototype.transfer). Copied rather than moved: the clone pass reads views
-// over a buffer before it is detached.
+// clone, and the originals detached (ArrayBuffer.prototype.transfer). Copied rather than moved:
+// the clone pass reads views over a buffer before it is detached.
 
 const {
   ArrayBuffer,
@@ -263,10 +262,13 @@ function cloneError(value, memory) {
   const out = ObjectCreate(errorConstructors[name].prototype);
   memory.set(value, out);
   if (message !== undefined) defineHidden(out, 'message', message);
+  // V8 13.6 gives errors an own accessor for stack (a data property on V8 10.2).
   const stackDesc = ObjectGetOwnPropertyDescriptor(value, 'stack');
-  if (stackDesc !== undefined && 'value' in stackDesc && typeof stackDesc.value === 'string') {
-    defineHidden(out, 'stack', stackDesc.value);
+  let stack;
+  if (stackDesc !== undefined) {
+    stack = 'value' in stackDesc ? stackDesc.value : stackDesc.get !== undefined ? P.ReflectApply(stackDesc.get, value, []) : undefined;
   }
+  if (typeof stack === 'string') defineHidden(out, 'stack', stack);
   const causeDesc = ObjectGetOwnPropertyDescriptor(value, 'cause');
   if (causeDesc !== undefined && 'value' in causeDesc) {
     defineHidden(out, 'cause', clone(causeDesc.value, memory));
@@ -303,7 +305,7 @@ function structuredClone(value, options = undefined) {
   const result = clone(value, memory);
   // The transferred buffers' contents went into the clone (copied, not moved); the originals
   // are detached, as a transfer leaves them.
-  for (let i = 0; i < transfer.length; i++) rt.internal.transferArrayBuffer(transfer[i]);
+  for (let i = 0; i < transfer.length; i++) P.ArrayBufferPrototypeTransfer(transfer[i]);
   return result;
 }
 

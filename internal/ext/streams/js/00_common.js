@@ -455,18 +455,13 @@ function CanTransferArrayBuffer(buffer) {
 
 /**
  * TransferArrayBuffer: the buffer's bytes move to a new ArrayBuffer and the old one is
- * detached. It uses ArrayBuffer.prototype.transfer when the engine has it (V8 ≥ 11.4), else
- * rt.internal.transferArrayBuffer when the host provides one; otherwise (V8 10.2 has no way to
- * detach from JavaScript) the buffer itself is returned: no copy, but the old buffer stays usable.
+ * detached (ArrayBuffer.prototype.transfer).
  * @param {ArrayBuffer} buffer
  * @returns {ArrayBuffer}
  */
 function TransferArrayBuffer(buffer) {
   if (IsDetachedBuffer(buffer)) throw new TypeError('The ArrayBuffer is detached.');
-  if (ArrayBufferPrototypeTransfer !== undefined) return ArrayBufferPrototypeTransfer(buffer);
-  const hostTransfer = rt.internal.transferArrayBuffer;
-  if (typeof hostTransfer === 'function') return hostTransfer(buffer);
-  return buffer;
+  return ArrayBufferPrototypeTransfer(buffer);
 }
 
 /**
