@@ -14,8 +14,10 @@ LISTEN ?= 127.0.0.1:8787
 deps:
 	@./scripts/deps.sh
 
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
+
 build: deps
-	$(GO) build -o bin/islet ./cmd/islet
+	$(GO) build -ldflags "-X islet/internal/cli.commit=$(COMMIT)" -o bin/islet ./cmd/islet
 
 # demo serves examples/hello on http://$(LISTEN)/ until Ctrl-C.
 demo: build

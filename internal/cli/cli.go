@@ -35,7 +35,9 @@ func Root() *cobra.Command {
 		Short:         "islet runs Workers-style JavaScript handlers, each in its own V8 isolate, in one process",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionLine(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(serveCmd(), devCmd(), natsCmd())
 	addClientCommands(root)
 	return root

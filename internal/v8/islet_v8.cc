@@ -519,6 +519,8 @@ extern "C" {
 
 void islet_free(void* p) { free(p); }
 
+const char* islet_v8_version(void) { return v8::V8::GetVersion(); }
+
 void islet_init(const char* flags, size_t flags_len) {
   if (g_platform) return;
   std::string f(flags, flags_len);

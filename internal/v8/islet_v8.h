@@ -76,6 +76,9 @@ typedef struct {
 
 void islet_free(void* p);
 
+// islet_v8_version is V8's version string (static storage); it needs no islet_init.
+const char* islet_v8_version(void);
+
 // islet_init sets V8 flags and starts the platform. Call once, before anything else.
 void islet_init(const char* flags, size_t flags_len);
 

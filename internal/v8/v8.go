@@ -62,6 +62,10 @@ func Init(flags ...string) {
 
 func ensureInit() { Init(DefaultFlags...) }
 
+// Version is the version of the V8 library islet runs (for example "13.6.233.17-node.63"),
+// which need not be the one its headers named at build time.
+func Version() string { return C.GoString(C.islet_v8_version()) }
+
 // ErrorKind says why a call into V8 failed.
 type ErrorKind int
 

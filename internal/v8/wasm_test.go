@@ -199,7 +199,7 @@ func FuzzWasmSharedMemory(f *testing.F) {
 func TestWasmSharedMemoryReader(t *testing.T) {
 	for _, c := range []struct {
 		name, bin, where string
-		err               bool
+		err              bool
 	}{
 		{"plain module", testWasm, "", false},
 		{"shared memory", sharedMemoryModule, "memory 0", false},
