@@ -5,6 +5,7 @@
 // it fires Go calls rt.host.timerFired(id) in a turn of its own.
 
 const {
+  DateNow,
   FunctionPrototypeCall,
   MapPrototypeForEach,
   MathTrunc,
@@ -19,8 +20,9 @@ const { converters } = webidl;
 
 /**
  * An active timer.
- * `seq` orders the arming of timers (an interval is re-armed with a new one).
- * @typedef {{ callback: Function, args: any[], repeat: boolean, delay: number, nesting: number, seq: number }} Timer
+ * `due` is when it is due: the arming turn's clock (Date.now(), frozen for the turn) plus its
+ * delay; `seq` orders the arming of timers (an interval is re-armed with a new one) and breaks ties.
+ * @typedef {{ callback: Function, args: any[], repeat: boolean, delay: number, nesting: number, seq: number, due: number }} Timer
  */
 
 /** @type {Map<number, Timer>} */
@@ -59,7 +61,7 @@ function startTimer(callback, delay, args, repeat, clamp) {
   const id = nextId++;
   const nesting = currentNesting + 1;
   if (clamp && nesting > 5 && delay < 4) delay = 4;
-  active.set(id, { callback, args, repeat, delay, nesting, seq: nextSeq++ });
+  active.set(id, { callback, args, repeat, delay, nesting, seq: nextSeq++, due: DateNow() + delay });
   rt.ops.timer_start(id, delay);
   return id;
 }
@@ -76,17 +78,17 @@ function cancelTimer(id) {
 function timerFired(id) {
   const timer = active.get(id);
   if (timer === undefined) return; // cleared meanwhile
-  // A timer armed earlier with a delay no longer than this one's is due as well, and HTML
-  // runs it first ("wait until any invocations … that started before this one, and whose
-  // milliseconds is less than or equal to this one's, have completed"). The host's clock may
-  // report them out of order, so they run here, in the order they were armed.
+  // A timer due no later than this one is due as well and runs first, in the order of when they
+  // are due, then of arming (HTML: "wait until any invocations … that started before this one,
+  // and whose milliseconds is less than or equal to this one's, have completed"). The host's
+  // clock may report them out of order (a busy machine arms the Go timers late), so the order
+  // is decided here, from when each timer is due, never from when the host fired it.
   if (active.size > 1) {
     for (;;) {
       /** @type {{ timer: Timer | undefined, id: number }} */
       const first = { timer: undefined, id: 0 };
       MapPrototypeForEach(active, (/** @type {Timer} */ other, /** @type {number} */ otherId) => {
-        if (other.seq < timer.seq && other.delay <= timer.delay &&
-          (first.timer === undefined || other.seq < first.timer.seq)) {
+        if (before(other, timer) && (first.timer === undefined || before(other, first.timer))) {
           first.timer = other;
           first.id = otherId;
         }
@@ -98,6 +100,15 @@ function timerFired(id) {
     if (active.get(id) !== timer) return; // cleared by one of them
   }
   runTimer(id, timer);
+}
+
+/**
+ * Whether timer a runs before timer b: due earlier, or due at the same time and armed first.
+ * @param {Timer} a
+ * @param {Timer} b
+ */
+function before(a, b) {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
 }
 
 /**
@@ -120,6 +131,7 @@ function runTimer(id, timer) {
     if (timer.nesting <= 5) timer.nesting++;
     if (timer.nesting > 5 && timer.delay < 4) timer.delay = 4;
     timer.seq = nextSeq++;
+    timer.due = DateNow() + timer.delay;
     rt.ops.timer_start(id, timer.delay);
   }
 }
