@@ -8,7 +8,7 @@ GO ?= go
 export CGO_LDFLAGS_ALLOW := -Wl,--dynamic-linker=.*
 LISTEN ?= 127.0.0.1:8787
 
-.PHONY: deps build demo test test-short bench wpt vet clean
+.PHONY: deps build dist demo test test-short bench wpt vet clean
 
 # deps installs V8 13.6 (Debian's libnode137) and the libraries it needs into third_party/sysroot; idempotent.
 deps:
@@ -18,6 +18,10 @@ COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --q
 
 build: deps
 	$(GO) build -ldflags "-X islet/internal/cli.commit=$(COMMIT)" -o bin/islet ./cmd/islet
+
+# dist packs bin/islet with its libraries and a launcher into dist/islet-linux-amd64.tar.gz.
+dist: build
+	./scripts/dist.sh
 
 # demo serves examples/hello on http://$(LISTEN)/ until Ctrl-C.
 demo: build
@@ -44,4 +48,4 @@ wpt:
 	./scripts/deps.sh && WPT_DIR="$(WPT_DIR)" $(GO) run ./tests/conformance/cmd/wpt $(WPT_ARGS)
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -143,7 +143,7 @@ func runSupervisor(ctx context.Context, flags nodeFlags, f processFlags, cfgPath
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := flags.logger()
-	exe, err := os.Executable()
+	exe, err := selfExecutable()
 	if err != nil {
 		return fmt.Errorf("serve: find the islet binary for the runtime processes: %w", err)
 	}
@@ -194,7 +194,7 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	exe, err := os.Executable()
+	exe, err := selfExecutable()
 	if err != nil {
 		return fmt.Errorf("serve: find the islet binary for the runtime processes: %w", err)
 	}
@@ -239,4 +239,13 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 				addr, port, layout.Total(), pf.admin)
 		},
 	})
+}
+
+// selfExecutable is the program that starts another islet process: the launcher of a `make dist`
+// bundle when this process was started through one (it sets ISLET_EXECUTABLE), else this binary.
+func selfExecutable() (string, error) {
+	if exe := os.Getenv("ISLET_EXECUTABLE"); exe != "" {
+		return exe, nil
+	}
+	return os.Executable()
 }
