@@ -48,7 +48,8 @@ keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/debs"
 chmod -R a+rwX "$state" 2>/dev/null || true # apt's download sandbox user must write here
 
-# apt_for SUITE runs apt-get/apt-cache with a sources list that names only SUITE.
+# apt_opts SUITE prints the options that make apt-get/apt-cache use a sources list naming only
+# SUITE and this script's own lists, cache and (empty) status.
 apt_opts() {
   echo "-o Dir::Etc::SourceList=$state/sources-$1.list -o Dir::Etc::SourceParts=/dev/null" \
     "-o Dir::State::Lists=$state/lists-$1 -o Dir::Cache=$state/cache -o Dir::State::status=/dev/null" \

@@ -32,9 +32,9 @@ var initOnce sync.Once
 // the rest (it prints so on stderr), so every guarantee a flag gives is tested, not assumed.
 var DefaultFlags = []string{
 	"--single-threaded",
-	// SharedArrayBuffer only in contexts whose embedder callback allows it, and islet's never
-	// does (V8 13.6 has no flag that removes it everywhere). Shared Wasm memories, which hand
-	// out one too, are refused by islet_webassembly.cc.
+	// SharedArrayBuffer only in contexts an embedder callback allows it in; islet sets none,
+	// so no context has it (V8 13.6 has no flag that removes it everywhere). Shared Wasm
+	// memories, which hand out one too, are refused by islet_webassembly.cc and isolate.go.
 	"--enable-sharedarraybuffer-per-context",
 	// Uint8Array.fromBase64/fromHex/toBase64/toHex (TC39 stage 4, in Workers, Deno and
 	// Node 25): complete in V8 13.6 and staged behind this flag.
@@ -62,7 +62,7 @@ func Init(flags ...string) {
 
 func ensureInit() { Init(DefaultFlags...) }
 
-// Version is the version of the V8 library islet runs (for example "13.6.233.17-node.63"),
+// Version is the version of the V8 library islet runs (for example "13.6.233.17-node.53"),
 // which need not be the one its headers named at build time.
 func Version() string { return C.GoString(C.islet_v8_version()) }
 
