@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"islet/internal/v8"
 )
 
 // mappingsPerIsolate is what one isolate with a loaded worker costs in memory mappings,
@@ -29,6 +31,13 @@ func maxLiveFromMapCount(log *slog.Logger) int {
 	}
 	return max
 }
+
+// scratchIsolates is how many isolates besides instances and the blank pool a node may hold
+// at once: validation (one at a time), start-up checks (one), the snapshot and margin.
+const scratchIsolates = 32
+
+// maxLiveIsolates is the most instances that fit under V8's per-process isolate ceiling.
+func maxLiveIsolates(blankPool int) int { return v8.MaxIsolates - blankPool - scratchIsolates }
 
 // defaultMemoryBudget is three quarters of the machine's memory (MemTotal), or 8 GiB when it
 // cannot be read.

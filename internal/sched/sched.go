@@ -30,8 +30,9 @@ type Options struct {
 	// BlankPool is how many pre-built blank isolates are kept ready (default 4; 0 disables).
 	BlankPool int
 	// MaxLive caps live instances (default: what the kernel's vm.max_map_count allows, at
-	// about 16 memory mappings per isolate). Beyond it the least recently used idle instance is
-	// evicted before a new one starts: running out of mappings would abort V8.
+	// about 16 memory mappings per isolate, and at most v8.MaxIsolates less the blank pool and
+	// scratch isolates). Beyond it the least recently used idle instance is evicted before a
+	// new one starts: running out of mappings, or past V8's isolate ceiling, would abort V8.
 	MaxLive int
 	// ExposeErrors shows worker exceptions in responses (islet dev).
 	ExposeErrors bool
@@ -77,7 +78,7 @@ func New(snap *v8.Snapshot, opts Options) *Scheduler {
 		opts.MemoryBudget = defaultMemoryBudget()
 	}
 	if opts.HeapLimit == 0 {
-		opts.HeapLimit = 128 << 20
+		opts.HeapLimit = limits.DefaultMemoryMB << 20
 	}
 	if opts.BlankPool < 0 {
 		opts.BlankPool = 0
@@ -89,6 +90,11 @@ func New(snap *v8.Snapshot, opts Options) *Scheduler {
 	}
 	if opts.MaxLive <= 0 {
 		opts.MaxLive = maxLiveFromMapCount(opts.Logger)
+		if v8max := maxLiveIsolates(opts.BlankPool); v8max < opts.MaxLive {
+			opts.MaxLive = v8max
+			opts.Logger.Info("live isolates are capped by V8's per-process isolate ceiling; idle ones beyond it are evicted (run more processes with --processes for more)",
+				"max_live", v8max, "v8_max_isolates", v8.MaxIsolates)
+		}
 	}
 	s := &Scheduler{
 		opts:  opts,

@@ -213,6 +213,9 @@ func checkHello(c *http.Client, srv *server, i int) error {
 }
 
 // fleetResult is one process with n workers: start-up, then each worker requested once.
+// maxLiveRE finds the cap on live isolates islet logs when it has one below 10,000.
+var maxLiveRE = regexp.MustCompile(`max_live=(\d+)`)
+
 type fleetResult struct {
 	N         int       `json:"n"`
 	StartupMs float64   `json:"startup_ms"`
@@ -222,8 +225,10 @@ type fleetResult struct {
 	ColdMaxMs float64   `json:"cold_max_ms"`
 	RSSBytes  int64     `json:"rss_bytes"`
 	HWMBytes  int64     `json:"hwm_bytes"`
-	TotalSecs float64   `json:"total_seconds"`
-	Err       string    `json:"error,omitempty"`
+	// MaxLive is the cap on live isolates the server logged (islet: max_live=N), 0 if none.
+	MaxLive   int     `json:"max_live,omitempty"`
+	TotalSecs float64 `json:"total_seconds"`
+	Err       string  `json:"error,omitempty"`
 }
 
 // fleet starts pl (unpinned) with n workers, times spawn → first 200 from w0 (start-up), then
@@ -301,6 +306,11 @@ func (b *bench) fleetRun(ctx context.Context, pl *platform, n int) (*fleetResult
 		return nil, err
 	}
 	r.HWMBytes, _ = hwmBytes(srv.p.pid)
+	if log, err := os.ReadFile(srv.p.logPath); err == nil {
+		if m := maxLiveRE.FindSubmatch(log); m != nil {
+			r.MaxLive, _ = strconv.Atoi(string(m[1]))
+		}
+	}
 	if len(samples) <= 2000 {
 		r.ColdMs = samples
 	}

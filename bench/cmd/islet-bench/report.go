@@ -165,6 +165,8 @@ func (b *bench) measure(ctx context.Context, m string, pls []*platform) {
 					r.setErr(pl.name, err)
 				} else if n == 1 {
 					r.set(pl.name, float64(full.RSSBytes)/(1<<20), "whole process")
+				} else if full.MaxLive > 0 && n > full.MaxLive {
+					r.na(pl.name, fmt.Sprintf("keeps at most %d isolates live (%s's log: max_live); the rest were evicted, so RSS ÷ %d would understate a worker", full.MaxLive, pl.name, n))
 				} else {
 					r.set(pl.name, float64(full.RSSBytes-base.RSSBytes)/float64(n-1)/(1<<20), "")
 				}
