@@ -21,6 +21,14 @@
 //	GET    /v1/tokens                           IDs and records, never the tokens
 //	DELETE /v1/tokens/{id}                      revoke (admin: any; else the account's own)
 //	GET    /v1/whoami
+//	GET    /v1/accounts                         every account with a record (admin), else your own
+//	POST   /v1/accounts                         {"name", "plan", "zones", "egress_allow"} (admin)
+//	GET    /v1/accounts/{name}                  plan, effective plan, zones, grant, worker count
+//	PUT    /v1/accounts/{name}                  replaces plan, zones and grant (admin)
+//
+// An account's plan bounds the limits its workers may declare, its zones are the only hosts
+// they may route, and its egress grant the only private destinations they may open; only an
+// admin token sets them (see package tenancy).
 package admin
 
 import (
@@ -76,6 +84,10 @@ func New(o Options) *Server {
 	s := &Server{store: o.Store, sealer: o.Sealer, validator: o.Validator, log: o.Logger, urls: o.URLs,
 		mux: http.NewServeMux(), validating: make(chan struct{}, 1)}
 	s.handle("GET /v1/whoami", s.whoami)
+	s.handle("GET /v1/accounts", s.listAccounts)
+	s.handle("POST /v1/accounts", s.createAccount)
+	s.handle("GET /v1/accounts/{name}", s.showAccount)
+	s.handle("PUT /v1/accounts/{name}", s.putAccount)
 	s.handle("GET /v1/workers", s.listWorkers)
 	s.handle("PUT /v1/workers/{name}", s.deploy)
 	s.handle("GET /v1/workers/{name}", s.showWorker)

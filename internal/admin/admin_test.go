@@ -68,6 +68,11 @@ func newEnv(t *testing.T) *env {
 		}
 		return adminclient.New(e.srv.URL, s)
 	}
+	for name, zone := range map[string]string{"acme": "example.com", "other": "other.example"} {
+		if err := st.PutAccount(ctx, &control.Account{Name: name, Zones: []string{zone}}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	e.admin = mk(control.Token{Account: "ops", Admin: true})
 	e.acme = mk(control.Token{Account: "acme"})
 	e.other = mk(control.Token{Account: "other"})
@@ -158,10 +163,36 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"no token", func() error { return adminclient.New(e.srv.URL, "").Do(ctx, "GET", "/v1/workers", nil, "", nil) }, 401, "unauthorized"},
 		{"syntax error", func() error { _, err := e.acme.Deploy(ctx, "hello", module("SYNTAX")); return err }, 400, "script_error"},
 		{"another account's worker", func() error { _, err := e.other.Deploy(ctx, "hello", module("export default {}")); return err }, 409, "name_taken"},
-		{"another account's route", func() error {
+		{"a route in another account's zone", func() error {
 			_, err := e.other.Deploy(ctx, "mine", module("export default {}", "example.com/*"))
 			return err
+		}, 403, "route_not_in_zone"},
+		{"a route outside the account's zones", func() error {
+			_, err := e.other.Deploy(ctx, "mine", module("export default {}", "*/*"))
+			return err
+		}, 403, "route_not_in_zone"},
+		{"a route another worker has", func() error {
+			_, err := e.acme.Deploy(ctx, "mine", module("export default {}", "example.com/*"))
+			return err
 		}, 409, "route_taken"},
+		{"limits over the plan", func() error {
+			up := module("export default {}")
+			up.Metadata.Limits.CPUMillis = 30000
+			_, err := e.acme.Deploy(ctx, "hello", up)
+			return err
+		}, 403, "over_plan"},
+		{"egress not granted", func() error {
+			up := module("export default {}")
+			up.Metadata.EgressAllow = []string{"10.0.0.0/8"}
+			_, err := e.acme.Deploy(ctx, "hello", up)
+			return err
+		}, 403, "egress_not_granted"},
+		{"a tenant sets its own plan", func() error {
+			return e.acme.Do(ctx, "PUT", "/v1/accounts/acme", map[string]any{"plan": map[string]int{"cpu_ms_max": 30000}}, "", nil)
+		}, 403, "forbidden"},
+		{"a zone overlapping another account's", func() error {
+			return e.admin.Do(ctx, "PUT", "/v1/accounts/other", map[string]any{"zones": []string{"shop.example.com"}}, "", nil)
+		}, 409, "zone_taken"},
 		{"read another account's worker", func() error { return e.other.Do(ctx, "GET", "/v1/workers/hello", nil, "", nil) }, 404, "worker_not_found"},
 		{"delete another account's worker", func() error { return e.other.Do(ctx, "DELETE", "/v1/workers/hello", nil, "", nil) }, 404, "worker_not_found"},
 		{"malformed multipart", func() error {
@@ -270,5 +301,45 @@ func TestListAndRevokeTokens(t *testing.T) {
 	}
 	if c := code(e.acme.Do(ctx, "DELETE", "/v1/tokens/"+ciID, nil, "", nil)); c != "token_not_found" {
 		t.Fatalf("revoking twice: code %q", c)
+	}
+}
+
+func TestAccounts(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var info AccountInfo
+	body := map[string]any{"name": "carol", "plan": map[string]int{"cpu_ms_max": 500, "workers_max": 1}, "zones": []string{"Carol.Test."}, "egress_allow": []string{"10.1.0.0/16"}}
+	if err := e.admin.Do(ctx, "POST", "/v1/accounts", body, "", &info); err != nil {
+		t.Fatal(err)
+	}
+	if info.Name != "carol" || len(info.Zones) != 1 || info.Zones[0] != "carol.test" || info.Effective.CPUMsMax != 500 || info.Effective.MemoryMBMax != 128 {
+		t.Fatalf("created account = %+v", info)
+	}
+	if err := e.admin.Do(ctx, "POST", "/v1/accounts", body, "", nil); code(err) != "account_exists" {
+		t.Fatalf("second create: %v", err)
+	}
+	// acme sees only its own account; an account without a record shows the default plan.
+	var list struct{ Accounts []AccountInfo }
+	if err := e.acme.Do(ctx, "GET", "/v1/accounts", nil, "", &list); err != nil || len(list.Accounts) != 1 || list.Accounts[0].Name != "acme" {
+		t.Fatalf("acme's list = %+v, %v", list, err)
+	}
+	if err := e.acme.Do(ctx, "GET", "/v1/accounts/carol", nil, "", nil); code(err) != "account_not_found" {
+		t.Fatalf("acme reading carol: %v", err)
+	}
+	if err := e.admin.Do(ctx, "GET", "/v1/accounts", nil, "", &list); err != nil || len(list.Accounts) != 3 {
+		t.Fatalf("the admin's list = %+v, %v", list, err)
+	}
+	// The operator's own workers may route outside every zone, never inside another's.
+	if _, err := e.admin.Deploy(ctx, "fallback", module("export default {}", "*/*")); err != nil {
+		t.Fatalf("an admin's catch-all: %v", err)
+	}
+	if _, err := e.admin.Deploy(ctx, "intruder", module("export default {}", "shop.example.com/*")); code(err) != "route_not_in_zone" {
+		t.Fatalf("an admin's route in acme's zone: %v", err)
+	}
+	// A PUT replaces the plan: carol's raised cpu_ms_max goes back to the default.
+	var put AccountInfo
+	if err := e.admin.Do(ctx, "PUT", "/v1/accounts/carol", map[string]any{"zones": []string{"carol.test"}}, "", &put); err != nil ||
+		put.Plan.CPUMsMax != 0 || put.Effective.CPUMsMax != 50 || len(put.EgressAllow) != 0 || put.Created != info.Created {
+		t.Fatalf("PUT carol = %+v, %v", put, err)
 	}
 }

@@ -46,7 +46,10 @@ func (s *Server) deploy(r *http.Request, tok *control.Token) (any, error) {
 	case existing.Account != tok.Account:
 		return nil, deploy.Errorf(http.StatusConflict, "name_taken", "the worker name %q is taken by another account", name)
 	}
-	if err := s.checkRoutes(ctx, name, tok.Account, up.Metadata.Routes); err != nil {
+	if err := s.checkTenantDeploy(ctx, tok, existing == nil, up.Metadata.Limits, up.Metadata.EgressAllow); err != nil {
+		return nil, err
+	}
+	if err := s.checkRoutes(ctx, name, tok.Account, tok.Admin, up.Metadata.Routes); err != nil {
 		return nil, err
 	}
 	select {

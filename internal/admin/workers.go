@@ -9,6 +9,7 @@ import (
 
 	"islet/internal/control"
 	"islet/internal/deploy"
+	"islet/internal/tenancy"
 )
 
 // WorkerInfo is a worker as the API shows it.
@@ -225,7 +226,12 @@ func (s *Server) putRoutes(r *http.Request, tok *control.Token) (any, error) {
 	if err := probe.Validate(); err != nil {
 		return nil, err
 	}
-	if err := s.checkRoutes(r.Context(), name, tok.Account, body.Routes); err != nil {
+	cur, err := s.owned(r.Context(), name, tok)
+	if err != nil {
+		return nil, err
+	}
+	// The worker's account's zones decide, also when an admin token changes them.
+	if err := s.checkRoutes(r.Context(), name, cur.Account, tok.Admin, body.Routes); err != nil {
 		return nil, err
 	}
 	w, err := s.update(r.Context(), name, tok, func(w *control.Worker) error {
@@ -238,10 +244,21 @@ func (s *Server) putRoutes(r *http.Request, tok *control.Token) (any, error) {
 	return map[string]any{"routes": s.info(w).Routes}, nil
 }
 
-// checkRoutes refuses routes that another worker already has.
-func (s *Server) checkRoutes(ctx context.Context, name, account string, routes []string) error {
+// checkRoutes refuses routes of a worker of account that are outside the account's zones (or,
+// for an operator, inside another account's: see tenancy.CheckRoute) or that another worker
+// already has.
+func (s *Server) checkRoutes(ctx context.Context, name, account string, admin bool, routes []string) error {
 	if len(routes) == 0 {
 		return nil
+	}
+	zones, err := s.store.Zones(ctx)
+	if err != nil {
+		return unavailable(err)
+	}
+	for _, r := range routes {
+		if err := tenancy.CheckRoute(r, account, admin, zones); err != nil {
+			return deploy.Errorf(http.StatusForbidden, "route_not_in_zone", "%v", err)
+		}
 	}
 	all, err := s.store.Workers(ctx)
 	if err != nil {

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,5 +80,26 @@ func TestBuildKeepsWasmModulesApart(t *testing.T) {
 	}
 	if js := string(res.Modules["index.js"]); !strings.Contains(js, `from "./add.wasm"`) {
 		t.Fatalf("bundle does not import ./add.wasm:\n%s", js)
+	}
+}
+
+func TestDynamicImports(t *testing.T) {
+	got, err := DynamicImports(map[string][]byte{
+		"index.js": []byte(`// import("./in-a-comment.js")
+const s = 'import("./in-a-string.js")';
+export default { async fetch() { const a = await import("./later.js"); const b = await import("node:crypto"); return import(s) } }`),
+		"lib/x.mjs": []byte(`export const f = () => import('../up.js');`),
+		"static.js": []byte(`import "./side.js"; export {}`),
+		"data.txt":  []byte(`import("./not-js.js")`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"index.js": {"./later.js", "node:crypto"}, "lib/x.mjs": {"../up.js"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("DynamicImports = %v, want %v", got, want)
+	}
+	if _, err := DynamicImports(map[string][]byte{"bad.js": []byte("export default {")}); err == nil || !strings.Contains(err.Error(), "bad.js") {
+		t.Errorf("a module that does not parse: %v", err)
 	}
 }

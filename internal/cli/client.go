@@ -76,7 +76,7 @@ func (f *clientFlags) client() (*adminclient.Client, error) {
 }
 
 func addClientCommands(root *cobra.Command) {
-	root.AddCommand(deployCmd(), loginCmd(), versionsCmd(), rollbackCmd(), rolloutCmd(), deleteCmd(), listCmd(), secretCmd(), tokenCmd())
+	root.AddCommand(deployCmd(), loginCmd(), versionsCmd(), rollbackCmd(), rolloutCmd(), deleteCmd(), listCmd(), secretCmd(), tokenCmd(), accountCmd())
 }
 
 // clientCmd builds a command that calls the admin API.

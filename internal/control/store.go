@@ -26,16 +26,19 @@ const MaxBundleBytes = 10 << 20
 // ErrNotFound is returned for a worker, version or token that does not exist.
 var ErrNotFound = errors.New("not found")
 
-// ErrConflict is returned when a worker record changed under a compare-and-swap too many times.
-var ErrConflict = errors.New("the worker was changed concurrently; retry")
+// ErrConflict is returned when a record changed under a compare-and-swap (a worker record: too
+// many times).
+var ErrConflict = errors.New("the record was changed concurrently; retry")
 
 // Store is the control plane's state on one NATS connection. It is safe for concurrent use.
 type Store struct {
-	js      jetstream.JetStream
-	meta    jetstream.KeyValue
-	tokens  jetstream.KeyValue
-	bundles jetstream.ObjectStore
-	log     *slog.Logger
+	js     jetstream.JetStream
+	meta   jetstream.KeyValue
+	tokens jetstream.KeyValue
+	// accounts holds account records (accounts.go).
+	accounts jetstream.KeyValue
+	bundles  jetstream.ObjectStore
+	log      *slog.Logger
 	// reconnected gets a value after each NATS reconnect (see Watch).
 	reconnected chan struct{}
 }
@@ -103,7 +106,7 @@ func Open(ctx context.Context, nc *nats.Conn, opts Options) (*Store, error) {
 // probe reads from each bucket: a replicated bucket just created has no stream leader for a
 // moment, and reads fail with "no responders" until it has.
 func (s *Store) probe(ctx context.Context) error {
-	for _, kv := range []jetstream.KeyValue{s.meta, s.tokens} {
+	for _, kv := range []jetstream.KeyValue{s.meta, s.tokens, s.accounts} {
 		if _, err := kv.Get(ctx, "probe"); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 			return fmt.Errorf("kv bucket %s: %w", kv.Bucket(), err)
 		}
@@ -127,6 +130,10 @@ func (s *Store) createBuckets(ctx context.Context, replicas int) error {
 	}
 	if s.tokens, err = s.keyValue(ctx, jetstream.KeyValueConfig{Bucket: TokensBucket, History: 1,
 		Description: "islet API tokens (hashed)", Storage: jetstream.FileStorage, Replicas: replicas}); err != nil {
+		return err
+	}
+	if s.accounts, err = s.keyValue(ctx, jetstream.KeyValueConfig{Bucket: AccountsBucket, History: 1,
+		Description: "islet accounts: plans, zones, egress grants", Storage: jetstream.FileStorage, Replicas: replicas}); err != nil {
 		return err
 	}
 	s.bundles, err = s.js.ObjectStore(ctx, BundlesBucket)

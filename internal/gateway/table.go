@@ -40,8 +40,11 @@ type Route struct {
 //  4. an exact path beats a path ending in '*';
 //  5. a longer literal path beats a shorter one ("/api/v1/*" beats "/api/*").
 //
-// The host is compared first: "example.com/*" beats "*.com/api/*" for example.com/api/x. An
-// explicit route beats the implicit "<name>.localhost/*" route with the same pattern.
+// The host is compared first: "example.com/*" beats "*.com/api/*" for example.com/api/x.
+//
+// A worker's own host "<name>.localhost" is that worker's alone: an explicit route of another
+// worker that names it (with any path or port) is refused, and no wildcard can beat it because
+// an exact host always wins. A worker may add routes on its own host.
 type Table struct {
 	exact map[string][]entry // by exact host, most specific first
 	wild  []entry            // wildcard hosts, most specific first
@@ -56,10 +59,11 @@ type entry struct {
 
 // NewTable builds a table serving workers at "<name>.localhost" and routes by pattern. It is an
 // error when a worker name is empty or repeated, a pattern is invalid (the error names it), a
-// route names a worker not in workers, or two routes with the same pattern name different
-// workers.
+// route names a worker not in workers or another worker's own host, or two routes with the same
+// pattern name different workers.
 func NewTable(workers []string, routes []Route) (*Table, error) {
 	known := make(map[string]bool, len(workers))
+	ownHost := make(map[string]string, len(workers))
 	entries := make([]entry, 0, len(workers)+len(routes))
 	for _, w := range workers {
 		if w == "" {
@@ -70,7 +74,8 @@ func NewTable(workers []string, routes []Route) (*Table, error) {
 		}
 		known[w] = true
 		if label, ok := hostLabel(w); ok {
-			p := pattern{raw: label + ".localhost/*", host: label + ".localhost", path: "/", prefix: true}
+			p := pattern{raw: label + "." + PlatformDomain + "/*", host: label + "." + PlatformDomain, path: "/", prefix: true}
+			ownHost[p.host] = w
 			entries = append(entries, entry{pattern: p, worker: w, implicit: true})
 		}
 	}
@@ -81,6 +86,9 @@ func NewTable(workers []string, routes []Route) (*Table, error) {
 		}
 		if !known[r.Worker] {
 			return nil, fmt.Errorf("routing table: route %q names unknown worker %q", r.Pattern, r.Worker)
+		}
+		if owner, ok := ownHost[p.host]; ok && !p.wildHost && owner != r.Worker {
+			return nil, fmt.Errorf("routing table: route %q (worker %q) names worker %q's own host", r.Pattern, r.Worker, owner)
 		}
 		entries = append(entries, entry{pattern: p, worker: r.Worker})
 	}
@@ -97,6 +105,20 @@ func NewTable(workers []string, routes []Route) (*Table, error) {
 		}
 	}
 	return t, nil
+}
+
+// PlatformDomain is the domain every worker is served under, as "<name>.<PlatformDomain>".
+const PlatformDomain = "localhost"
+
+// PatternHost returns the host part of a valid route pattern, lower case without a trailing
+// dot or port: the literal host, or for a wildcard host ("*.example.com", "*") the literal
+// suffix after the '*' with wildcard true.
+func PatternHost(pattern string) (host string, wildcard bool, err error) {
+	p, err := parsePattern(pattern)
+	if err != nil {
+		return "", false, err
+	}
+	return p.host, p.wildHost, nil
 }
 
 // ValidatePattern reports whether pattern is a valid route pattern (see Table); the error names

@@ -16,7 +16,7 @@ func TestMatch(t *testing.T) {
 		{"*example.com/*", "any"},
 		{"https://Ports.test:8080/*", "port"},
 		{"ports.test/*", "www"},
-		{"hello.localhost/override/*", "api"},
+		{"hello.localhost/override/*", "hello"},
 		{"*.com/api/*", "catch"},
 		{"http://bare.test", "exact"},
 	}
@@ -36,7 +36,7 @@ func TestMatch(t *testing.T) {
 		{"nope.localhost", "/", ""},
 		{"localhost", "/", ""},
 		{"a.hello.localhost", "/", ""},
-		{"hello.localhost", "/override/x", "api"}, // explicit route, longer path, beats implicit
+		{"hello.localhost", "/override/x", "hello"}, // a worker may route on its own host
 		{"hello.localhost", "/override", "hello"},
 		{"example.com", "/api/x", "api"},
 		{"example.com", "/api/", "api"},
@@ -87,6 +87,7 @@ func TestPrecedence(t *testing.T) {
 		{"order does not matter", []Route{{"a.test/api/v2/*", "w2"}, {"a.test/api/*", "w1"}}, "a.test", "/api/v2/x", "w2"},
 		{"same pattern same worker is fine", []Route{{"a.test/*", "w1"}, {"http://A.test/*", "w1"}}, "a.test", "/", "w1"},
 		{"no path means every path", []Route{{"a.test", "w1"}}, "a.test", "/deep/path", "w1"},
+		{"a wildcard never beats a worker's own host", []Route{{"*/*", "w2"}, {"*.localhost/*", "w2"}}, "w1.localhost", "/", "w1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,6 +130,8 @@ func TestNewTableErrors(t *testing.T) {
 		{"bad host character", []string{"w"}, []Route{{"a!b.test/*", "w"}}, "contains"},
 		{"empty label", []string{"w"}, []Route{{"a..test/*", "w"}}, "empty label"},
 		{"leading dot", []string{"w"}, []Route{{".a.test/*", "w"}}, "starts with"},
+		{"another worker's own host", []string{"acme-app", "bob"}, []Route{{"acme-app.localhost/", "bob"}}, `names worker "acme-app"'s own host`},
+		{"another worker's own host, with a port", []string{"acme-app", "bob"}, []Route{{"http://ACME-APP.localhost:8787/x/*", "bob"}}, "own host"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -108,6 +108,24 @@ func (r EgressRule) AllowsHost(host string, port uint16) bool {
 	return r.Host != "" && strings.EqualFold(strings.TrimSuffix(host, "."), r.Host) && (r.Port == 0 || r.Port == port)
 }
 
+// Within reports whether every destination r opens is one that grant opens too: the same host
+// (for host rules) or an address range inside grant's, on grant's port or any port when grant
+// names none. Host and address rules never cover each other: a host rule follows DNS.
+func (r EgressRule) Within(grant EgressRule) bool {
+	if grant.Port != 0 && grant.Port != r.Port {
+		return false
+	}
+	if r.Host != "" || grant.Host != "" {
+		return r.Host == grant.Host
+	}
+	return grant.Prefix.IsValid() && r.Prefix.IsValid() && grant.Prefix.Bits() <= r.Prefix.Bits() &&
+		grant.Prefix.Contains(r.Prefix.Addr())
+}
+
+// ValidHostName reports whether s is a lower-case DNS name of letters, digits, '-' and '_'
+// labels.
+func ValidHostName(s string) bool { return validHostName(s) }
+
 // validHostName reports whether s is a DNS name of letters, digits, '-' and '_' labels.
 func validHostName(s string) bool {
 	if s == "" || len(s) > 253 {

@@ -60,3 +60,40 @@ func TestEgressRuleMatches(t *testing.T) {
 		t.Error("host rule")
 	}
 }
+
+func TestEgressRuleWithin(t *testing.T) {
+	cases := []struct {
+		rule, grant string
+		want        bool
+	}{
+		{"127.0.0.1", "127.0.0.0/8", true},
+		{"127.0.0.0/8", "127.0.0.0/8", true},
+		{"127.0.0.0/8", "127.0.0.1", false},
+		{"127.0.0.0/7", "127.0.0.0/8", false},
+		{"10.0.0.0/8", "127.0.0.0/8", false},
+		{"127.0.0.1:8080", "127.0.0.0/8", true},
+		{"127.0.0.1:8080", "127.0.0.1:8080", true},
+		{"127.0.0.1:8081", "127.0.0.1:8080", false},
+		{"127.0.0.1", "127.0.0.1:8080", false},
+		{"fd00::1", "fd00::/8", true},
+		{"db.internal", "db.internal", true},
+		{"db.internal:5432", "db.internal", true},
+		{"db.internal", "db.internal:5432", false},
+		{"other.internal", "db.internal", false},
+		{"127.0.0.1", "db.internal", false},
+		{"db.internal", "0.0.0.0/0", false},
+	}
+	for _, c := range cases {
+		r, err := ParseEgressRule(c.rule)
+		if err != nil {
+			t.Fatalf("%q: %v", c.rule, err)
+		}
+		g, err := ParseEgressRule(c.grant)
+		if err != nil {
+			t.Fatalf("%q: %v", c.grant, err)
+		}
+		if got := r.Within(g); got != c.want {
+			t.Errorf("%q within %q = %v, want %v", c.rule, c.grant, got, c.want)
+		}
+	}
+}

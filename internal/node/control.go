@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"islet/internal/bundle"
 	"islet/internal/config"
 	"islet/internal/control"
 	"islet/internal/deploy"
@@ -237,7 +238,7 @@ func (n *Node) Validate(ctx context.Context, name string, up *deploy.Upload) err
 	err = n.sched.Validate(spec, wait)
 	switch {
 	case err == nil:
-		return nil
+		return checkDynamicImports(up.Modules)
 	case worker.IsCPULimit(err):
 		return deploy.Errorf(http.StatusBadRequest, "startup_limit", "%v", err)
 	}
@@ -246,4 +247,38 @@ func (n *Node) Validate(ctx context.Context, name string, up *deploy.Upload) err
 		return deploy.Errorf(http.StatusBadRequest, "script_error", "%v", err)
 	}
 	return deploy.Errorf(http.StatusInternalServerError, "validation_failed", "%v", err)
+}
+
+// checkDynamicImports refuses `import("./…")` of the upload's own files: islet does not load
+// modules dynamically, so such a call could only fail at run time, and one naming a file that
+// was not uploaded is a link error like a static import of it. Specifiers that are not relative
+// (runtime modules such as node:crypto) are left to the run-time rejection, which a library
+// probing for an optional module catches.
+func checkDynamicImports(modules map[string][]byte) error {
+	found, err := bundle.DynamicImports(modules)
+	if err != nil {
+		return deploy.Errorf(http.StatusBadRequest, "script_error", "%v", err)
+	}
+	importers := make([]string, 0, len(found))
+	for p := range found {
+		importers = append(importers, p)
+	}
+	sort.Strings(importers)
+	for _, from := range importers {
+		for _, spec := range found[from] {
+			if !strings.HasPrefix(spec, "./") && !strings.HasPrefix(spec, "../") && !strings.HasPrefix(spec, "/") {
+				continue
+			}
+			target, err := worker.ResolvePath(from, spec)
+			if err != nil {
+				return deploy.Errorf(http.StatusBadRequest, "script_error", "%s: import(%q): %v", from, spec, err)
+			}
+			if _, ok := modules[target]; !ok {
+				return deploy.Errorf(http.StatusBadRequest, "script_error", "%s: import(%q): %s is not part of the upload", from, spec, target)
+			}
+			return deploy.Errorf(http.StatusBadRequest, "script_error",
+				"%s: import(%q): islet does not load modules dynamically; import %s statically, or bundle without code splitting", from, spec, target)
+		}
+	}
+	return nil
 }

@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"islet/internal/ext/fetch"
+	"islet/internal/limits"
 	"islet/internal/op"
 )
 
 // Workers' limits, the defaults of Spec.Limits.
 const (
 	// DefaultSubrequests is how many outbound fetches one request may make.
-	DefaultSubrequests = 50
+	DefaultSubrequests = limits.DefaultSubrequests
 	// DefaultRequestBodyBytes bounds an incoming request's body (Workers' 100 MB).
 	DefaultRequestBodyBytes = 100 << 20
 	// DefaultWaitUntil is how long waitUntil work may run after the response, and the most a

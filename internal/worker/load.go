@@ -136,7 +136,7 @@ func (inst *Instance) compile(path string) (int, error) {
 	}
 	inst.modulePaths[m.ID] = path
 	for _, r := range m.Requests {
-		dep, err := resolvePath(path, r)
+		dep, err := ResolvePath(path, r)
 		if err != nil {
 			return -1, err
 		}
@@ -174,7 +174,7 @@ func (inst *Instance) resolve(referrer int, specifier string) int {
 	if referrer < 0 || referrer >= len(inst.modulePaths) {
 		return -1
 	}
-	dep, err := resolvePath(inst.modulePaths[referrer], specifier)
+	dep, err := ResolvePath(inst.modulePaths[referrer], specifier)
 	if err != nil {
 		return -1
 	}

@@ -112,10 +112,10 @@ func DetectFormat(code string) Format {
 	return FormatScript
 }
 
-// resolvePath resolves an import specifier against the importing module's path; both are
+// ResolvePath resolves an import specifier against the importing module's path; both are
 // relative to the worker's BaseURL. Bare specifiers (npm packages) are not resolved here; they
 // need a bundler.
-func resolvePath(from, spec string) (string, error) {
+func ResolvePath(from, spec string) (string, error) {
 	if !strings.HasPrefix(spec, "./") && !strings.HasPrefix(spec, "../") && !strings.HasPrefix(spec, "/") {
 		return "", fmt.Errorf("cannot resolve %q from %s: only relative imports are served as-is (bundle packages first)", spec, from)
 	}

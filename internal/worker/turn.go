@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"islet/internal/limits"
 )
 
 // Default CPU limits, as Workers has them.
 const (
 	// DefaultCPUPerRequest is the CPU time one request may use across all its turns.
-	DefaultCPUPerRequest = 50 * time.Millisecond
+	DefaultCPUPerRequest = limits.DefaultCPUMillis * time.Millisecond
 	// DefaultStartupCPU is the CPU time a worker's top level may use when it loads.
 	DefaultStartupCPU = time.Second
 )

@@ -218,15 +218,15 @@ func TestResolvePath(t *testing.T) {
 		{"index.js", "hono", "", "bundle packages first"},
 	}
 	for _, c := range cases {
-		got, err := resolvePath(c.from, c.spec)
+		got, err := ResolvePath(c.from, c.spec)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("resolvePath(%q, %q) error %v, want %q", c.from, c.spec, err, c.err)
+				t.Errorf("ResolvePath(%q, %q) error %v, want %q", c.from, c.spec, err, c.err)
 			}
 			continue
 		}
 		if err != nil || got != c.want {
-			t.Errorf("resolvePath(%q, %q) = %q, %v; want %q", c.from, c.spec, got, err, c.want)
+			t.Errorf("ResolvePath(%q, %q) = %q, %v; want %q", c.from, c.spec, got, err, c.want)
 		}
 	}
 }

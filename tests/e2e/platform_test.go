@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// platform is a single-node `islet serve --data` with its admin API and bootstrap token.
+// platform is a single-node `islet serve --data` (with extra flags, such as --processes) with
+// its admin API and bootstrap token.
 type platform struct {
 	node  *proc
 	api   string
@@ -19,10 +20,10 @@ type platform struct {
 	data  string
 }
 
-func startPlatform(t *testing.T) *platform {
+func startPlatform(t *testing.T, extra ...string) *platform {
 	t.Helper()
 	pl := &platform{data: filepath.Join(t.TempDir(), "data"), api: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
-	pl.node = start(t, "serve", "--data", pl.data, "--listen", "127.0.0.1:0", "--admin", pl.api)
+	pl.node = start(t, append([]string{"serve", "--data", pl.data, "--listen", "127.0.0.1:0", "--admin", pl.api}, extra...)...)
 	tok, err := os.ReadFile(filepath.Join(pl.data, "admin-token"))
 	if err != nil {
 		t.Fatalf("no bootstrap token: %v\n%s", err, pl.node.output())
