@@ -45,7 +45,7 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
 	log := slog.New(slog.DiscardHandler)
-	nc, err := control.Connect(ns, "", "test", log)
+	nc, err := control.Connect(ns, "", "test", "", log)
 	if err != nil {
 		t.Fatal(err)
 	}

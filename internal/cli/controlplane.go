@@ -24,6 +24,8 @@ type controlPlane struct {
 	sealer *control.Sealer
 	// keyFile is the secret key's file (--secret-key-file, or DATA/secret-key).
 	keyFile string
+	// natsSecret is what this node authenticates to NATS with ("" for none).
+	natsSecret string
 }
 
 // openControlPlane creates the data directory, starts the embedded NATS server unless pf names
@@ -42,11 +44,17 @@ func openControlPlane(ctx context.Context, pf platformFlags, natsListen string, 
 			opened.Close()
 		}
 	}()
-	if pf.natsURL == "" {
+	embedded := pf.natsURL == ""
+	secret, err := natsSecret(pf.natsSecretFile, pf.data, embedded, log)
+	if err != nil {
+		return nil, err
+	}
+	cp.natsSecret = secret
+	if embedded {
 		if natsListen == "" {
 			natsListen = pf.natsListen
 		}
-		opts := control.ServerOptions{Dir: filepath.Join(pf.data, "nats"), Listen: natsListen, Logger: log}
+		opts := control.ServerOptions{Dir: filepath.Join(pf.data, "nats"), Listen: natsListen, Secret: secret, Logger: log}
 		if len(pf.cluster) > 0 || pf.clusterListen != "" {
 			opts.ClusterListen = pf.clusterListen
 			if opts.ClusterListen == "" {
@@ -58,7 +66,7 @@ func openControlPlane(ctx context.Context, pf platformFlags, natsListen string, 
 			return nil, err
 		}
 	}
-	if cp.nc, err = control.Connect(cp.ns, pf.natsURL, "islet-node", log); err != nil {
+	if cp.nc, err = control.Connect(cp.ns, pf.natsURL, "islet-node", secret, log); err != nil {
 		return nil, err
 	}
 	octx, cancel := context.WithTimeout(ctx, 60*time.Second)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -31,7 +32,9 @@ type platformFlags struct {
 	clusterListen string
 	cluster       []string
 	secretKeyFile string
-	replicas      int
+	// natsSecretFile holds the secret NATS clients and routes authenticate with.
+	natsSecretFile string
+	replicas       int
 	// noAdmin runs no admin API (a runtime process other than the first of a supervisor).
 	noAdmin bool
 }
@@ -44,6 +47,7 @@ func (f *platformFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.clusterListen, "cluster-listen", "", "the embedded NATS server's cluster address (default 127.0.0.1:6222 with --cluster)")
 	cmd.Flags().StringSliceVar(&f.cluster, "cluster", nil, "form a NATS cluster with these peers' cluster addresses (host:port, repeatable)")
 	cmd.Flags().StringVar(&f.secretKeyFile, "secret-key-file", "", "file with the 64-hex-digit key that encrypts secrets at rest (default DATA/secret-key, created on first start; every node of a cluster needs the same key)")
+	cmd.Flags().StringVar(&f.natsSecretFile, "nats-secret-file", "", natsSecretFlagHelp)
 	cmd.Flags().IntVar(&f.replicas, "replicas", 0, "JetStream replicas of islet's buckets (default: 3 if the cluster allows, else 1)")
 	cmd.Flags().BoolVar(&f.noAdmin, "no-admin-listener", false, "serve no admin API (internal: the runtime processes of a supervisor other than the first)")
 	cmd.Flags().MarkHidden("no-admin-listener")
@@ -169,11 +173,43 @@ func natsAddrs(urls string) []*net.TCPAddr {
 	return out
 }
 
+const natsSecretFlagHelp = "file with the 64-hex-digit secret NATS clients and cluster routes authenticate with (default DATA/nats-secret, created for a server this command starts; every node and NATS server of a fleet needs the same one)"
+
+// natsSecret reads the NATS secret from file, else from DATA/nats-secret, creating that one
+// when create is set (a process that starts a server). A process joining an external NATS
+// without either file connects without credentials, and a server that demands them says so.
+// A runtime process gets its supervisor's secret in ISLET_NATS_SECRET (never on its command
+// line, which every local user can read) and takes it out of its environment.
+func natsSecret(file, data string, create bool, log *slog.Logger) (string, error) {
+	if s := os.Getenv(natsSecretEnv); s != "" {
+		os.Unsetenv(natsSecretEnv)
+		return s, nil
+	}
+	path := file
+	if path == "" {
+		path = filepath.Join(data, "nats-secret")
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !create {
+			return "", nil
+		}
+	}
+	secret, created, err := control.LoadOrCreateSecret(path, create && file == "")
+	if err != nil {
+		return "", err
+	}
+	if created {
+		log.Info("wrote a new NATS secret; every node and NATS server of this fleet needs it (--nats-secret-file)", "path", path)
+	}
+	return secret, nil
+}
+
+// natsSecretEnv carries the NATS secret from a supervisor to its runtime processes.
+const natsSecretEnv = "ISLET_NATS_SECRET"
+
 // natsCmd runs only an embedded NATS server with JetStream, for a fleet whose islet nodes
 // join it with --nats.
 func natsCmd() *cobra.Command {
 	var o control.ServerOptions
-	var logLevel string
+	var logLevel, secretFile string
 	cmd := &cobra.Command{
 		Use:   "nats --data DIR --listen 127.0.0.1:4222 [--cluster-listen ADDR --routes PEER,…]",
 		Short: "run a NATS server with JetStream for islet nodes to share (no workers served)",
@@ -184,6 +220,14 @@ func natsCmd() *cobra.Command {
 			if o.Dir == "" {
 				return errors.New("nats: --data is required")
 			}
+			if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+				return fmt.Errorf("nats: %w", err)
+			}
+			secret, err := natsSecret(secretFile, o.Dir, true, log)
+			if err != nil {
+				return err
+			}
+			o.Secret = secret
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			ns, err := control.StartServer(o)
@@ -202,6 +246,7 @@ func natsCmd() *cobra.Command {
 	cmd.Flags().StringVar(&o.Listen, "listen", "127.0.0.1:4222", "client address")
 	cmd.Flags().StringVar(&o.ClusterListen, "cluster-listen", "", "cluster address")
 	cmd.Flags().StringSliceVar(&o.Routes, "routes", nil, "peers' cluster addresses")
+	cmd.Flags().StringVar(&secretFile, "nats-secret-file", "", natsSecretFlagHelp)
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
 }

@@ -223,6 +223,7 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 		Listener:   ln,
 		Logger:     log,
 		Routes:     supervisor.ControlTables(cp.store, log),
+		Env:        []string{natsSecretEnv + "=" + cp.natsSecret},
 		Args: func(index int, socket string) []string {
 			// The last value of a flag wins, so these override the user's.
 			out := append(append([]string(nil), args...),

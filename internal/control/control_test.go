@@ -15,7 +15,7 @@ func startStore(t *testing.T) *Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	nc, err := Connect(ns, "", "test", discard())
+	nc, err := Connect(ns, "", "test", "", discard())
 	if err != nil {
 		t.Fatal(err)
 	}

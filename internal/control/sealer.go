@@ -85,3 +85,13 @@ func (s *Sealer) Open(worker, name, sealed string) (string, error) {
 	}
 	return string(plain), nil
 }
+
+// LoadOrCreateSecret reads the NATS secret at path (64 hex digits), or with create set writes
+// a new random one there (mode 0600) when the file does not exist.
+func LoadOrCreateSecret(path string, create bool) (secret string, created bool, err error) {
+	key, created, err := LoadOrCreateKey(path, create)
+	if err != nil {
+		return "", false, fmt.Errorf("NATS secret: %w", err)
+	}
+	return hex.EncodeToString(key), created, nil
+}

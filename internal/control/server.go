@@ -1,6 +1,7 @@
 package control
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // ServerOptions configure an embedded NATS server with JetStream.
@@ -28,8 +30,20 @@ type ServerOptions struct {
 	ClusterName   string
 	ClusterListen string
 	Routes        []string
-	Logger        *slog.Logger
+	// Secret is what every client (user NATSUser) and every cluster route (user
+	// NATSRouteUser) authenticates with (see LoadOrCreateSecret). A server that listens on an
+	// address, for clients or for routes, must have one: without it anyone who reaches the
+	// port could read every tenant's code and sealed secrets and mint admin tokens.
+	Secret string
+	Logger *slog.Logger
 }
+
+// The NATS users islet's servers accept: clients (nodes, runtime processes, the admin API)
+// and cluster routes, each with the shared secret as its password.
+const (
+	NATSUser      = "islet"
+	NATSRouteUser = "islet-route"
+)
 
 // StartServer starts an embedded NATS server with JetStream and waits until it accepts
 // clients (bounded). The caller shuts it down with Shutdown.
@@ -40,6 +54,22 @@ func StartServer(o ServerOptions) (*server.Server, error) {
 		StoreDir:   filepath.Clean(o.Dir),
 		NoSigs:     true,
 		NoLog:      o.Logger == nil,
+	}
+	if o.Secret == "" && (o.Listen != "" || o.ClusterListen != "") {
+		return nil, fmt.Errorf("nats server: listening on %s needs a secret that clients and routes authenticate with (see --nats-secret-file)",
+			strings.Trim(o.Listen+" "+o.ClusterListen, " "))
+	}
+	var hashed string
+	if o.Secret != "" {
+		// The server keeps a bcrypt hash, as NATS recommends over plaintext; the secret is 256
+		// random bits, so bcrypt's minimum cost loses nothing and costs about a millisecond per
+		// connection.
+		h, err := bcrypt.GenerateFromPassword([]byte(o.Secret), bcrypt.MinCost)
+		if err != nil {
+			return nil, fmt.Errorf("nats server: hash the secret: %w", err)
+		}
+		hashed = string(h)
+		opts.Users = []*server.User{{Username: NATSUser, Password: hashed}}
 	}
 	switch {
 	case o.Listen == "" && o.ClusterListen != "":
@@ -60,7 +90,8 @@ func StartServer(o ServerOptions) (*server.Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("nats cluster listen: %w", err)
 		}
-		opts.Cluster = server.ClusterOpts{Name: o.ClusterName, Host: host, Port: port}
+		opts.Cluster = server.ClusterOpts{Name: o.ClusterName, Host: host, Port: port,
+			Username: NATSRouteUser, Password: hashed}
 		if opts.Cluster.Name == "" {
 			opts.Cluster.Name = "islet"
 		}
@@ -71,6 +102,9 @@ func StartServer(o ServerOptions) (*server.Server, error) {
 			u, err := url.Parse(r)
 			if err != nil {
 				return nil, fmt.Errorf("nats route %q: %w", r, err)
+			}
+			if u.User == nil {
+				u.User = url.UserPassword(NATSRouteUser, o.Secret)
 			}
 			opts.Routes = append(opts.Routes, u)
 		}
@@ -106,10 +140,11 @@ func splitHostPort(addr string) (string, int, error) {
 }
 
 // Connect connects to NATS: to ns in process when it is non-nil, else to the servers in urls
-// (comma-separated). Only those servers are used, never ones the cluster advertises, so an
-// operator decides which links a node has; list several for failover. The connection
-// reconnects forever; while it is away, a node keeps serving what it has.
-func Connect(ns *server.Server, urls string, name string, logger *slog.Logger) (*nats.Conn, error) {
+// (comma-separated), as NATSUser with secret when it is not empty. Only those servers are used,
+// never ones the cluster advertises, so an operator decides which links a node has; list
+// several for failover. The connection reconnects forever; while it is away, a node keeps
+// serving what it has. A server that refuses the credentials is an error that says so.
+func Connect(ns *server.Server, urls, name, secret string, logger *slog.Logger) (*nats.Conn, error) {
 	opts := []nats.Option{
 		nats.Name(name),
 		nats.MaxReconnects(-1),
@@ -123,11 +158,22 @@ func Connect(ns *server.Server, urls string, name string, logger *slog.Logger) (
 			logger.Info("NATS reconnected", "server", c.ConnectedUrlRedacted())
 		}),
 	}
+	if secret != "" {
+		opts = append(opts, nats.UserInfo(NATSUser, secret))
+	}
 	if ns != nil {
 		opts = append(opts, nats.InProcessServer(ns))
 		urls = ""
 	}
 	nc, err := nats.Connect(urls, opts...)
+	if errors.Is(err, nats.ErrAuthorization) || err != nil && strings.Contains(strings.ToLower(err.Error()), "authorization violation") {
+		what := "no credentials"
+		if secret != "" {
+			what = "islet's credentials"
+		}
+		return nil, fmt.Errorf("NATS %s refused %s (%w): give every node and `islet nats` server the same --nats-secret-file (an embedded or `islet nats` server writes DATA/nats-secret)",
+			urls, what, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS %s: %w", urls, err)
 	}

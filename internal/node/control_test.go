@@ -25,7 +25,7 @@ func controlNode(t *testing.T) (*Node, *control.Store, *control.Sealer, string) 
 	}
 	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
 	log := slog.New(slog.DiscardHandler)
-	nc, err := control.Connect(ns, "", "test", log)
+	nc, err := control.Connect(ns, "", "test", "", log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"os"
 	"os/exec"
 	"sync"
 	"syscall"
@@ -38,6 +39,8 @@ type child struct {
 	// exe and args are the program and arguments of every process of this slot.
 	exe  string
 	args []string
+	// env is added to the inherited environment of every process of this slot.
+	env []string
 	// out receives the processes' standard output and error.
 	out io.Writer
 	log *slog.Logger
@@ -109,6 +112,9 @@ func (c *child) run(ctx context.Context, early chan<- error) {
 func (c *child) runOnce(ctx context.Context) (status string, pid int, err error) {
 	proc := exec.CommandContext(ctx, c.exe, c.args...)
 	proc.Stdout, proc.Stderr = c.out, c.out
+	if len(c.env) > 0 {
+		proc.Env = append(os.Environ(), c.env...)
+	}
 	proc.SysProcAttr = sysProcAttr()
 	proc.Cancel = func() error { return proc.Process.Signal(syscall.SIGTERM) }
 	proc.WaitDelay = stopGrace

@@ -36,6 +36,9 @@ type Options struct {
 	// Args returns the arguments (without the program name) of runtime process index, which must
 	// serve HTTP on the Unix socket at socket.
 	Args func(index int, socket string) []string
+	// Env is added to the runtime processes' environment (this process's own, inherited):
+	// secrets go here, never in Args, which every local user can read in /proc/PID/cmdline.
+	Env []string
 	// Listener is the public listener; Run serves on it and closes it.
 	Listener net.Listener
 	// Routes delivers the routing tables.
@@ -132,6 +135,7 @@ func Run(ctx context.Context, o Options) error {
 	for i := 0; i < total; i++ {
 		socket := filepath.Join(dir, fmt.Sprintf("child-%d.sock", i))
 		c := newChild(i, socket, o.Executable, o.Args(i, socket), o.Output, o.Logger)
+		c.env = o.Env
 		c.tier = o.Layout.TierOf(i)
 		d.children = append(d.children, c)
 		running.Add(1)

@@ -42,6 +42,7 @@ type natsServer struct {
 	peers       []string
 	p           *proc
 	clientURL   string
+	secret      string // the fleet's shared --nats-secret-file
 	startedOnce bool
 }
 
@@ -50,7 +51,7 @@ func (s *natsServer) start(t *testing.T) {
 	s.p = startWaiting(t, "clients on", binary, "nats", "--data", s.dir, "--name", s.name,
 		"--listen", fmt.Sprintf("127.0.0.1:%d", s.client),
 		"--cluster-listen", fmt.Sprintf("127.0.0.1:%d", s.route),
-		"--routes", strings.Join(s.peers, ","), "--log-level", "warn")
+		"--routes", strings.Join(s.peers, ","), "--nats-secret-file", s.secret, "--log-level", "warn")
 }
 
 // startWaiting runs a process and waits (bounded) until its stderr contains marker; it is
@@ -115,9 +116,11 @@ func startCluster(t *testing.T) *cluster {
 		}
 	})
 	var routes []string
+	natsSecret := filepath.Join(base, "nats-secret")
+	write(t, natsSecret, strings.Repeat("cd", 32)+"\n")
 	for i := range c.nats {
 		c.nats[i] = &natsServer{name: fmt.Sprintf("n%d", i), client: freePort(t), route: freePort(t),
-			dir: filepath.Join(base, fmt.Sprintf("nats%d", i))}
+			dir: filepath.Join(base, fmt.Sprintf("nats%d", i)), secret: natsSecret}
 		c.nats[i].clientURL = fmt.Sprintf("nats://127.0.0.1:%d", c.nats[i].client)
 		routes = append(routes, fmt.Sprintf("127.0.0.1:%d", c.nats[i].route))
 	}
@@ -136,7 +139,7 @@ func startCluster(t *testing.T) *cluster {
 		c.admin[i] = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 		data := filepath.Join(base, fmt.Sprintf("node%d", i))
 		c.nodes[i] = start(t, "serve", "--data", data, "--nats", urls, "--listen", "127.0.0.1:0",
-			"--admin", c.admin[i], "--secret-key-file", key, "--log-level", "warn")
+			"--admin", c.admin[i], "--secret-key-file", key, "--nats-secret-file", natsSecret, "--log-level", "warn")
 		if i == 0 {
 			tok, err := os.ReadFile(filepath.Join(data, "admin-token"))
 			if err != nil {
@@ -243,7 +246,7 @@ func TestClusterDeployAndFailures(t *testing.T) {
 	// A node started later serves everything already deployed.
 	late := start(t, "serve", "--data", filepath.Join(t.TempDir(), "late"), "--nats", c.nats[1].clientURL,
 		"--listen", "127.0.0.1:0", "--admin", fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		"--secret-key-file", filepath.Join(filepath.Dir(c.nats[0].dir), "secret-key"), "--log-level", "warn")
+		"--secret-key-file", filepath.Join(filepath.Dir(c.nats[0].dir), "secret-key"), "--nats-secret-file", c.nats[0].secret, "--log-level", "warn")
 	if got := body(late.addr); got != "v4" {
 		t.Fatalf("a node started later serves %q, want v4", got)
 	}

@@ -281,11 +281,11 @@ func cpuOf(pid int) float64 {
 
 func version(pl platform) string {
 	args := []string{"--version"}
-	if pl.name == "islet" {
-		return "bin/islet"
-	}
 	out, err := exec.Command(pl.bin, args...).Output()
 	if err != nil {
+		if pl.name == "islet" {
+			return pl.bin // an islet older than --version
+		}
 		return ""
 	}
 	return strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
