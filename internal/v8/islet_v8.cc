@@ -277,6 +277,8 @@ Local<Value> GetHandle(islet_isolate* iso, int id) {
   return iso->handles[id].Get(iso->isolate);
 }
 
+void ThrowError(Isolate* isolate, int cls, const char* msg, size_t msg_len);
+
 Local<Value> FromC(islet_isolate* iso, const islet_val& v) {
   Isolate* isolate = iso->isolate;
   switch (v.kind) {
@@ -289,7 +291,14 @@ Local<Value> FromC(islet_isolate* iso, const islet_val& v) {
     case ISLET_STRING:
       return NewString(isolate, v.ptr, v.len);
     case ISLET_BYTES: {
-      Local<ArrayBuffer> ab = ArrayBuffer::New(isolate, v.len);
+      // MaybeNew fails (empty) where New would abort the process past the ArrayBuffer budget;
+      // the caller sees an empty value with a RangeError pending.
+      Local<ArrayBuffer> ab;
+      if (!ArrayBuffer::MaybeNew(isolate, v.len, v8::BackingStoreInitializationMode::kUninitialized).ToLocal(&ab)) {
+        const char msg[] = "cannot allocate the bytes handed to the worker: its memory limit is reached";
+        ThrowError(isolate, ISLET_ERR_RANGE, msg, sizeof(msg) - 1);
+        return Local<Value>();
+      }
       if (v.len) memcpy(ab->Data(), v.ptr, v.len);
       return v8::Uint8Array::New(ab, 0, v.len);
     }
@@ -874,7 +883,10 @@ int islet_call_host(islet_isolate* iso, const char* name, size_t name_len, const
     big.resize(nargs);
     argv = big.data();
   }
-  for (int i = 0; i < nargs; i++) argv[i] = FromC(iso, args[i]);
+  for (int i = 0; i < nargs; i++) {
+    argv[i] = FromC(iso, args[i]);
+    if (argv[i].IsEmpty()) return Finish(iso, tc, err);  // a RangeError is pending
+  }
   Local<Value> v;
   if (fn.As<Function>()->Call(e.context(), host, nargs, argv).ToLocal(&v)) {
     ToC(iso, v, result);
@@ -934,8 +946,10 @@ void islet_ret_string(islet_op_return* r, const char* p, size_t n) {
 
 void islet_ret_bytes(islet_op_return* r, const char* p, size_t n) {
   Isolate* isolate = r->info->GetIsolate();
-  std::unique_ptr<v8::BackingStore> store = ArrayBuffer::NewBackingStore(isolate, n);
-  if (n && !store->Data()) {
+  // kReturnNull: past the worker's ArrayBuffer budget V8 would otherwise abort the process.
+  std::unique_ptr<v8::BackingStore> store = ArrayBuffer::NewBackingStore(
+      isolate, n, v8::BackingStoreInitializationMode::kUninitialized, v8::BackingStoreOnFailureMode::kReturnNull);
+  if (!store || (n && !store->Data())) {
     const char msg[] = "cannot allocate the op's result";
     ThrowError(isolate, ISLET_ERR_RANGE, msg, sizeof(msg) - 1);
     return;

@@ -116,6 +116,7 @@ var cases = []testCase{
 	{name: "mem-closures", category: "memory", attack: closureLeak, expect: "503 memory limit after ~30 requests, then 200 from a fresh isolate"},
 	{name: "mem-huge-typedarray", category: "memory", probes: one(200, "RangeError: ")},
 	{name: "mem-string-length", category: "memory", probes: one(200, "RangeError: Invalid string length")},
+	{name: "mem-op-bytes", category: "memory", limits: memCPU, probes: one(200, "TextEncoder.encode: RangeError; Response.arrayBuffer: RangeError; Request.bytes: RangeError")},
 
 	// Stack: the thread's stack limit turns deep recursion into a RangeError.
 	{name: "stack-recursion", category: "stack", probes: one(200, "RangeError: Maximum call stack size exceeded")},
