@@ -1,5 +1,6 @@
 // Package admin is islet's admin API: JSON over HTTP on its own listener, authenticated by
-// bearer tokens scoped to an account. Every write is validated before anything is stored
+// bearer tokens scoped to an account. A client address that keeps failing to authenticate is
+// answered 429 (too_many_failures) for a while, and every failure is logged. Every write is validated before anything is stored
 // (deploy.Upload.Validate, then the Validator, which compiles and starts the worker in a
 // scratch isolate), so a worker that cannot start never becomes a version. Errors are JSON
 // {"error": {"code", "message"}} with a stable code and a 4xx status.
@@ -17,7 +18,7 @@
 //	GET    /v1/workers/{name}/secrets           names only; values are write-only
 //	PUT    /v1/workers/{name}/secrets/{secret}  {"value": "..."}
 //	DELETE /v1/workers/{name}/secrets/{secret}
-//	POST   /v1/tokens                           {"account", "admin", "name"} (admin tokens only)
+//	POST   /v1/tokens                           {"account", "admin", "name", "expires_in"} (admin tokens only)
 //	GET    /v1/tokens                           IDs and records, never the tokens
 //	DELETE /v1/tokens/{id}                      revoke (admin: any; else the account's own)
 //	GET    /v1/whoami
@@ -37,6 +38,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,6 +63,8 @@ type Server struct {
 	mux  *http.ServeMux
 	// validating admits one validation at a time: scratch isolates are CPU-bound.
 	validating chan struct{}
+	// throttle slows down clients that fail to authenticate.
+	throttle *authThrottle
 }
 
 // Options configure New.
@@ -82,7 +86,7 @@ func New(o Options) *Server {
 		o.URLs = func(string, []string) []string { return nil }
 	}
 	s := &Server{store: o.Store, sealer: o.Sealer, validator: o.Validator, log: o.Logger, urls: o.URLs,
-		mux: http.NewServeMux(), validating: make(chan struct{}, 1)}
+		mux: http.NewServeMux(), validating: make(chan struct{}, 1), throttle: newAuthThrottle(o.Logger)}
 	s.handle("GET /v1/whoami", s.whoami)
 	s.handle("GET /v1/accounts", s.listAccounts)
 	s.handle("POST /v1/accounts", s.createAccount)
@@ -124,7 +128,18 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 		ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second)
 		defer cancel()
 		r = r.WithContext(ctx)
+		addr := clientAddr(r)
+		if blocked, wait := s.throttle.blocked(addr); blocked {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			writeError(w, deploy.Errorf(http.StatusTooManyRequests, "too_many_failures",
+				"too many failed authentications from %s; retry in %v", addr, wait.Round(time.Millisecond)))
+			return
+		}
 		tok, err := s.authenticate(r)
+		var de *deploy.Error
+		if errors.As(err, &de) && de.Status == http.StatusUnauthorized {
+			s.throttle.failed(addr, de.Message)
+		}
 		if err != nil {
 			writeError(w, err)
 			return
@@ -151,6 +166,10 @@ func (s *Server) authenticate(r *http.Request) (*control.Token, error) {
 	tok, err := s.store.Authenticate(r.Context(), strings.TrimSpace(token))
 	if errors.Is(err, control.ErrNotFound) {
 		return nil, deploy.Errorf(http.StatusUnauthorized, "unauthorized", "the API token is not valid")
+	}
+	var expired *control.ExpiredError
+	if errors.As(err, &expired) {
+		return nil, deploy.Errorf(http.StatusUnauthorized, "token_expired", "the API token expired at %s; an admin creates a new one", expired.At.Format(time.RFC3339))
 	}
 	if err != nil {
 		return nil, unavailable(err)

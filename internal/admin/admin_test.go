@@ -35,6 +35,15 @@ type env struct {
 	acme  *adminclient.Client
 	other *adminclient.Client
 	val   *fakeValidator
+	api   *Server
+}
+
+// throttleNow moves the failed-authentication throttle's clock forward by d.
+func (e *env) throttleNow(d time.Duration) {
+	e.api.throttle.mu.Lock()
+	defer e.api.throttle.mu.Unlock()
+	now := e.api.throttle.now
+	e.api.throttle.now = func() time.Time { return now().Add(d) }
 }
 
 func newEnv(t *testing.T) *env {
@@ -58,8 +67,9 @@ func newEnv(t *testing.T) *env {
 	}
 	sealer, _ := control.NewSealer(make([]byte, 32))
 	e := &env{store: st, val: &fakeValidator{}}
-	e.srv = httptest.NewServer(New(Options{Store: st, Sealer: sealer, Validator: e.val, Logger: log,
-		URLs: func(name string, _ []string) []string { return []string{"http://" + name + ".localhost/"} }}))
+	e.api = New(Options{Store: st, Sealer: sealer, Validator: e.val, Logger: log,
+		URLs: func(name string, _ []string) []string { return []string{"http://" + name + ".localhost/"} }})
+	e.srv = httptest.NewServer(e.api)
 	t.Cleanup(e.srv.Close)
 	mk := func(tok control.Token) *adminclient.Client {
 		s, err := st.CreateToken(ctx, tok)
@@ -341,5 +351,92 @@ func TestAccounts(t *testing.T) {
 	if err := e.admin.Do(ctx, "PUT", "/v1/accounts/carol", map[string]any{"zones": []string{"carol.test"}}, "", &put); err != nil ||
 		put.Plan.CPUMsMax != 0 || put.Effective.CPUMsMax != 50 || len(put.EgressAllow) != 0 || put.Created != info.Created {
 		t.Fatalf("PUT carol = %+v, %v", put, err)
+	}
+}
+
+// TestFailedAuthenticationIsThrottled: a client that guesses tokens is turned away with 429
+// after authFailureBurst failures, while a client with a valid token is served.
+func TestFailedAuthenticationIsThrottled(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	guesser := adminclient.New(e.srv.URL, "islet_guess")
+	var codes []string
+	for i := 0; i < authFailureBurst+5; i++ {
+		codes = append(codes, code(guesser.Do(ctx, "GET", "/v1/whoami", nil, "", nil)))
+	}
+	for i, c := range codes {
+		want := "unauthorized"
+		if i >= authFailureBurst {
+			want = "too_many_failures"
+		}
+		if c != want {
+			t.Fatalf("guess %d answered %q, want %q (all: %v)", i, c, want, codes)
+		}
+	}
+	// The throttle is per address; here every client is 127.0.0.1, so a valid token is refused
+	// too until the bucket refills. Advance the throttle's clock instead of sleeping.
+	e.throttleNow(authFailureEvery)
+	if err := e.acme.Do(ctx, "GET", "/v1/whoami", nil, "", nil); err != nil {
+		t.Fatalf("a valid token after the refill: %v", err)
+	}
+	if c := code(guesser.Do(ctx, "GET", "/v1/whoami", nil, "", nil)); c != "unauthorized" {
+		t.Fatalf("one refilled failure: %q", c)
+	}
+	if c := code(guesser.Do(ctx, "GET", "/v1/whoami", nil, "", nil)); c != "too_many_failures" {
+		t.Fatalf("past the refill: %q", c)
+	}
+}
+
+// TestTokenExpiryAndLastUse: an expired token is refused with its own code, a used one shows
+// when it was last used.
+func TestTokenExpiryAndLastUse(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var made struct {
+		Token   string    `json:"token"`
+		Expires time.Time `json:"expires"`
+	}
+	if err := e.admin.Do(ctx, "POST", "/v1/tokens", map[string]any{"account": "acme", "expires_in": "1h"}, "", &made); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(made.Expires); d < 59*time.Minute || d > time.Hour {
+		t.Fatalf("expires = %v (in %v)", made.Expires, d)
+	}
+	short := adminclient.New(e.srv.URL, made.Token)
+	if err := short.Do(ctx, "GET", "/v1/whoami", nil, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Tokens []control.TokenInfo }
+	if err := e.admin.Do(ctx, "GET", "/v1/tokens", nil, "", &list); err != nil {
+		t.Fatal(err)
+	}
+	used := 0
+	for _, tk := range list.Tokens {
+		if tk.Expires != nil && tk.LastUsed != nil {
+			used++
+		}
+	}
+	if used != 1 {
+		t.Fatalf("tokens with an expiry and a last use: %d in %+v", used, list.Tokens)
+	}
+	if err := e.admin.Do(ctx, "POST", "/v1/tokens", map[string]any{"account": "acme", "expires_in": "-1h"}, "", nil); code(err) != "invalid_expiry" {
+		t.Fatalf("a negative expiry: %v", err)
+	}
+	// A token made to expire in a second stops working once the second has passed (polled,
+	// bounded).
+	if err := e.admin.Do(ctx, "POST", "/v1/tokens", map[string]any{"account": "acme", "expires_in": "1s"}, "", &made); err != nil {
+		t.Fatal(err)
+	}
+	brief := adminclient.New(e.srv.URL, made.Token)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := brief.Do(ctx, "GET", "/v1/whoami", nil, "", nil)
+		if code(err) == "token_expired" {
+			break
+		}
+		if err != nil || time.Now().After(deadline) {
+			t.Fatalf("a token past its expiry (%v): %v", made.Expires, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"time"
 
 	"islet/internal/control"
 	"islet/internal/deploy"
@@ -167,6 +168,9 @@ func (s *Server) deleteSecret(r *http.Request, tok *control.Token) (any, error) 
 	return map[string]any{"deleted": secret}, nil
 }
 
+// maxTokenLifetime bounds expires_in (ten years).
+const maxTokenLifetime = 10 * 365 * 24 * time.Hour
+
 var accountName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
 func (s *Server) createToken(r *http.Request, tok *control.Token) (any, error) {
@@ -177,6 +181,8 @@ func (s *Server) createToken(r *http.Request, tok *control.Token) (any, error) {
 		Account string `json:"account"`
 		Admin   bool   `json:"admin"`
 		Name    string `json:"name"`
+		// ExpiresIn is a Go duration ("720h"); empty means the token does not expire.
+		ExpiresIn string `json:"expires_in"`
 	}
 	if err := decodeBody(r, &body); err != nil {
 		return nil, err
@@ -184,11 +190,24 @@ func (s *Server) createToken(r *http.Request, tok *control.Token) (any, error) {
 	if !accountName.MatchString(body.Account) {
 		return nil, deploy.Errorf(http.StatusBadRequest, "invalid_account", "account %q: lower-case letters, digits, _ and -", body.Account)
 	}
-	token, err := s.store.CreateToken(r.Context(), control.Token{Account: body.Account, Admin: body.Admin, Name: body.Name})
+	t := control.Token{Account: body.Account, Admin: body.Admin, Name: body.Name}
+	if body.ExpiresIn != "" {
+		d, err := time.ParseDuration(body.ExpiresIn)
+		if err != nil || d <= 0 || d > maxTokenLifetime {
+			return nil, deploy.Errorf(http.StatusBadRequest, "invalid_expiry", "expires_in %q: a duration such as 720h, at most %v", body.ExpiresIn, maxTokenLifetime)
+		}
+		at := time.Now().UTC().Add(d).Truncate(time.Second)
+		t.Expires = &at
+	}
+	token, err := s.store.CreateToken(r.Context(), t)
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	return created{map[string]any{"token": token, "account": body.Account, "admin": body.Admin}}, nil
+	out := map[string]any{"token": token, "account": body.Account, "admin": body.Admin}
+	if t.Expires != nil {
+		out["expires"] = t.Expires
+	}
+	return created{out}, nil
 }
 
 // listTokens shows the tokens the caller may see: every one for an admin token, else its own

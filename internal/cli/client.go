@@ -266,11 +266,16 @@ func tokenCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "manage API tokens (needs an admin token)"}
 	var admin bool
 	var name string
+	var expires time.Duration
 	create := clientCmd("create <account>", "create a token scoped to an account and print it", cobra.ExactArgs(1), func(ctx context.Context, c *adminclient.Client, args []string) error {
 		var out struct {
 			Token string `json:"token"`
 		}
-		if err := c.Do(ctx, "POST", "/v1/tokens", map[string]any{"account": args[0], "admin": admin, "name": name}, "", &out); err != nil {
+		body := map[string]any{"account": args[0], "admin": admin, "name": name}
+		if expires > 0 {
+			body["expires_in"] = expires.String()
+		}
+		if err := c.Do(ctx, "POST", "/v1/tokens", body, "", &out); err != nil {
 			return err
 		}
 		fmt.Println(out.Token)
@@ -278,23 +283,32 @@ func tokenCmd() *cobra.Command {
 	})
 	create.Flags().BoolVar(&admin, "admin", false, "the token may also create tokens and act on every account")
 	create.Flags().StringVar(&name, "name", "", "a note to tell tokens apart")
+	create.Flags().DurationVar(&expires, "expires", 0, "the token stops working after this long (for example 720h); 0: never")
 	list := clientCmd("list", "list the tokens you may see (IDs, never the tokens)", cobra.NoArgs, func(ctx context.Context, c *adminclient.Client, _ []string) error {
 		var out struct {
 			Tokens []struct {
-				ID      string    `json:"id"`
-				Account string    `json:"account"`
-				Admin   bool      `json:"admin"`
-				Name    string    `json:"name"`
-				Created time.Time `json:"created"`
+				ID       string     `json:"id"`
+				Account  string     `json:"account"`
+				Admin    bool       `json:"admin"`
+				Name     string     `json:"name"`
+				Created  time.Time  `json:"created"`
+				Expires  *time.Time `json:"expires"`
+				LastUsed *time.Time `json:"last_used"`
 			} `json:"tokens"`
 		}
 		if err := c.Do(ctx, "GET", "/v1/tokens", nil, "", &out); err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tACCOUNT\tADMIN\tNAME\tCREATED\t")
+		fmt.Fprintln(tw, "ID\tACCOUNT\tADMIN\tNAME\tCREATED\tEXPIRES\tLAST USED\t")
+		when := func(t *time.Time) string {
+			if t == nil {
+				return "-"
+			}
+			return t.Local().Format(time.DateTime)
+		}
 		for _, t := range out.Tokens {
-			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t\n", t.ID, t.Account, t.Admin, t.Name, t.Created.Local().Format(time.DateTime))
+			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\t%s\t\n", t.ID, t.Account, t.Admin, t.Name, t.Created.Local().Format(time.DateTime), when(t.Expires), when(t.LastUsed))
 		}
 		return tw.Flush()
 	})

@@ -114,4 +114,8 @@ type Token struct {
 	Admin   bool      `json:"admin,omitempty"` // may create tokens for any account
 	Name    string    `json:"name,omitempty"`
 	Created time.Time `json:"created"`
+	// Expires, when set, is when the token stops authenticating.
+	Expires *time.Time `json:"expires,omitempty"`
+	// LastUsed is when the token last authenticated, to the minute (see Authenticate).
+	LastUsed *time.Time `json:"last_used,omitempty"`
 }

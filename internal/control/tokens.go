@@ -40,7 +40,17 @@ func (s *Store) CreateToken(ctx context.Context, t Token) (string, error) {
 	return token, nil
 }
 
-// Authenticate returns the record of token, or ErrNotFound.
+// ExpiredError is Authenticate's answer for a token past its expiry.
+type ExpiredError struct{ At time.Time }
+
+func (e *ExpiredError) Error() string { return "the token expired at " + e.At.Format(time.RFC3339) }
+
+// lastUsedEvery is how stale a token's LastUsed may get: Authenticate rewrites the record at
+// most this often, not on every call.
+const lastUsedEvery = time.Minute
+
+// Authenticate returns the record of token, ErrNotFound, or an *ExpiredError. It records when
+// the token was last used (best effort, at most once per lastUsedEvery).
 func (s *Store) Authenticate(ctx context.Context, token string) (*Token, error) {
 	e, err := retry(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) { return s.tokens.Get(ctx, tokenKey(token)) })
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
@@ -52,6 +62,17 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*Token, error) 
 	var t Token
 	if err := json.Unmarshal(e.Value(), &t); err != nil {
 		return nil, fmt.Errorf("decode token: %w", err)
+	}
+	now := time.Now().UTC()
+	if t.Expires != nil && !now.Before(*t.Expires) {
+		return nil, &ExpiredError{At: *t.Expires}
+	}
+	if t.LastUsed == nil || now.Sub(*t.LastUsed) >= lastUsedEvery {
+		t.LastUsed = &now
+		if data, err := json.Marshal(&t); err == nil {
+			// A concurrent use or a revocation wins; the token still authenticates now.
+			s.tokens.Update(ctx, tokenKey(token), data, e.Revision())
+		}
 	}
 	return &t, nil
 }

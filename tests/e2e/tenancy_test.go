@@ -192,4 +192,16 @@ func tenantBoundaries(t *testing.T, pl *platform) {
 			t.Errorf("islet account show acme lacks %q:\n%s", want, out)
 		}
 	}
+	// Last: the throttle is per address, and every client here is 127.0.0.1.
+	t.Run("guessing tokens is throttled and logged", func(t *testing.T) {
+		statuses := map[int]int{}
+		for i := 0; i < 200; i++ {
+			st, _ := apiCall(t, pl.api, fmt.Sprintf("islet_guess%d", i), "GET", "/v1/whoami", "", nil)
+			statuses[st]++
+		}
+		if statuses[401] > 20 || statuses[429] < 180 {
+			t.Errorf("200 wrong tokens answered %v; want at most a burst of 401s, then 429", statuses)
+		}
+		pl.node.waitFor(t, "admin API: too many failed authentications")
+	})
 }
