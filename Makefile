@@ -32,11 +32,16 @@ vet: deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 # test runs every test: vet and gofmt, the whole suite, the binding and request path again under
-# the race detector, and the check that pure-Go packages build without cgo.
+# the race detector, and the check that pure-Go packages build without cgo. Each step runs even
+# when an earlier one failed; the last lines say which passed, and the exit status is a failure
+# if any did.
 test: deps vet build
-	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -race ./internal/v8/ ./internal/worker/ ./internal/sched/ ./internal/gateway/
-	@./scripts/check-nocgo.sh
+	@suite=PASS; race=PASS; nocgo=PASS; \
+	$(GO) test -count=1 ./... || suite=FAIL; \
+	$(GO) test -count=1 -race ./internal/v8/ ./internal/worker/ ./internal/sched/ ./internal/gateway/ || race=FAIL; \
+	./scripts/check-nocgo.sh || nocgo=FAIL; \
+	echo "make test: suite $$suite, race pass $$race, no-cgo build $$nocgo"; \
+	[ $$suite$$race$$nocgo = PASSPASSPASS ]
 
 bench: deps build
 	./bench/run.sh $(BENCH_ARGS)

@@ -77,6 +77,9 @@ func isletGoOp(h C.uintptr_t, opID C.int, args *C.islet_val, nargs C.int, ret *C
 			iso.cb.AsyncStarted(pid)
 		}
 		if err := def.Async(call, done); err != nil {
+			if iso.cb.AsyncRefused != nil {
+				iso.cb.AsyncRefused(pid)
+			}
 			throw(ret, err)
 		}
 		return

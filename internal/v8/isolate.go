@@ -30,6 +30,9 @@ type Callbacks struct {
 	// AsyncStarted is called with the promise id when JS starts an async op, before the op's Go
 	// function runs.
 	AsyncStarted func(promiseID int)
+	// AsyncRefused undoes AsyncStarted for an op whose Go function refused to start (it threw
+	// in JS instead and will never complete).
+	AsyncRefused func(promiseID int)
 	// UnhandledRejection reports a promise rejected with no handler at the end of a turn.
 	UnhandledRejection func(message, stack string)
 }

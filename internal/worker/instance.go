@@ -266,6 +266,10 @@ func (inst *Instance) callbacks() v8.Callbacks {
 			inst.pendingAsync++
 			inst.asyncOwners[id] = inst.current
 		},
+		AsyncRefused: func(id int) {
+			inst.pendingAsync--
+			delete(inst.asyncOwners, id)
+		},
 		Complete: func(id int, v op.Value, err error) {
 			inst.Post(func() { inst.complete(id, v, err) })
 		},

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"islet/internal/limits"
@@ -50,7 +51,9 @@ type Spec struct {
 	// limits.EgressRule), on top of the node's own allowlist.
 	EgressAllow []limits.EgressRule
 
-	version string
+	// versionOnce computes version the first time Version is called, from any goroutine.
+	versionOnce sync.Once
+	version     string
 }
 
 // Limits are a worker's resource limits; zero values take the node's defaults, which are
@@ -75,11 +78,13 @@ type Limits struct {
 }
 
 // Version is a content hash of everything the worker runs with: two specs with the same
-// version behave the same.
+// version behave the same. It is computed once; the spec must not change after the first call.
 func (s *Spec) Version() string {
-	if s.version != "" {
-		return s.version
-	}
+	s.versionOnce.Do(s.computeVersion)
+	return s.version
+}
+
+func (s *Spec) computeVersion() {
 	h := sha256.New()
 	paths := make([]string, 0, len(s.Modules))
 	for p := range s.Modules {
@@ -96,7 +101,6 @@ func (s *Spec) Version() string {
 		fmt.Fprintf(h, "egress %v\n", s.EgressAllow)
 	}
 	s.version = hex.EncodeToString(h.Sum(nil))[:16]
-	return s.version
 }
 
 // DetectFormat guesses a main file's format: a file with a top-level import or export statement

@@ -267,3 +267,19 @@ func TestBodyOfAnotherRequestIsRefused(t *testing.T) {
 		t.Fatalf("%d %q", code, body)
 	}
 }
+
+// TestSpecVersionConcurrent: the first Version calls may race (the scheduler and the gateway
+// ask at once); under -race this fails if the cached hash is written unguarded.
+func TestSpecVersionConcurrent(t *testing.T) {
+	spec := &Spec{Name: "w", Main: "index.js", Modules: map[string]string{"index.js": "export default {}"}}
+	got := make(chan string, 8)
+	for i := 0; i < cap(got); i++ {
+		go func() { got <- spec.Version() }()
+	}
+	first := <-got
+	for i := 1; i < cap(got); i++ {
+		if v := <-got; v != first || len(v) != 16 {
+			t.Fatalf("Version = %q and %q", first, v)
+		}
+	}
+}

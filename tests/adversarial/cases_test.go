@@ -125,6 +125,7 @@ var cases = []testCase{
 
 	// Async.
 	{name: "async-hang", category: "async", probes: one(500, "the worker's code hung")},
+	{name: "async-hang-after-refusal", category: "async", probes: one(500, "the worker's code hung")},
 	{name: "async-fetch-flood", category: "async", probes: one(200, "started 100, 50 refused: Too many subrequests: a request may make at most 50"),
 		after: func(t *testing.T, s *suite) {
 			if n := s.origins.hangMax.Load(); n > 6 {
