@@ -38,7 +38,7 @@ func Root() *cobra.Command {
 		Version:       versionLine(),
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
-	root.AddCommand(serveCmd(), devCmd(), natsCmd())
+	root.AddCommand(serveCmd(), devCmd(), natsCmd(), validateUploadCmd())
 	addClientCommands(root)
 	return root
 }

@@ -98,7 +98,16 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 			ln.Close()
 			return fmt.Errorf("admin API: listen on %s: %w", pf.admin, err)
 		}
-		api := admin.New(admin.Options{Store: store, Sealer: sealer, Validator: n, Logger: log,
+		exe, err := selfExecutable()
+		if err != nil {
+			ln.Close()
+			aln.Close()
+			return fmt.Errorf("admin API: find the islet binary for validation: %w", err)
+		}
+		// Uploads start in a child process: a V8 fatal error there refuses the deploy
+		// (startup_fatal) instead of ending this node.
+		validator := &node.ProcessValidator{Executable: exe, Args: validatorArgs(flags)}
+		api := admin.New(admin.Options{Store: store, Sealer: sealer, Validator: validator, Logger: log,
 			URLs: func(name string, routes []string) []string {
 				urls := []string{fmt.Sprintf("http://%s.localhost:%s/", name, port)}
 				for _, r := range routes {
