@@ -128,6 +128,13 @@ func (c *child) runOnce(ctx context.Context) (status string, pid int, err error)
 	exited := make(chan struct{})
 	ready := c.readyChan()
 	go c.awaitSocket(ready, exited)
+	go func() {
+		select {
+		case <-ready:
+			c.heartbeat(proc.Process, exited)
+		case <-exited:
+		}
+	}()
 	werr := proc.Wait()
 	close(exited)
 	c.mu.Lock()

@@ -18,7 +18,18 @@ import (
 // --processes 2`: two workers deployed through the admin API (served by runtime process 0)
 // answer through the supervisor's listener, one on each runtime process. The process of one is
 // killed with SIGKILL; the other's worker never fails, and the killed one's comes back.
-func TestPlatformProcessesContainACrash(t *testing.T) {
+// processesPlatform is `islet serve --data DIR --processes 2` with one worker deployed on
+// each runtime process (byProc[k] is process k's) and the runtime processes' pids.
+type processesPlatform struct {
+	pl     *platform
+	byProc []string
+	pids   []int
+	// pidOf lists the pids runtime process k has been started with, in order.
+	pidOf func(k int) []int
+}
+
+func startProcessesPlatform(t *testing.T) *processesPlatform {
+	t.Helper()
 	const processes = 2
 	// One worker on each process.
 	byProc := make([]string, processes)
@@ -29,8 +40,11 @@ func TestPlatformProcessesContainACrash(t *testing.T) {
 		}
 	}
 	pl := &platform{data: filepath.Join(t.TempDir(), "data"), api: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
+	pp := &processesPlatform{pl: pl}
+	// Registered before the node starts, so it runs after the node is stopped: every runtime
+	// process it ever started (tests append restarted ones to pp.pids) must be gone.
+	t.Cleanup(func() { awaitGone(t, pp.pids) })
 	var pids []int
-	t.Cleanup(func() { awaitGone(t, pids) })
 	pl.node = start(t, "serve", "--data", pl.data, "--listen", "127.0.0.1:0", "--admin", pl.api,
 		"--processes", strconv.Itoa(processes))
 	tok, err := os.ReadFile(filepath.Join(pl.data, "admin-token"))
@@ -68,6 +82,13 @@ func TestPlatformProcessesContainACrash(t *testing.T) {
 	for _, name := range byProc {
 		pollBody(t, pl.node.addr, name+".localhost", "hello from "+name)
 	}
+	pp.byProc, pp.pids, pp.pidOf = byProc, pids, pidOf
+	return pp
+}
+
+func TestPlatformProcessesContainACrash(t *testing.T) {
+	pp := startProcessesPlatform(t)
+	pl, byProc, pids, pidOf := pp.pl, pp.byProc, pp.pids, pp.pidOf
 
 	const victim, survivor = 1, 0
 	load := startSteadyLoad(pl.node.addr, []string{byProc[survivor]})
@@ -81,8 +102,29 @@ func TestPlatformProcessesContainACrash(t *testing.T) {
 	if restarted := pidOf(victim); len(restarted) != 2 || restarted[1] == pids[victim] {
 		t.Fatalf("process %d: started pids %v, want the killed one and a new one", victim, restarted)
 	} else {
-		pids = append(pids, restarted[1])
+		pp.pids = append(pp.pids, restarted[1])
 	}
 
 	load.finish(t, time.Now().Add(10*time.Second), "the surviving process's worker")
+}
+
+// TestHungRuntimeProcessIsRestarted: a runtime process that stops answering (SIGSTOP) is
+// noticed by the supervisor's heartbeat and killed; its slot starts a new process that serves
+// its workers, and the other process's worker never fails meanwhile.
+func TestHungRuntimeProcessIsRestarted(t *testing.T) {
+	pp := startProcessesPlatform(t)
+	const victim, survivor = 0, 1
+	load := startSteadyLoad(pp.pl.node.addr, []string{pp.byProc[survivor]})
+	hung := pp.pids[victim]
+	if err := syscall.Kill(hung, syscall.SIGSTOP); err != nil {
+		t.Fatalf("stop runtime process %d (pid %d): %v", victim, hung, err)
+	}
+	pp.pl.node.waitFor(t, fmt.Sprintf(`msg="runtime process stopped answering; killing it" process=%d pid=%d`, victim, hung))
+	pollBody(t, pp.pl.node.addr, pp.byProc[victim]+".localhost", "hello from "+pp.byProc[victim])
+	if restarted := pp.pidOf(victim); len(restarted) != 2 || restarted[1] == hung {
+		t.Fatalf("process %d: started pids %v, want the hung one and a new one", victim, restarted)
+	} else {
+		pp.pids = append(pp.pids, restarted[1])
+	}
+	load.finish(t, time.Now().Add(10*time.Second), "the other process's worker")
 }
