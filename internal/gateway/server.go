@@ -22,8 +22,9 @@ const (
 // NewServer returns an http.Server for addr that serves h over HTTP/1.1 with keep-alive and over
 // cleartext HTTP/2 with prior knowledge (h2c; the HTTP/1.1 "Upgrade: h2c" dance is not
 // supported). Served with TLS, it offers HTTP/2 and HTTP/1.1 through ALPN. It bounds header read
-// time, header size and idle time, but not request or response duration, because bodies stream
-// and the scheduler enforces the workers' time limits.
+// time, header size and idle time, paces request bodies (a body must keep arriving at a minimum
+// rate) and caps connections per client IP, but does not bound request or response duration,
+// because bodies stream and the scheduler enforces the workers' time limits.
 func NewServer(addr string, h http.Handler) *http.Server {
 	return NewServerWith(addr, h, ServerLimits{})
 }
@@ -35,6 +36,12 @@ type ServerLimits struct {
 	ReadHeaderTimeout time.Duration
 	// IdleTimeout bounds how long a keep-alive connection may wait for its next request.
 	IdleTimeout time.Duration
+	// BodyIdleTimeout, BodyGrace and BodyMinRate pace request bodies (see guard.go).
+	BodyIdleTimeout time.Duration
+	BodyGrace       time.Duration
+	BodyMinRate     int
+	// MaxConnsPerClient caps one client IP's open connections.
+	MaxConnsPerClient int
 }
 
 // NewServerWith is NewServer with limits.
@@ -45,13 +52,26 @@ func NewServerWith(addr string, h http.Handler, limits ServerLimits) *http.Serve
 	if limits.IdleTimeout <= 0 {
 		limits.IdleTimeout = IdleTimeout
 	}
+	if limits.BodyIdleTimeout <= 0 {
+		limits.BodyIdleTimeout = BodyIdleTimeout
+	}
+	if limits.BodyGrace <= 0 {
+		limits.BodyGrace = BodyGrace
+	}
+	if limits.BodyMinRate <= 0 {
+		limits.BodyMinRate = BodyMinRate
+	}
+	if limits.MaxConnsPerClient <= 0 {
+		limits.MaxConnsPerClient = MaxConnsPerClient
+	}
 	var p http.Protocols
 	p.SetHTTP1(true)
 	p.SetHTTP2(true)
 	p.SetUnencryptedHTTP2(true)
 	return &http.Server{
 		Addr:              addr,
-		Handler:           h,
+		Handler:           guardBodies(h, limits.BodyIdleTimeout, limits.BodyGrace, limits.BodyMinRate),
+		ConnState:         newConnCounter(limits.MaxConnsPerClient).connState,
 		Protocols:         &p,
 		ReadHeaderTimeout: limits.ReadHeaderTimeout,
 		IdleTimeout:       limits.IdleTimeout,

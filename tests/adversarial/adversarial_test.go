@@ -40,6 +40,10 @@ var reportPath = flag.String("report", "", "write the victim's latency under eac
 // sees its connections cut.
 const readHeaderTimeout = time.Second
 
+// bodyGrace is the node's body pacing in this suite (idle timeout and grace), short so the
+// slow-body case sees its connections cut.
+const bodyGrace = time.Second
+
 // suite is the shared node and what the cases need from it.
 type suite struct {
 	addr    string // the node's listener, 127.0.0.1:port
@@ -65,7 +69,7 @@ func TestAdversarial(t *testing.T) {
 	n, err := node.New(node.Options{
 		Logger: slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Sched:  sched.Options{Executors: 2},
-		Server: gateway.ServerLimits{ReadHeaderTimeout: readHeaderTimeout},
+		Server: gateway.ServerLimits{ReadHeaderTimeout: readHeaderTimeout, BodyIdleTimeout: bodyGrace, BodyGrace: bodyGrace},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -168,6 +168,7 @@ var cases = []testCase{
 	{name: "http-slowloris", category: "http", attack: slowloris, expect: "connections cut after the header timeout"},
 	{name: "http-malformed", category: "http", attack: malformed, expect: "400 and the connection closed"},
 	{name: "http-many-connections", category: "http", attack: manyConnections, expect: "300 idle connections, served after"},
+	{name: "http-slow-body", category: "http", attack: slowBody, expect: "bodies trickled at 10 B/s cut after the body grace period"},
 
 	// State: the runtime does not depend on the built-ins a worker can change, and a worker can
 	// reach no other worker's data.

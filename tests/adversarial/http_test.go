@@ -92,6 +92,21 @@ func chunkedBody(t *testing.T, s *suite) {
 // slowloris opens connections that send their headers a byte at a time and checks that the
 // node cuts every one of them after its header timeout.
 func slowloris(t *testing.T, s *suite) {
+	trickle(t, s, "GET / HTTP/1.1\r\nHost: http-slowloris.localhost\r\nX-Slow: ", readHeaderTimeout+5*time.Second)
+}
+
+// slowBody opens connections whose bodies arrive a byte every 100 ms (about 10 B/s, far under
+// the minimum rate) and checks that the node cuts every one after the body grace period.
+func slowBody(t *testing.T, s *suite) {
+	trickle(t, s, "POST / HTTP/1.1\r\nHost: http-slow-body.localhost\r\nContent-Length: 100000\r\n\r\n", bodyGrace+5*time.Second)
+	if code, body := s.do(t, "POST", "http-slow-body", "/", strings.NewReader("abc"), nil); code != 200 || body != "read 3 bytes" {
+		t.Errorf("a body sent at once after the slow ones: %d %q", code, body)
+	}
+}
+
+// trickle opens 30 connections that send prefix, then a byte every 100 ms, and checks that
+// the node closes each within bound (a response before the close is fine).
+func trickle(t *testing.T, s *suite, prefix string, bound time.Duration) {
 	const conns = 30
 	var wg sync.WaitGroup
 	cut := make(chan error, conns)
@@ -104,15 +119,15 @@ func slowloris(t *testing.T, s *suite) {
 		go func() {
 			defer wg.Done()
 			defer conn.Close()
-			io.WriteString(conn, "GET / HTTP/1.1\r\nHost: http-slowloris.localhost\r\nX-Slow: ")
-			deadline := time.Now().Add(readHeaderTimeout + 5*time.Second)
+			io.WriteString(conn, prefix)
+			deadline := time.Now().Add(bound)
 			for time.Now().Before(deadline) {
 				if _, err := conn.Write([]byte("a")); err != nil {
 					cut <- nil
 					return
 				}
 				conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-				var b [1]byte
+				var b [512]byte
 				if _, err := conn.Read(b[:]); err != nil {
 					var ne net.Error
 					if !errors.As(err, &ne) || !ne.Timeout() {
@@ -121,7 +136,7 @@ func slowloris(t *testing.T, s *suite) {
 					}
 				}
 			}
-			cut <- fmt.Errorf("a slow connection was still open after %v", readHeaderTimeout+5*time.Second)
+			cut <- fmt.Errorf("a slow connection was still open after %v", bound)
 		}()
 	}
 	wg.Wait()
