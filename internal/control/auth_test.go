@@ -80,11 +80,11 @@ func TestClusterRoutesAuthenticate(t *testing.T) {
 	}
 	addrA, addrC, addrRogue := port(), port(), port()
 	var logMu sync.Mutex
-	var aLog strings.Builder
+	var rogueLog strings.Builder
 	start := func(name, secret, listen string, routes ...string) *server.Server {
 		o := ServerOptions{Dir: t.TempDir(), Name: name, ClusterListen: listen, Routes: routes, Secret: secret}
-		if name == "a" {
-			o.Logger = slog.New(slog.NewTextHandler(lockedWriter{&logMu, &aLog}, nil))
+		if name == "rogue" {
+			o.Logger = slog.New(slog.NewTextHandler(lockedWriter{&logMu, &rogueLog}, nil))
 		}
 		ns, err := StartServer(o)
 		if err != nil {
@@ -96,14 +96,15 @@ func TestClusterRoutesAuthenticate(t *testing.T) {
 	var a, c *server.Server
 	done := make(chan struct{})
 	go func() { defer close(done); c = start("c", secret, addrC, addrA) }() // each waits for a peer
-	a = start("a", secret, addrA, addrC, addrRogue)
+	a = start("a", secret, addrA, addrC)                                    // only the rogue solicits: its attempt is an inbound route a must refuse
 	<-done
 	rogue := start("rogue", bad, addrRogue, addrA)
-	// Wait (bounded) until a has refused the rogue's route, then look at whom it routes to.
+	// Wait (bounded) until the rogue has been told its route is not authorized, then look at
+	// whom a routes to.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		logMu.Lock()
-		refused := strings.Contains(strings.ToLower(aLog.String()), "authorization")
+		refused := strings.Contains(strings.ToLower(rogueLog.String()), "authorization")
 		logMu.Unlock()
 		if refused && a.NumRoutes() > 0 && c.NumRoutes() > 0 {
 			break
