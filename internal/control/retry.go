@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -12,10 +13,20 @@ import (
 // transient reports whether err is JetStream briefly unable to answer: a stream without a
 // leader while a server restarts, or a request that got no reply in time.
 func transient(err error) bool {
-	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+	if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
 		errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, jetstream.ErrJetStreamNotEnabled)
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, jetstream.ErrJetStreamNotEnabled) {
+		return true
+	}
+	// "JetStream system temporarily unavailable" (10008) while a cluster with a server just
+	// stopped elects its meta leader: a node watching then must wait, not exit.
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jsClusterNotAvailable || apiErr.Code == 503) ||
+		strings.Contains(err.Error(), "temporarily unavailable")
 }
+
+// jsClusterNotAvailable is JetStream's error code for "JetStream system temporarily unavailable".
+const jsClusterNotAvailable = 10008
 
 // retry calls fn until it succeeds, fails for a reason that is not transient, or ctx ends
 // (and at most for retryFor). Each attempt gets its own short deadline, so one request lost
