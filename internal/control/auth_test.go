@@ -98,7 +98,9 @@ func TestClusterRoutesAuthenticate(t *testing.T) {
 	go func() { defer close(done); c = start("c", secret, addrC, addrA) }() // each waits for a peer
 	a = start("a", secret, addrA, addrC)                                    // only the rogue solicits: its attempt is an inbound route a must refuse
 	<-done
-	rogue := start("rogue", bad, addrRogue, addrA)
+	// The rogue's own count is not checked: it lists its outgoing route for the moment before a
+	// rejects the route's CONNECT. What matters is that a never takes it.
+	start("rogue", bad, addrRogue, addrA)
 	// Wait (bounded) until the rogue has been told its route is not authorized, then look at
 	// whom a routes to.
 	deadline := time.Now().Add(20 * time.Second)
@@ -122,9 +124,6 @@ func TestClusterRoutesAuthenticate(t *testing.T) {
 		if r.RemoteName != "c" {
 			t.Errorf("a routes to %q (%s), want only c", r.RemoteName, r.RemoteID)
 		}
-	}
-	if rogue.NumRoutes() != 0 {
-		t.Errorf("the rogue server has %d routes", rogue.NumRoutes())
 	}
 }
 
