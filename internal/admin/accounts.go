@@ -43,25 +43,28 @@ func (s *Server) account(ctx context.Context, name string) (*control.Account, ui
 }
 
 func (s *Server) accountInfo(ctx context.Context, a *control.Account) (*AccountInfo, error) {
-	n, err := s.workerCount(ctx, a.Name)
+	counts, err := s.workerCounts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &AccountInfo{Account: *a, Effective: a.Plan.Effective(), Workers: n}, nil
+	return infoOf(a, counts), nil
 }
 
-func (s *Server) workerCount(ctx context.Context, account string) (int, error) {
+func infoOf(a *control.Account, counts map[string]int) *AccountInfo {
+	return &AccountInfo{Account: *a, Effective: a.Plan.Effective(), Workers: counts[a.Name]}
+}
+
+// workerCounts reads every worker record once and counts them by account.
+func (s *Server) workerCounts(ctx context.Context) (map[string]int, error) {
 	all, err := s.store.Workers(ctx)
 	if err != nil {
-		return 0, unavailable(err)
+		return nil, unavailable(err)
 	}
-	n := 0
+	counts := map[string]int{}
 	for _, w := range all {
-		if w.Account == account {
-			n++
-		}
+		counts[w.Account]++
 	}
-	return n, nil
+	return counts, nil
 }
 
 func forbidden(what string) error {
@@ -84,13 +87,13 @@ func (s *Server) listAccounts(r *http.Request, tok *control.Token) (any, error) 
 		}
 		list = []*control.Account{a}
 	}
+	counts, err := s.workerCounts(r.Context())
+	if err != nil {
+		return nil, err
+	}
 	out := []*AccountInfo{}
 	for _, a := range list {
-		info, err := s.accountInfo(r.Context(), a)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, info)
+		out = append(out, infoOf(a, counts))
 	}
 	return map[string]any{"accounts": out}, nil
 }
@@ -204,11 +207,11 @@ func (s *Server) checkTenantDeploy(ctx context.Context, tok *control.Token, isNe
 		return deploy.Errorf(http.StatusForbidden, "egress_not_granted", "%v", err)
 	}
 	if isNew {
-		n, err := s.workerCount(ctx, a.Name)
+		counts, err := s.workerCounts(ctx)
 		if err != nil {
 			return err
 		}
-		if err := a.Plan.CheckWorkers(n); err != nil {
+		if err := a.Plan.CheckWorkers(counts[a.Name]); err != nil {
 			return deploy.Errorf(http.StatusForbidden, "over_plan", "%v", err)
 		}
 	}
