@@ -158,14 +158,21 @@ export default app
 // pollBody waits (bounded) until host answers 200 with want.
 func pollBody(t *testing.T, addr, host, want string) {
 	t.Helper()
+	pollPath(t, addr, host, "/", want)
+}
+
+// pollPath waits (bounded) until host answers path with 200 and want: a deploy's routes reach
+// the gateway when the node's watch fires, shortly after the API answered.
+func pollPath(t *testing.T, addr, host, path, want string) {
+	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		code, _, body := get(t, addr, host, "/")
+		code, _, body := get(t, addr, host, path)
 		if code == 200 && body == want {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s answers %d %q, want %q", host, code, body, want)
+			t.Fatalf("%s%s answers %d %q, want %q", host, path, code, body, want)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

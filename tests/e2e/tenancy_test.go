@@ -119,9 +119,7 @@ func tenantBoundaries(t *testing.T, pl *platform) {
 			{"shop.acme.test", "/checkout", "acme"},
 			{"www.bob.example", "/", "bob"},
 		} {
-			if code, _, got := get(t, pl.node.addr, c.host, c.path); code != 200 || got != c.want {
-				t.Errorf("%s%s = %d %q, want %q", c.host, c.path, code, got, c.want)
-			}
+			pollPath(t, pl.node.addr, c.host, c.path, c.want)
 		}
 		if code, _, got := get(t, pl.node.addr, "unrouted.example", "/"); code != 404 {
 			t.Errorf("an unrouted host answered %d %q; nobody may take it", code, got)
