@@ -188,6 +188,7 @@ func (r *resolver) spec(ctx context.Context, specName string, w *control.Worker,
 	if err != nil {
 		return fail(err)
 	}
+	spec.Account = v.Account
 	r.cache[specName] = &cachedSpec{key: sk.String(), spec: spec}
 	return spec, nil
 }

@@ -35,6 +35,9 @@ const (
 // Spec is one immutable worker version: its code and its bindings.
 type Spec struct {
 	Name string
+	// Account is the tenant the worker belongs to ("" for workers served from a config file):
+	// the scheduler shares executor time fairly between accounts. It is not part of Version.
+	Account string
 	// BaseURL is the URL modules are named under (import.meta.url, stack traces), ending in "/",
 	// e.g. "file:///home/me/app/".
 	BaseURL string
