@@ -46,7 +46,9 @@ const (
 )
 
 // StartServer starts an embedded NATS server with JetStream and waits until it accepts
-// clients (bounded). The caller shuts it down with Shutdown.
+// clients (bounded). The caller shuts it down with Shutdown. While it runs, JetStream whose
+// storage stopped taking writes is restarted once its directory takes writes again
+// (recovery.go).
 func StartServer(o ServerOptions) (*server.Server, error) {
 	opts := &server.Options{
 		ServerName: o.Name,
@@ -116,14 +118,13 @@ func StartServer(o ServerOptions) (*server.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nats server: %w", err)
 	}
-	if o.Logger != nil {
-		ns.SetLoggerV2(natsLogger{o.Logger.With("component", "nats")}, false, false, false)
-	}
+	recovery := attachRecovery(ns, opts, o.Logger)
 	go ns.Start()
 	if !ns.ReadyForConnections(30 * time.Second) {
 		ns.Shutdown()
 		return nil, fmt.Errorf("nats server did not start within 30s")
 	}
+	go recovery.run()
 	return ns, nil
 }
 

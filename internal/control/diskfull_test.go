@@ -1,0 +1,194 @@
+package control
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// mountTmpfs mounts a tmpfs of size (as mount(8) spells it, "32m") on a fresh directory and
+// unmounts it when the test ends (after the cleanups registered later, such as a server's
+// shutdown). It skips the test where mounting is not permitted.
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+		t.Skipf("this test fills a small tmpfs and cannot mount one here (needs root or CAP_SYS_ADMIN): %v", err)
+	}
+	t.Cleanup(func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			err := unix.Unmount(dir, 0)
+			if err == nil {
+				return
+			}
+			if !errors.Is(err, unix.EBUSY) || time.Now().After(deadline) {
+				t.Errorf("unmount %s: %v (a file there is still open); detaching it", dir, err)
+				unix.Unmount(dir, unix.MNT_DETACH)
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	return dir
+}
+
+// fill writes path until the filesystem is full, down to its last byte.
+func fill(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	rand.Read(buf)
+	for _, n := range []int{len(buf), 4096, 1} {
+		for {
+			_, err := f.Write(buf[:n])
+			if errors.Is(err, syscall.ENOSPC) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("fill %s: %v", path, err)
+			}
+		}
+	}
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+// TestStoreRecoversWhenSpaceReturns is the full-disk issue: the data directory's filesystem
+// fills, deploys fail (and what was stored stays readable), space comes back, and deploys
+// succeed again without a restart; a watch that ran throughout sees the next deploy.
+func TestStoreRecoversWhenSpaceReturns(t *testing.T) {
+	disk := mountTmpfs(t, "32m")
+	rec := &logRecorder{}
+	ns, err := StartServer(ServerOptions{Dir: filepath.Join(disk, "nats"), Logger: slog.New(rec)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	nc, err := Connect(ns, "", "test", "", discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s, err := Open(ctx, nc, Options{Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Bundles of 64 KiB of random bytes need fresh pages of the filesystem (a small record can
+	// still land in the last page of a block file on a full disk).
+	payload := func() []byte { return randomBytes(64 << 10) }
+	v1 := deployBundle(ctx, t, s, "hello", string(payload()))
+	b1, err := s.Bundle(ctx, v1.Bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	wctx, stopWatch := context.WithCancel(ctx)
+	current := &latest{}
+	watchDone := make(chan error, 1)
+	go func() {
+		watchDone <- s.Watch(wctx, func(m map[string]*Worker) {
+			if w := m["hello"]; w != nil {
+				current.set(w.Current)
+			}
+		}, func(err error) { t.Error(err) })
+	}()
+	defer func() {
+		stopWatch()
+		if err := <-watchDone; err != nil {
+			t.Errorf("watch: %v", err)
+		}
+	}()
+	awaitCurrent(t, current, v1.ID, 30*time.Second)
+
+	filler := filepath.Join(disk, "filler")
+	fill(t, filler)
+	dctx, dcancel := context.WithTimeout(ctx, 8*time.Second)
+	_, err = deployTry(dctx, s, "hello", payload())
+	dcancel()
+	if err == nil {
+		t.Fatal("a deploy on a full disk succeeded")
+	}
+	t.Logf("deploy on the full disk: %v", err)
+	if m := rec.await(t, "store unavailable: ", 15*time.Second); !strings.Contains(m, "no space left on device") {
+		t.Errorf("outage logged as %q, want its cause", m)
+	}
+	// Reads go on during the outage, and nothing stored is lost.
+	if w, _, err := s.Worker(ctx, "hello"); err != nil || w.Current != v1.ID {
+		t.Fatalf("worker during the outage: %+v (%v)", w, err)
+	}
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	freed := time.Now()
+	var v3 *Version
+	for {
+		actx, acancel := context.WithTimeout(ctx, 5*time.Second)
+		v3, err = deployTry(actx, s, "hello", payload())
+		acancel()
+		if err == nil {
+			break
+		}
+		if time.Since(freed) > time.Minute {
+			t.Fatalf("deploys still fail %v after space returned: %v", time.Since(freed).Round(time.Millisecond), err)
+		}
+	}
+	took := time.Since(freed)
+	rec.await(t, "store recovered", 5*time.Second)
+	rec.refuse(t, "NATS refused to reload")
+	_, at, _ := rec.find("store recovered")
+	t.Logf("space returned; the store recovered after %v, a deploy begun then succeeded after %v",
+		at.Sub(freed).Round(time.Millisecond), took.Round(time.Millisecond))
+
+	if v, err := s.Version(ctx, "hello", v1.ID); err != nil || v.Bundle != v1.Bundle {
+		t.Fatalf("version stored before the outage: %+v (%v)", v, err)
+	}
+	if b, err := s.Bundle(ctx, v1.Bundle); err != nil || !bytes.Equal(b.Modules["index.js"], b1.Modules["index.js"]) {
+		t.Fatalf("bundle stored before the outage: %v", err)
+	}
+	awaitCurrent(t, current, v3.ID, 30*time.Second)
+}
+
+// latest is the last value a watch reported.
+type latest struct {
+	mu sync.Mutex
+	v  string
+}
+
+func (l *latest) set(v string) { l.mu.Lock(); l.v = v; l.mu.Unlock() }
+func (l *latest) get() string  { l.mu.Lock(); defer l.mu.Unlock(); return l.v }
+
+// awaitCurrent polls (bounded) until the watch has reported want as the current version.
+func awaitCurrent(t *testing.T, current *latest, want string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for current.get() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("the watch reported version %q, not %s, within %v", current.get(), want, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
