@@ -38,6 +38,9 @@ func accountKey(name string) string { return "a." + name }
 
 // Account reads an account's record and its KV revision, or ErrNotFound.
 func (s *Store) Account(ctx context.Context, name string) (*Account, uint64, error) {
+	if s.accounts == nil {
+		return nil, 0, ErrReadOnly
+	}
 	e, err := retry(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) {
 		return s.accounts.Get(ctx, accountKey(name))
 	})
@@ -56,6 +59,9 @@ func (s *Store) Account(ctx context.Context, name string) (*Account, uint64, err
 
 // Accounts lists every account record.
 func (s *Store) Accounts(ctx context.Context) ([]*Account, error) {
+	if s.accounts == nil {
+		return nil, ErrReadOnly
+	}
 	lister, err := s.accounts.ListKeys(ctx)
 	if errors.Is(err, jetstream.ErrNoKeysFound) {
 		return nil, nil
@@ -84,6 +90,9 @@ func (s *Store) Accounts(ctx context.Context) ([]*Account, error) {
 // PutAccount stores a: with revision 0 it creates the record (ErrExists if there is one),
 // else it replaces the record at that revision (ErrConflict if it changed since).
 func (s *Store) PutAccount(ctx context.Context, a *Account, revision uint64) error {
+	if s.accounts == nil {
+		return ErrReadOnly
+	}
 	now := time.Now().UTC()
 	if a.Created.IsZero() {
 		a.Created = now

@@ -40,8 +40,11 @@ func TestServerAuthentication(t *testing.T) {
 	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
 	url := ns.ClientURL()
 
-	// An attacker on the machine, with no credentials or guessed ones.
-	for _, opt := range []nats.Option{nats.Name("anonymous"), nats.UserInfo(NATSUser, "guess"), nats.UserInfo(NATSRouteUser, secret)} {
+	// An attacker on the machine, with no credentials or guessed ones; the secret itself, and
+	// the route's password, are no client's password.
+	for _, opt := range []nats.Option{nats.Name("anonymous"), nats.UserInfo(RoleAdmin.User(), "guess"),
+		nats.UserInfo(RoleAdmin.User(), secret), nats.UserInfo(RoleRoute.User(), RolePassword(secret, RoleRoute)),
+		nats.UserInfo(RoleAdmin.User(), RolePassword(secret, RoleRuntime))} {
 		if nc, err := nats.Connect(url, opt, nats.RetryOnFailedConnect(false)); err == nil {
 			nc.Close()
 			t.Fatalf("a client connected to %s without islet's credentials", url)
@@ -50,7 +53,7 @@ func TestServerAuthentication(t *testing.T) {
 	if _, err := Connect(nil, url, "test", "", discard()); err == nil || !strings.Contains(err.Error(), "refused no credentials") {
 		t.Fatalf("Connect without a secret: %v", err)
 	}
-	if _, err := Connect(nil, url, "test", strings.Repeat("0", 64), discard()); err == nil || !strings.Contains(err.Error(), "refused islet's credentials") ||
+	if _, err := Connect(nil, url, "test", strings.Repeat("0", 64), discard()); err == nil || !strings.Contains(err.Error(), "refused the credentials of user islet-admin") ||
 		!strings.Contains(err.Error(), "--nats-secret-file") {
 		t.Fatalf("Connect with the wrong secret: %v", err)
 	}

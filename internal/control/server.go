@@ -1,7 +1,7 @@
 package control
 
 import (
-	"errors"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // ServerOptions configure an embedded NATS server with JetStream.
@@ -30,20 +29,25 @@ type ServerOptions struct {
 	ClusterName   string
 	ClusterListen string
 	Routes        []string
-	// Secret is what every client (user NATSUser) and every cluster route (user
-	// NATSRouteUser) authenticates with (see LoadOrCreateSecret). A server that listens on an
-	// address, for clients or for routes, must have one: without it anyone who reaches the
-	// port could read every tenant's code and sealed secrets and mint admin tokens.
+	// Secret is the fleet's secret (see LoadOrCreateSecret): each role of roleTable is a user
+	// whose password derives from it (RolePassword) with that role's permissions, and cluster
+	// routes authenticate as RoleRoute. A server that listens on an address, for clients or
+	// for routes, must have one: without it anyone who reaches the port could read every
+	// tenant's code and sealed secrets and mint admin tokens.
 	Secret string
-	Logger *slog.Logger
+	// TLS, when set, makes the client port accept only TLS, with TLS.Certificates (see
+	// tlsconfig.Server). In-process clients need none.
+	TLS *tls.Config
+	// ClusterTLS, when set, makes every cluster route mutual TLS: this server presents
+	// ClusterTLS.Certificates both ways and verifies its peers with ClusterTLS.RootCAs (see
+	// tlsconfig.Mutual).
+	ClusterTLS *tls.Config
+	Logger     *slog.Logger
 }
 
-// The NATS users islet's servers accept: clients (nodes, runtime processes, the admin API)
-// and cluster routes, each with the shared secret as its password.
-const (
-	NATSUser      = "islet"
-	NATSRouteUser = "islet-route"
-)
+// tlsTimeout bounds a TLS handshake on the client and cluster ports (nats-server's default of
+// 2 s is short for a loaded machine).
+const tlsTimeout = 5
 
 // StartServer starts an embedded NATS server with JetStream and waits until it accepts
 // clients (bounded). The caller shuts it down with Shutdown. While it runs, JetStream whose
@@ -61,17 +65,19 @@ func StartServer(o ServerOptions) (*server.Server, error) {
 		return nil, fmt.Errorf("nats server: listening on %s needs a secret that clients and routes authenticate with (see --nats-secret-file)",
 			strings.Trim(o.Listen+" "+o.ClusterListen, " "))
 	}
-	var hashed string
+	var routeHash string
 	if o.Secret != "" {
-		// The server keeps a bcrypt hash, as NATS recommends over plaintext; the secret is 256
-		// random bits, so bcrypt's minimum cost loses nothing and costs about a millisecond per
-		// connection.
-		h, err := bcrypt.GenerateFromPassword([]byte(o.Secret), bcrypt.MinCost)
+		users, err := serverUsers(o.Secret)
 		if err != nil {
-			return nil, fmt.Errorf("nats server: hash the secret: %w", err)
+			return nil, fmt.Errorf("nats server: %w", err)
 		}
-		hashed = string(h)
-		opts.Users = []*server.User{{Username: NATSUser, Password: hashed}}
+		opts.Users = users
+		if routeHash, err = hashPassword(RolePassword(o.Secret, RoleRoute)); err != nil {
+			return nil, fmt.Errorf("nats server: %w", err)
+		}
+	}
+	if o.TLS != nil {
+		opts.TLS, opts.TLSConfig, opts.TLSTimeout = true, o.TLS, tlsTimeout
 	}
 	switch {
 	case o.Listen == "" && o.ClusterListen != "":
@@ -93,7 +99,10 @@ func StartServer(o ServerOptions) (*server.Server, error) {
 			return nil, fmt.Errorf("nats cluster listen: %w", err)
 		}
 		opts.Cluster = server.ClusterOpts{Name: o.ClusterName, Host: host, Port: port,
-			Username: NATSRouteUser, Password: hashed}
+			Username: RoleRoute.User(), Password: routeHash}
+		if o.ClusterTLS != nil {
+			opts.Cluster.TLSConfig, opts.Cluster.TLSTimeout = o.ClusterTLS, tlsTimeout
+		}
 		if opts.Cluster.Name == "" {
 			opts.Cluster.Name = "islet"
 		}
@@ -105,8 +114,8 @@ func StartServer(o ServerOptions) (*server.Server, error) {
 			if err != nil {
 				return nil, fmt.Errorf("nats route %q: %w", r, err)
 			}
-			if u.User == nil {
-				u.User = url.UserPassword(NATSRouteUser, o.Secret)
+			if u.User == nil && o.Secret != "" {
+				u.User = url.UserPassword(RoleRoute.User(), RolePassword(o.Secret, RoleRoute))
 			}
 			opts.Routes = append(opts.Routes, u)
 		}
@@ -140,45 +149,14 @@ func splitHostPort(addr string) (string, int, error) {
 	return host, port, nil
 }
 
-// Connect connects to NATS: to ns in process when it is non-nil, else to the servers in urls
-// (comma-separated), as NATSUser with secret when it is not empty. Only those servers are used,
-// never ones the cluster advertises, so an operator decides which links a node has; list
-// several for failover. The connection reconnects forever; while it is away, a node keeps
-// serving what it has. A server that refuses the credentials is an error that says so.
+// Connect is Dial as the admin role of the fleet whose secret is secret (no credentials when
+// it is empty: a server without authentication, as in tests).
 func Connect(ns *server.Server, urls, name, secret string, logger *slog.Logger) (*nats.Conn, error) {
-	opts := []nats.Option{
-		nats.Name(name),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(250 * time.Millisecond),
-		nats.RetryOnFailedConnect(false),
-		nats.IgnoreDiscoveredServers(),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			logger.Warn("NATS disconnected; serving the last known workers", "err", err)
-		}),
-		nats.ReconnectHandler(func(c *nats.Conn) {
-			logger.Info("NATS reconnected", "server", c.ConnectedUrlRedacted())
-		}),
-	}
+	var cred Credential
 	if secret != "" {
-		opts = append(opts, nats.UserInfo(NATSUser, secret))
+		cred = Credential{Role: RoleAdmin, Password: RolePassword(secret, RoleAdmin)}
 	}
-	if ns != nil {
-		opts = append(opts, nats.InProcessServer(ns))
-		urls = ""
-	}
-	nc, err := nats.Connect(urls, opts...)
-	if errors.Is(err, nats.ErrAuthorization) || err != nil && strings.Contains(strings.ToLower(err.Error()), "authorization violation") {
-		what := "no credentials"
-		if secret != "" {
-			what = "islet's credentials"
-		}
-		return nil, fmt.Errorf("NATS %s refused %s (%w): give every node and `islet nats` server the same --nats-secret-file (an embedded or `islet nats` server writes DATA/nats-secret)",
-			urls, what, err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("connect to NATS %s: %w", urls, err)
-	}
-	return nc, nil
+	return Dial(ns, ClientOptions{URLs: urls, Name: name, Credential: cred, Logger: logger})
 }
 
 // natsLogger sends the NATS server's log to slog.

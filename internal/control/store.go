@@ -48,6 +48,11 @@ type Options struct {
 	// Replicas is how many JetStream servers keep each bucket (0: 3 if the cluster can, else 1).
 	Replicas int
 	Logger   *slog.Logger
+	// ReadOnly opens the store of a role that only reads (a gateway node, a runtime process;
+	// see roles.go): it binds to the workers bucket and the bundles store, waiting until an
+	// admin has created them, creates nothing and opens neither tokens nor accounts, whose
+	// methods then return ErrReadOnly.
+	ReadOnly bool
 }
 
 // Open binds to (creating if needed) islet's buckets on nc's JetStream.
@@ -80,7 +85,12 @@ func Open(ctx context.Context, nc *nats.Conn, opts Options) (*Store, error) {
 	attempts := 0
 	for {
 		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		err := s.createBuckets(actx, replicas)
+		var err error
+		if opts.ReadOnly {
+			err = s.bindReadOnly(actx)
+		} else {
+			err = s.createBuckets(actx, replicas)
+		}
 		if err == nil {
 			err = s.probe(actx)
 		}
@@ -107,6 +117,9 @@ func Open(ctx context.Context, nc *nats.Conn, opts Options) (*Store, error) {
 // moment, and reads fail with "no responders" until it has.
 func (s *Store) probe(ctx context.Context) error {
 	for _, kv := range []jetstream.KeyValue{s.meta, s.tokens, s.accounts} {
+		if kv == nil { // a read-only store
+			continue
+		}
 		if _, err := kv.Get(ctx, "probe"); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 			return fmt.Errorf("kv bucket %s: %w", kv.Bucket(), err)
 		}

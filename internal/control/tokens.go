@@ -24,6 +24,9 @@ func tokenKey(token string) string {
 
 // CreateToken makes a new API token for account and returns it; only its hash is stored.
 func (s *Store) CreateToken(ctx context.Context, t Token) (string, error) {
+	if s.tokens == nil {
+		return "", ErrReadOnly
+	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return "", fmt.Errorf("token: %w", err)
@@ -52,6 +55,9 @@ const lastUsedEvery = time.Minute
 // Authenticate returns the record of token, ErrNotFound, or an *ExpiredError. It records when
 // the token was last used (best effort, at most once per lastUsedEvery).
 func (s *Store) Authenticate(ctx context.Context, token string) (*Token, error) {
+	if s.tokens == nil {
+		return nil, ErrReadOnly
+	}
 	e, err := retry(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) { return s.tokens.Get(ctx, tokenKey(token)) })
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, ErrNotFound
@@ -79,6 +85,9 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*Token, error) 
 
 // HasTokens reports whether any token exists (a fresh platform has none until bootstrap).
 func (s *Store) HasTokens(ctx context.Context) (bool, error) {
+	if s.tokens == nil {
+		return false, ErrReadOnly
+	}
 	lister, err := s.tokens.ListKeys(ctx)
 	if errors.Is(err, jetstream.ErrNoKeysFound) {
 		return false, nil
@@ -102,6 +111,9 @@ type TokenInfo struct {
 
 // Tokens lists every stored token.
 func (s *Store) Tokens(ctx context.Context) ([]TokenInfo, error) {
+	if s.tokens == nil {
+		return nil, ErrReadOnly
+	}
 	lister, err := s.tokens.ListKeys(ctx)
 	if errors.Is(err, jetstream.ErrNoKeysFound) {
 		return nil, nil
@@ -139,6 +151,9 @@ func tokenID(key string) string {
 
 // RevokeToken deletes the token whose ID is id and returns its record, or ErrNotFound.
 func (s *Store) RevokeToken(ctx context.Context, id string) (*Token, error) {
+	if s.tokens == nil {
+		return nil, ErrReadOnly
+	}
 	if len(id) != 16 {
 		return nil, ErrNotFound
 	}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"islet/internal/control"
 )
 
 // TestNATSNeedsCredentials is the attack on the trust root: a local user who reaches
@@ -22,7 +24,7 @@ func TestNATSNeedsCredentials(t *testing.T) {
 	natsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	pl := startPlatform(t, "--nats-listen", natsAddr)
 	url := "nats://" + natsAddr
-	for _, opt := range []nats.Option{nats.Name("attacker"), nats.UserInfo("islet", "guess")} {
+	for _, opt := range []nats.Option{nats.Name("attacker"), nats.UserInfo("islet-admin", "guess")} {
 		nc, err := nats.Connect(url, opt, nats.RetryOnFailedConnect(false))
 		if err == nil {
 			nc.Close()
@@ -38,7 +40,9 @@ func TestNATSNeedsCredentials(t *testing.T) {
 		t.Fatalf("DATA/nats-secret: %v, %v", info, err)
 	}
 	secret, _ := os.ReadFile(secretFile)
-	nc, err := nats.Connect(url, nats.UserInfo("islet", strings.TrimSpace(string(secret))))
+	admin := control.RoleAdmin
+	nc, err := nats.Connect(url, nats.UserInfo(admin.User(), control.RolePassword(strings.TrimSpace(string(secret)), admin)),
+		nats.CustomInboxPrefix(admin.InboxPrefix()))
 	if err != nil {
 		t.Fatalf("with the secret: %v", err)
 	}
