@@ -28,53 +28,32 @@ type controlPlane struct {
 	natsSecret string
 }
 
-// openControlPlane creates the data directory, starts the embedded NATS server unless pf names
-// one with --nats (its client address is natsListen when that is set, else pf's --nats-listen),
-// connects, opens the store (bounded), loads or creates the secret key and, when the control
-// plane has no tokens yet, writes the bootstrap admin token. Close releases what it opened.
-func openControlPlane(ctx context.Context, pf platformFlags, natsListen string, log *slog.Logger) (cp *controlPlane, err error) {
+// openControlPlane prepares the node's local state (prepareControlPlane) and connects it to the
+// control plane (connect). Close releases what it opened.
+func openControlPlane(ctx context.Context, pf platformFlags, natsListen string, log *slog.Logger) (*controlPlane, error) {
+	cp, err := prepareControlPlane(pf, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := cp.connect(ctx, pf, natsListen, log); err != nil {
+		cp.Close()
+		return nil, err
+	}
+	return cp, nil
+}
+
+// prepareControlPlane does what needs no NATS: it creates the data directory, reads the NATS
+// secret (creating it for an embedded server) and loads or creates the secret key.
+func prepareControlPlane(pf platformFlags, log *slog.Logger) (*controlPlane, error) {
 	if err := os.MkdirAll(pf.data, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	// Every error return below leaves cp nil, so the cleanup works on its own reference.
-	opened := &controlPlane{}
-	cp = opened
-	defer func() {
-		if err != nil {
-			opened.Close()
-		}
-	}()
-	embedded := pf.natsURL == ""
-	secret, err := natsSecret(pf.natsSecretFile, pf.data, embedded, log)
+	cp := &controlPlane{}
+	secret, err := natsSecret(pf.natsSecretFile, pf.data, pf.natsURL == "", log)
 	if err != nil {
 		return nil, err
 	}
 	cp.natsSecret = secret
-	if embedded {
-		if natsListen == "" {
-			natsListen = pf.natsListen
-		}
-		opts := control.ServerOptions{Dir: filepath.Join(pf.data, "nats"), Listen: natsListen, Secret: secret, Logger: log}
-		if len(pf.cluster) > 0 || pf.clusterListen != "" {
-			opts.ClusterListen = pf.clusterListen
-			if opts.ClusterListen == "" {
-				opts.ClusterListen = "127.0.0.1:6222"
-			}
-			opts.Routes = pf.cluster
-		}
-		if cp.ns, err = control.StartServer(opts); err != nil {
-			return nil, err
-		}
-	}
-	if cp.nc, err = control.Connect(cp.ns, pf.natsURL, "islet-node", secret, log); err != nil {
-		return nil, err
-	}
-	octx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	cp.store, err = control.Open(octx, cp.nc, control.Options{Replicas: pf.replicas, Logger: log})
-	cancel()
-	if err != nil {
-		return nil, fmt.Errorf("control plane store: %w", err)
-	}
 	keyFile, create := pf.secretKeyFile, false
 	if keyFile == "" {
 		keyFile, create = filepath.Join(pf.data, "secret-key"), true
@@ -90,10 +69,42 @@ func openControlPlane(ctx context.Context, pf platformFlags, natsListen string, 
 	if cp.sealer, err = control.NewSealer(key); err != nil {
 		return nil, err
 	}
-	if err := bootstrapToken(ctx, cp.store, pf.data, log); err != nil {
-		return nil, err
-	}
 	return cp, nil
+}
+
+// connect starts the embedded NATS server unless pf names one with --nats (its client address
+// is natsListen when that is set, else pf's --nats-listen), connects, opens the store (bounded)
+// and, when the control plane has no tokens yet, writes the bootstrap admin token. On an error
+// what it opened stays in cp for Close.
+func (cp *controlPlane) connect(ctx context.Context, pf platformFlags, natsListen string, log *slog.Logger) (err error) {
+	embedded := pf.natsURL == ""
+	secret := cp.natsSecret
+	if embedded {
+		if natsListen == "" {
+			natsListen = pf.natsListen
+		}
+		opts := control.ServerOptions{Dir: filepath.Join(pf.data, "nats"), Listen: natsListen, Secret: secret, Logger: log}
+		if len(pf.cluster) > 0 || pf.clusterListen != "" {
+			opts.ClusterListen = pf.clusterListen
+			if opts.ClusterListen == "" {
+				opts.ClusterListen = "127.0.0.1:6222"
+			}
+			opts.Routes = pf.cluster
+		}
+		if cp.ns, err = control.StartServer(opts); err != nil {
+			return err
+		}
+	}
+	if cp.nc, err = control.Connect(cp.ns, pf.natsURL, "islet-node", secret, log); err != nil {
+		return err
+	}
+	octx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	cp.store, err = control.Open(octx, cp.nc, control.Options{Replicas: pf.replicas, Logger: log})
+	cancel()
+	if err != nil {
+		return fmt.Errorf("control plane store: %w", err)
+	}
+	return bootstrapToken(ctx, cp.store, pf.data, log)
 }
 
 // Close closes the connection and shuts the embedded server down (waiting for it).

@@ -37,6 +37,8 @@ type platformFlags struct {
 	replicas       int
 	// noAdmin runs no admin API (a runtime process other than the first of a supervisor).
 	noAdmin bool
+	// cache is the node's cache of the last known workers (--cache-dir).
+	cache cacheFlags
 }
 
 func (f *platformFlags) add(cmd *cobra.Command) {
@@ -51,21 +53,26 @@ func (f *platformFlags) add(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.replicas, "replicas", 0, "JetStream replicas of islet's buckets (default: 3 if the cluster allows, else 1)")
 	cmd.Flags().BoolVar(&f.noAdmin, "no-admin-listener", false, "serve no admin API (internal: the runtime processes of a supervisor other than the first)")
 	cmd.Flags().MarkHidden("no-admin-listener")
+	f.cache.add(cmd)
 }
 
 // runPlatform runs a complete node on the control plane: NATS (embedded or external), the
 // store, the admin API and the gateway, until ctx ends. As a runtime process of a supervisor
 // (--child-socket) it serves on its socket, joins the supervisor's NATS server (--nats) and, with
-// --no-admin-listener, serves no admin API.
+// --no-admin-listener, serves no admin API. A node whose external NATS does not answer at
+// start serves its cache (--cache-dir) and starts the admin API once NATS answers.
 func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cp, err := openControlPlane(ctx, pf, "", log)
+	cp, later, err := openControlPlaneOrLater(ctx, pf, "", natsAnswerWait, log)
 	if err != nil {
 		return err
 	}
-	defer cp.Close()
-	store, sealer := cp.store, cp.sealer
+	defer func() { cp.Close() }() // cp is replaced once a late NATS answers
+	cache, err := pf.cache.open(pf)
+	if err != nil {
+		return err
+	}
 
 	v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
 	fetch.SetAllowPrivateEgress(flags.privateNet)
@@ -91,6 +98,37 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 		public = flags.listen
 	}
 	_, port, _ := net.SplitHostPort(public)
+	banner := func(adminAt string) {
+		if flags.proc.child() {
+			fmt.Fprintf(os.Stderr, "islet serve: runtime process %d of %d (pid %d) on unix socket %s, %s\n",
+				flags.proc.index, flags.proc.total(), os.Getpid(), flags.proc.socket, adminAt)
+		} else {
+			fmt.Fprintf(os.Stderr, "islet serve: workers on http://%s (each at http://<name>.localhost:%s/), %s\n",
+				ln.Addr(), port, adminAt)
+		}
+	}
+	follower := n.NewFollower(cp.sealer, cache)
+	errc := make(chan error, 1)
+	serving := false
+	if later != nil {
+		// NATS has not answered: serve the cached state, if there is one, until it does.
+		if serving = serveCached(ctx, follower, cache, pf.natsURL, log); serving {
+			banner("serving the cached state; admin API once NATS answers")
+			go func() { errc <- n.Serve(ctx, ln) }()
+		}
+		select {
+		case cp = <-later:
+			log.Info("NATS answered; its worker records replace the cached state", "nats", pf.natsURL)
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+			if serving {
+				return <-errc
+			}
+			return nil
+		}
+	}
+	store, sealer := cp.store, cp.sealer
 	adminAt := "no admin API"
 	if !pf.noAdmin {
 		aln, err := net.Listen("tcp", pf.admin)
@@ -132,23 +170,18 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 
 	ready := make(chan struct{})
 	watchErr := make(chan error, 1)
-	go func() { watchErr <- n.ServeControl(ctx, store, sealer, func() { close(ready) }) }()
-	select {
-	case <-ready:
-	case err := <-watchErr:
-		return err
-	case <-time.After(30 * time.Second):
-		log.Warn("the control plane has not answered in 30s; serving what arrives")
+	go func() { watchErr <- follower.ServeControl(ctx, store, func() { close(ready) }) }()
+	if !serving {
+		select {
+		case <-ready:
+		case err := <-watchErr:
+			return err
+		case <-time.After(30 * time.Second):
+			log.Warn("the control plane has not answered in 30s; serving what arrives")
+		}
+		banner(adminAt)
+		go func() { errc <- n.Serve(ctx, ln) }()
 	}
-	if flags.proc.child() {
-		fmt.Fprintf(os.Stderr, "islet serve: runtime process %d of %d (pid %d) on unix socket %s, %s\n",
-			flags.proc.index, flags.proc.total(), os.Getpid(), flags.proc.socket, adminAt)
-	} else {
-		fmt.Fprintf(os.Stderr, "islet serve: workers on http://%s (each at http://<name>.localhost:%s/), %s\n",
-			ln.Addr(), port, adminAt)
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- n.Serve(ctx, ln) }()
 	select {
 	case err := <-errc:
 		return err

@@ -17,6 +17,7 @@ import (
 
 	"islet/internal/ext/fetch"
 	"islet/internal/gateway"
+	"islet/internal/nodecache"
 	"islet/internal/supervisor"
 	"islet/internal/worker"
 )
@@ -183,6 +184,8 @@ func runSupervisor(ctx context.Context, flags nodeFlags, f processFlags, cfgPath
 // runtime process gets this process's arguments (args) followed by the supervisor's NATS URL,
 // the secret key's file, a data directory of its own (DATA/proc-K), its socket and index; only
 // process 0 serves the admin API (on --admin), so the API is down while process 0 restarts.
+// With --nats they share the supervisor's cache directory (--cache-dir), which only process 0
+// writes: each serves it while NATS does not answer at start, and so does the routing.
 func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlags, args []string) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -202,14 +205,31 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 	if pf.natsURL == "" && pf.natsListen == "" {
 		natsListen = "127.0.0.1:-1" // a random port: the runtime processes connect to it
 	}
-	cp, err := openControlPlane(ctx, pf, natsListen, log)
+	// A --nats that does not answer in time: route by the cache until it does (offlineTables);
+	// the runtime processes serve the same cache meanwhile. One that answers is connected
+	// before any runtime process starts, so the bootstrap token is the supervisor's.
+	cp, later, err := openControlPlaneOrLater(ctx, pf, natsListen, natsAnswerWait, log)
 	if err != nil {
 		return err
 	}
 	defer cp.Close()
+	routes := supervisor.ControlTables(cp.store, log)
+	if later != nil {
+		cache, err := nodecache.Open(pf.cache.dirOf(pf.data), true)
+		if err != nil {
+			return err
+		}
+		routes = offlineTables(later, cache, log)
+	}
 	natsURL := pf.natsURL
 	if cp.ns != nil {
 		natsURL = cp.ns.ClientURL()
+	}
+	cacheArgs := make([][]string, layout.Total())
+	for i := range cacheArgs {
+		if cacheArgs[i], err = pf.cache.childArgs(pf, i); err != nil {
+			return err
+		}
 	}
 	ln, err := gateway.Listen(flags.listen)
 	if err != nil {
@@ -222,7 +242,7 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 		Executable: exe,
 		Listener:   ln,
 		Logger:     log,
-		Routes:     supervisor.ControlTables(cp.store, log),
+		Routes:     routes,
 		Env:        []string{natsSecretEnv + "=" + cp.natsSecret},
 		Args: func(index int, socket string) []string {
 			// The last value of a flag wins, so these override the user's.
@@ -230,6 +250,7 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 				"--listen="+addr, "--nats="+natsURL, "--secret-key-file="+cp.keyFile,
 				"--data="+filepath.Join(pf.data, fmt.Sprintf("proc-%d", index)),
 				"--child-socket="+socket, "--child-index="+strconv.Itoa(index))
+			out = append(out, cacheArgs[index]...)
 			if index > 0 {
 				out = append(out, "--no-admin-listener")
 			}

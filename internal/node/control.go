@@ -18,13 +18,23 @@ import (
 	"islet/internal/worker"
 )
 
+// ServeControl serves the workers the control plane holds, keeping no cache on disk (see
+// Follower.ServeControl).
+func (n *Node) ServeControl(ctx context.Context, store *control.Store, sealer *control.Sealer, first func()) error {
+	return n.NewFollower(sealer, nil).ServeControl(ctx, store, first)
+}
+
 // ServeControl serves the workers the control plane holds: it watches the store's worker
 // records and installs each change as soon as the watch fires, until ctx ends. Versions and
 // bundles are read once and kept, so a node cut off from NATS keeps serving what it last had;
-// a change whose version cannot be read yet is retried every second.
+// a change whose version cannot be read yet is retried every second. Every state installed
+// completely is saved to the follower's cache, if it has one. Specs the follower already
+// resolved (from its cache, see ServeCache) are kept when the live records name the same
+// versions and secrets.
 // first, if not nil, is called once the workers present at start are installed.
-func (n *Node) ServeControl(ctx context.Context, store *control.Store, sealer *control.Sealer, first func()) error {
-	r := &resolver{n: n, store: store, sealer: sealer, cache: map[string]*cachedSpec{}}
+func (f *Follower) ServeControl(ctx context.Context, store *control.Store, first func()) error {
+	r, n := f.r, f.r.n
+	r.store = store
 	latest := make(chan map[string]*control.Worker, 1)
 	watchErr := make(chan error, 1)
 	go func() {
@@ -54,6 +64,8 @@ func (n *Node) ServeControl(ctx context.Context, store *control.Store, sealer *c
 		}
 		if !r.apply(ctx, current) {
 			retry.Reset(time.Second)
+		} else {
+			f.save(current)
 		}
 		if first != nil {
 			first()
@@ -62,17 +74,25 @@ func (n *Node) ServeControl(ctx context.Context, store *control.Store, sealer *c
 	}
 }
 
-// resolver turns worker records into specs, reading versions and bundles from the store once.
+// resolver turns worker records into specs, reading versions and bundles from its source once.
 type resolver struct {
 	n      *Node
-	store  *control.Store
+	store  versionSource
 	sealer *control.Sealer
 	cache  map[string]*cachedSpec // by spec name
 }
 
+// versionSource reads versions and bundles: the control plane's store, or a node's cache
+// (cacheSource).
+type versionSource interface {
+	Version(ctx context.Context, worker, id string) (*control.Version, error)
+	Bundle(ctx context.Context, name string) (*control.Bundle, error)
+}
+
 type cachedSpec struct {
-	key  string // version and sealed secrets it was built from
-	spec *worker.Spec
+	key     string // version and sealed secrets it was built from
+	spec    *worker.Spec
+	version *control.Version // the version it runs
 }
 
 // apply installs workers and reports whether every one of them could be resolved.
@@ -189,7 +209,7 @@ func (r *resolver) spec(ctx context.Context, specName string, w *control.Worker,
 		return fail(err)
 	}
 	spec.Account = v.Account
-	r.cache[specName] = &cachedSpec{key: sk.String(), spec: spec}
+	r.cache[specName] = &cachedSpec{key: sk.String(), spec: spec, version: v}
 	return spec, nil
 }
 

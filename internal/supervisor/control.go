@@ -18,9 +18,15 @@ import (
 func ControlTables(store *control.Store, log *slog.Logger) TableSource {
 	return func(ctx context.Context, set func(Routing)) error {
 		return store.Watch(ctx, func(workers map[string]*control.Worker) {
-			set(Routing{Table: controlTable(workers, log), Tiers: map[string]string{}})
+			set(ControlRouting(workers, log))
 		}, func(err error) { log.Error("routing: control plane", "err", err) })
 	}
+}
+
+// ControlRouting is the routing of the control plane's worker records (as ControlTables
+// delivers it), for records read elsewhere, such as a node's cache.
+func ControlRouting(workers map[string]*control.Worker, log *slog.Logger) Routing {
+	return Routing{Table: controlTable(workers, log), Tiers: map[string]string{}}
 }
 
 // controlTable builds the table of workers, dropping conflicting routes (logged).
