@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"golang.org/x/sys/unix"
 )
 
@@ -191,4 +194,123 @@ func awaitCurrent(t *testing.T, current *latest, want string, within time.Durati
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestClusterServerRecoversWhenSpaceReturns: in a cluster of three, the server whose disk
+// fills disables JetStream (nats-server's own reaction there) while the other two keep the
+// replicated buckets writable; once its directory takes writes again it re-enables JetStream
+// and catches up, without a restart.
+func TestClusterServerRecoversWhenSpaceReturns(t *testing.T) {
+	disk := mountTmpfs(t, "32m")
+	secret := strings.Repeat("ab", 32)
+	addrs := make([]string, 3)
+	for i := range addrs {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs[i] = ln.Addr().String()
+		ln.Close()
+	}
+	rec := &logRecorder{}
+	rec.dumpOnFailure(t)
+	servers := make([]*server.Server, 3)
+	errs := make(chan error, 3)
+	for i := range servers {
+		o := ServerOptions{Dir: t.TempDir(), Name: fmt.Sprintf("s%d", i), ClusterListen: addrs[i], Secret: secret}
+		if i == 0 {
+			o.Dir, o.Logger = filepath.Join(disk, "nats"), slog.New(rec)
+		}
+		for j, a := range addrs {
+			if j != i {
+				o.Routes = append(o.Routes, a)
+			}
+		}
+		go func() { // each waits for its peers
+			ns, err := StartServer(o)
+			servers[i] = ns
+			errs <- err
+		}()
+	}
+	for range servers {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	for _, ns := range servers {
+		if ns != nil {
+			t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	full := servers[0]
+	nc, err := Connect(servers[1], "", "test", secret, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s, err := Open(ctx, nc, Options{Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployBundle(ctx, t, s, "hello", string(randomBytes(64<<10)))
+
+	filler := filepath.Join(disk, "filler")
+	fill(t, filler)
+	// The full server's replicas fail to write what the others accept.
+	for range 3 {
+		deployBundle(ctx, t, s, "hello", string(randomBytes(64<<10)))
+	}
+	if m := rec.await(t, "store unavailable: ", 30*time.Second); !strings.Contains(m, "no space left on device") {
+		t.Errorf("outage logged as %q, want its cause", m)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	rec.await(t, "store recovered", time.Minute)
+	rec.refuse(t, "NATS refused to reload")
+	v := deployBundle(ctx, t, s, "hello", "after")
+	// The server catches up: healthy, with the workers bucket as far as a peer has it.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		h := full.Healthz(&server.HealthzOptions{})
+		have, want := lastSeq(full, "KV_"+WorkersBucket), lastSeq(servers[1], "KV_"+WorkersBucket)
+		if full.JetStreamEnabled() && h.Status == "ok" && have == want && want > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server whose disk filled: JetStream %v, health %+v, workers at %d of %d",
+				full.JetStreamEnabled(), h, have, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Reads may be served by any replica, so the last write shows up everywhere eventually.
+	for {
+		w, _, err := s.Worker(ctx, "hello")
+		if err == nil && w.Current == v.ID && len(w.Versions) == 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("worker after recovery: %+v (%v)", w, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// lastSeq is the last sequence of stream (in islet's account) on ns, 0 when it has none.
+func lastSeq(ns *server.Server, stream string) uint64 {
+	acc, err := ns.JszAccount(&server.JSzOptions{Account: server.DEFAULT_GLOBAL_ACCOUNT, Streams: true})
+	if err != nil {
+		return 0
+	}
+	for _, st := range acc.Streams {
+		if st.Name == stream {
+			return st.State.LastSeq
+		}
+	}
+	return 0
 }

@@ -170,6 +170,9 @@ func (r *storageRecovery) restart() error {
 			return fmt.Errorf("stop JetStream: %w", err)
 		}
 	}
+	if err := r.awaitStopped(); err != nil {
+		return err
+	}
 	err := r.ns.ReloadOptions(r.opts.Clone())
 	if err != nil && r.ns.Running() && !r.ns.JetStreamEnabled() {
 		r.log.Warn("NATS refused to reload its options; enabling JetStream directly", "err", err)
@@ -190,6 +193,55 @@ func (r *storageRecovery) restart() error {
 }
 
 var errShuttingDown = errors.New("the NATS server is shutting down")
+
+// stopWait bounds how long restart waits for the old JetStream to let go.
+const stopWait = 30 * time.Second
+
+// awaitStopped waits (bounded by stopWait) until the old JetStream has let go of everything:
+// JetStream itself and every raft group (a group stops in the background after Stop). A
+// shutdown nats-server started on its own (after running out of space it runs one in a
+// goroutine) may still be under way, and a raft group that exits after a new one of the same
+// name has started unregisters the new one, which then is never stopped and keeps its files
+// open. So the stopped state must hold on two polls in a row.
+func (r *storageRecovery) awaitStopped() error {
+	deadline := time.Now().Add(stopWait)
+	quiet := 0
+	for {
+		if r.ns.JetStreamConfig() == nil && raftGroups(r.ns) == 0 {
+			if quiet++; quiet == 2 {
+				return nil
+			}
+		} else {
+			quiet = 0
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("JetStream is still stopping after %v (%d raft groups left)", stopWait, raftGroups(r.ns))
+		}
+		select {
+		case <-r.done:
+			return errShuttingDown
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// raftGroups counts the raft groups ns still runs for the system account (the meta group and,
+// by default, every stream's and consumer's) and for the global account, islet's.
+func raftGroups(ns *server.Server) int {
+	n := 0
+	accounts := []string{server.DEFAULT_GLOBAL_ACCOUNT}
+	if sys := ns.SystemAccount(); sys != nil {
+		accounts = append(accounts, sys.Name)
+	}
+	for _, acc := range accounts {
+		if st := ns.Raftz(&server.RaftzOptions{AccountFilter: acc}); st != nil {
+			for _, groups := range *st {
+				n += len(groups)
+			}
+		}
+	}
+	return n
+}
 
 // jetStreamConfig is the configuration nats-server starts JetStream with from opts (limits
 // left at zero are sized again from the disk and memory there are now).

@@ -104,6 +104,20 @@ func (l *logRecorder) find(prefix string) (string, time.Time, bool) {
 	return "", time.Time{}, false
 }
 
+// dumpOnFailure logs every recorded message at the end of a test that failed.
+func (l *logRecorder) dumpOnFailure(t *testing.T) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for i, m := range l.msgs {
+			t.Logf("log %s %s", l.at[i].Format("15:04:05.000"), m)
+		}
+	})
+}
+
 // refuse fails the test if a message starts with prefix.
 func (l *logRecorder) refuse(t *testing.T, prefix string) {
 	t.Helper()
