@@ -10,4 +10,8 @@ const (
 	DefaultMemoryMB = 128
 	// DefaultSubrequests is how many outbound fetches one request may make.
 	DefaultSubrequests = 50
+	// DefaultTenantRequests is how many requests one tenant (an account, or a worker of none)
+	// may have in flight on one node; past it the node sheds the tenant's requests with a 503
+	// that names this limit, before its neighbours suffer.
+	DefaultTenantRequests = 1000
 )

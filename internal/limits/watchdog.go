@@ -10,10 +10,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// StuckAfter is how long a turn may go on running after its first kill before the watchdog
+// calls it stuck: some V8 built-ins (a sort of a huge sparse array) check for termination only
+// rarely, and a turn inside one would hold its thread for as long as it likes.
+const StuckAfter = time.Second
+
 // Watchdog watches running turns. One watchdog serves a whole node: it wakes every Interval
 // and only while turns run.
 type Watchdog struct {
-	interval time.Duration
+	interval   time.Duration
+	stuckAfter time.Duration
 
 	mu      sync.Mutex
 	running map[*Turn]struct{}
@@ -29,7 +35,10 @@ type Turn struct {
 	start   time.Duration
 	budget  time.Duration
 	kill    func()
-	killed  bool // guarded by w.mu
+	stuck   func()
+	killed  bool      // guarded by w.mu
+	killAt  time.Time // when the turn was first killed; guarded by w.mu
+	isStuck bool      // stuck has been called; guarded by w.mu
 	elapsed time.Duration
 }
 
@@ -37,11 +46,12 @@ type Turn struct {
 // the limits it enforces).
 func NewWatchdog(interval time.Duration) *Watchdog {
 	w := &Watchdog{
-		interval: interval,
-		running:  map[*Turn]struct{}{},
-		wake:     make(chan struct{}, 1),
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
+		interval:   interval,
+		stuckAfter: StuckAfter,
+		running:    map[*Turn]struct{}{},
+		wake:       make(chan struct{}, 1),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 	go w.loop()
 	return w
@@ -55,9 +65,11 @@ func (w *Watchdog) Close() {
 
 // Begin starts watching a turn on the calling thread: if it uses more than budget of CPU
 // time, kill is called (from the watchdog's goroutine), and again at every check until End.
-// kill must be quick and must not call into the watchdog.
-func (w *Watchdog) Begin(budget time.Duration, kill func()) *Turn {
-	t := &Turn{w: w, clock: threadClock(unix.Gettid()), budget: budget, kill: kill}
+// If the turn still runs StuckAfter after the first kill, stuck (if not nil) is called once,
+// also from the watchdog's goroutine, so that the caller can stop waiting for the thread. kill
+// and stuck must be quick and must not call into the watchdog.
+func (w *Watchdog) Begin(budget time.Duration, kill, stuck func()) *Turn {
+	t := &Turn{w: w, clock: threadClock(unix.Gettid()), budget: budget, kill: kill, stuck: stuck}
 	t.start = ThreadCPU()
 	w.mu.Lock()
 	first := len(w.running) == 0
@@ -117,7 +129,13 @@ func (w *Watchdog) check() {
 		// termination request (one that arrives while JSON.parse runs is dropped, and the loop
 		// around it goes on), so one request is not enough.
 		if t.killed || cpuOf(t.clock)-t.start > t.budget {
-			t.killed = true
+			if !t.killed {
+				t.killed = true
+				t.killAt = time.Now()
+			} else if !t.isStuck && t.stuck != nil && time.Since(t.killAt) > w.stuckAfter {
+				t.isStuck = true
+				t.stuck()
+			}
 			t.kill()
 		}
 	}

@@ -20,7 +20,7 @@ func TestWatchdogKillsOnCPUBudget(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var stop atomic.Bool
-	turn := w.Begin(20*time.Millisecond, func() { stop.Store(true) })
+	turn := w.Begin(20*time.Millisecond, func() { stop.Store(true) }, nil)
 	spin(&stop, 10*time.Second)
 	used, killed := turn.End()
 	if !killed || !stop.Load() {
@@ -36,7 +36,7 @@ func TestWatchdogCountsCPUNotWallTime(t *testing.T) {
 	defer w.Close()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	turn := w.Begin(20*time.Millisecond, func() { t.Error("killed while sleeping") })
+	turn := w.Begin(20*time.Millisecond, func() { t.Error("killed while sleeping") }, nil)
 	time.Sleep(100 * time.Millisecond) // wall time passes, CPU time does not
 	used, killed := turn.End()
 	if killed || used > 20*time.Millisecond {

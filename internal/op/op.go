@@ -102,6 +102,24 @@ type Call struct {
 	Runtime any
 }
 
+// Blocker is what a Host implements to let a sync op run long Go work without holding one of
+// the node's executor slots (see Call.Blocking).
+type Blocker interface {
+	Blocking(work func())
+}
+
+// Blocking runs work, a long computation that cannot be interrupted (RSA key generation), so
+// that other tenants' turns need not wait for it: the host gives its executor slot up for the
+// duration and waits for its tenant's turn to take one again. The CPU time still counts against
+// the calling request. Without a Blocker host, work simply runs.
+func (c *Call) Blocking(work func()) {
+	if b, ok := c.Host.(Blocker); ok {
+		b.Blocking(work)
+		return
+	}
+	work()
+}
+
 // Arg returns argument i, or undefined when there are fewer arguments.
 func (c *Call) Arg(i int) Value {
 	if i < len(c.Args) {

@@ -6,6 +6,7 @@ package sched
 
 import (
 	"container/list"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -34,6 +35,9 @@ type Options struct {
 	// scratch isolates). Beyond it the least recently used idle instance is evicted before a
 	// new one starts: running out of mappings, or past V8's isolate ceiling, would abort V8.
 	MaxLive int
+	// TenantRequests caps the requests one tenant may have in flight (default
+	// limits.DefaultTenantRequests; negative: no cap).
+	TenantRequests int
 	// ExposeErrors shows worker exceptions in responses (islet dev).
 	ExposeErrors bool
 	// CPUPerRequest and StartupCPU are the default CPU limits (0: Workers' 50 ms and 1 s).
@@ -49,8 +53,7 @@ type Scheduler struct {
 	opts  Options
 	snap  *v8.Snapshot
 	log   *slog.Logger
-	runq  chan *worker.Instance
-	slots chan struct{} // one token per executor slot; holding one allows running turns
+	fair  *fairShare // the executor slots and who waits for them
 	pool  chan *v8.Isolate
 	cache *worker.CodeCache
 	dog   *limits.Watchdog
@@ -88,6 +91,9 @@ func New(snap *v8.Snapshot, opts Options) *Scheduler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.TenantRequests == 0 {
+		opts.TenantRequests = limits.DefaultTenantRequests
+	}
 	if opts.MaxLive <= 0 {
 		opts.MaxLive = maxLiveFromMapCount(opts.Logger)
 		if v8max := maxLiveIsolates(opts.BlankPool); v8max < opts.MaxLive {
@@ -100,8 +106,6 @@ func New(snap *v8.Snapshot, opts Options) *Scheduler {
 		opts:  opts,
 		snap:  snap,
 		log:   opts.Logger,
-		runq:  make(chan *worker.Instance, 1<<16),
-		slots: make(chan struct{}, opts.Executors),
 		pool:  make(chan *v8.Isolate, opts.BlankPool),
 		cache: worker.NewCodeCache(256 << 20),
 		stop:  make(chan struct{}),
@@ -109,13 +113,12 @@ func New(snap *v8.Snapshot, opts Options) *Scheduler {
 		live:  map[string]*entry{},
 		lru:   list.New(),
 	}
+	s.fair = newFairShare(opts.Executors, s.run)
 	if !opts.NoCPULimit {
 		s.dog = limits.NewWatchdog(2 * time.Millisecond)
 	}
-	for i := 0; i < opts.Executors; i++ {
-		s.wg.Add(1)
-		go s.executor()
-	}
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.fair.preempt(s.stop) }()
 	if opts.BlankPool > 0 {
 		s.wg.Add(1)
 		go s.fillPool()
@@ -125,52 +128,34 @@ func New(snap *v8.Snapshot, opts Options) *Scheduler {
 	return s
 }
 
-// executor runs queued instances' turns until Close. It holds an executor slot only while it
-// runs turns, so at most Executors isolates run JavaScript at any moment.
+// run runs the turns of an instance that fairShare gave a slot, on a goroutine of its own, and
+// gives the slot back. An instance with events left queues again, behind whoever waits.
 //
-// Executors are not locked to OS threads: a turn is one cgo call, which stays on its thread
-// for its whole length, and V8's Locker lets an isolate move between threads across turns.
-// Locking them made every hand-off between an HTTP goroutine and an executor a kernel context
-// switch (measured: 45% of a hello-world server's CPU).
-func (s *Scheduler) executor() {
-	defer s.wg.Done()
-	for {
-		select {
-		case inst := <-s.runq:
-			s.slots <- struct{}{}
-			more := inst.RunTurns(64)
-			<-s.slots
-			if more {
-				s.schedule(inst)
-			}
-		case <-s.stop:
-			return
-		}
+// Turns are not locked to OS threads beyond their own length: a turn is one cgo call, which
+// stays on its thread for its whole length, and V8's Locker lets an isolate move between
+// threads across turns. Locking them made every hand-off between an HTTP goroutine and an
+// executor a kernel context switch (measured: 45% of a hello-world server's CPU).
+func (s *Scheduler) run(inst *worker.Instance) {
+	// The slot is given back before the instance can be scheduled again (RunTurns' idle), so
+	// two runs of one instance never overlap in fairShare's books.
+	if inst.RunTurns(64, func() { s.fair.release(inst) }) {
+		s.fair.release(inst)
+		s.fair.enqueue(inst)
 	}
 }
 
 // runNow runs an instance's turns on the calling (HTTP) goroutine when an executor slot is
-// free, so a request needs no hand-off to another thread; otherwise it queues the instance.
+// free and nobody waits for one, so a request needs no hand-off to another thread; otherwise
+// it queues the instance.
 func (s *Scheduler) runNow(inst *worker.Instance) {
-	select {
-	case s.slots <- struct{}{}:
-	default:
-		s.schedule(inst)
+	if !s.fair.tryAcquire(inst) {
+		s.fair.enqueue(inst)
 		return
 	}
-	more := inst.RunTurns(64)
-	<-s.slots
-	if more {
-		s.schedule(inst)
-	}
+	s.run(inst)
 }
 
-func (s *Scheduler) schedule(inst *worker.Instance) {
-	select {
-	case s.runq <- inst:
-	case <-s.stop:
-	}
-}
+func (s *Scheduler) schedule(inst *worker.Instance) { s.fair.enqueue(inst) }
 
 // fillPool keeps BlankPool blank isolates ready.
 func (s *Scheduler) fillPool() {
@@ -223,15 +208,32 @@ func (s *Scheduler) retireLocked(name string, e *entry) {
 	s.retired = append(s.retired, e.inst)
 }
 
-// Dispatch serves one request with the named worker (gateway.Dispatcher).
+// Dispatch serves one request with the named worker (gateway.Dispatcher). A tenant with
+// TenantRequests requests in flight is shed with a 503.
 func (s *Scheduler) Dispatch(w http.ResponseWriter, r *http.Request, name string) {
 	// An instance can be evicted or replaced between being looked up and taking the request;
 	// then a fresh one is looked up.
+	admitted := ""
+	defer func() {
+		if admitted != "" {
+			s.fair.done(admitted)
+		}
+	}()
 	for attempt := 0; attempt < 3; attempt++ {
 		inst := s.instance(name)
 		if inst == nil {
 			gateway.WriteError(w, http.StatusNotFound, gateway.NewErrorID(), "no worker named "+name+" is deployed")
 			return
+		}
+		if admitted == "" {
+			key := tenantKey(inst.Spec())
+			if !s.fair.admit(key, s.opts.TenantRequests) {
+				w.Header().Set("Retry-After", "1")
+				gateway.WriteError(w, http.StatusServiceUnavailable, gateway.NewErrorID(),
+					fmt.Sprintf("tenant %s has %d requests in flight on this node, its limit (tenant_requests); retry later", key, s.opts.TenantRequests))
+				return
+			}
+			admitted = key
 		}
 		if inst.Serve(w, r) {
 			return
@@ -272,6 +274,9 @@ func (s *Scheduler) instance(name string) *worker.Instance {
 		Watchdog:      s.dog,
 		CPUPerRequest: s.opts.CPUPerRequest,
 		StartupCPU:    s.opts.StartupCPU,
+		Yield:         s.fair.yield,
+		Stuck:         s.fair.abandon,
+		Blocking:      s.fair.block,
 	})
 	e := &entry{inst: inst}
 	e.elem = s.lru.PushFront(e)
@@ -288,6 +293,7 @@ func (s *Scheduler) janitor() {
 		select {
 		case <-t.C:
 			s.sweep()
+			s.fair.prune()
 		case <-s.stop:
 			return
 		}
@@ -350,17 +356,15 @@ func (s *Scheduler) Stats() Stats {
 func (s *Scheduler) Close() {
 	close(s.stop)
 	s.wg.Wait()
-	// Turns may still run on HTTP goroutines (runNow). Holding every executor slot waits for
-	// them and keeps new ones from starting, so no isolate is disposed under a running turn.
-	deadline := time.NewTimer(10 * time.Second)
-	defer deadline.Stop()
-take:
-	for i := 0; i < cap(s.slots); i++ {
-		select {
-		case s.slots <- struct{}{}:
-		case <-deadline.C:
+	// Turns may still run (on HTTP goroutines too). Granting no more slots and waiting for the
+	// running turns keeps any isolate from being disposed under one.
+	for _, inst := range s.fair.close() {
+		inst.Dispose()
+	}
+	for deadline := time.Now().Add(10 * time.Second); s.fair.running() > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
 			s.log.Error("a turn still runs 10s into shutdown; disposing isolates anyway")
-			break take
+			break
 		}
 	}
 	s.mu.Lock()

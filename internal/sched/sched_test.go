@@ -272,3 +272,38 @@ func TestArrayBufferHogIsBounded(t *testing.T) {
 		t.Errorf("the well-behaved worker failed %d of %d requests", failures, served)
 	}
 }
+
+// TestCondemnedInstanceAnswersEveryRequest: requests that reach an instance just before it is
+// condemned (their start still queued when the isolate is dropped) are answered, not left
+// waiting forever (seen with memory bombs requested by several clients at once).
+func TestCondemnedInstanceAnswersEveryRequest(t *testing.T) {
+	s := newSched(t, Options{Executors: 2})
+	bomb := spec("bomb", `const keep = []; export default { fetch() { for (;;) keep.push(new Array(100000).fill(1.5)); } };`)
+	bomb.Limits.HeapBytes = 32 << 20
+	s.SetWorkers([]*worker.Spec{bomb})
+	var wg sync.WaitGroup
+	answers := make(chan string, 60)
+	for c := 0; c < 3; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				code, body := do(s, "bomb", "/")
+				answers <- fmt.Sprintf("%d %s", code, body)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("%d of 60 requests were answered; the others still wait", len(answers))
+	}
+	close(answers)
+	for a := range answers {
+		if !strings.HasPrefix(a, "503 ") || !strings.Contains(a, "memory limit") && !strings.Contains(a, "unloaded") {
+			t.Errorf("answer %q, want a 503 for the memory limit", a)
+		}
+	}
+}

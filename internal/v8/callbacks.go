@@ -145,6 +145,17 @@ func isletGoResolve(h C.uintptr_t, referrer C.int, spec *C.char, specLen C.size_
 	return C.int(iso.cb.Resolve(int(referrer), C.GoStringN(spec, C.int(specLen))))
 }
 
+// isletGoInterrupt runs Callbacks.Interrupt for the isolate behind h (see RequestInterrupt).
+//
+//export isletGoInterrupt
+func isletGoInterrupt(h C.uintptr_t) {
+	defer func() { recover() }()
+	iso := cgo.Handle(h).Value().(*Isolate)
+	if iso.cb.Interrupt != nil {
+		iso.cb.Interrupt()
+	}
+}
+
 //export isletGoUnhandledRejection
 func isletGoUnhandledRejection(h C.uintptr_t, msg *C.char, msgLen C.size_t, stack *C.char, stackLen C.size_t) {
 	defer func() { recover() }()

@@ -685,6 +685,11 @@ void islet_isolate_dispose(islet_isolate* iso) {
 
 void islet_isolate_terminate(islet_isolate* iso) { iso->isolate->TerminateExecution(); }
 
+void islet_isolate_request_interrupt(islet_isolate* iso) {
+  iso->isolate->RequestInterrupt(
+      [](v8::Isolate*, void* data) { isletGoInterrupt(static_cast<islet_isolate*>(data)->go_handle); }, iso);
+}
+
 int islet_isolate_condemned(islet_isolate* iso) { return iso->condemned ? 1 : 0; }
 
 void islet_isolate_heap_stats(islet_isolate* iso, islet_heap_stats* out) {

@@ -97,6 +97,9 @@ int islet_snapshot_take(islet_snapshot_creator* c, char** blob, size_t* blob_len
 islet_isolate* islet_isolate_new(const char* blob, size_t blob_len, size_t heap_limit, uintptr_t go_handle);
 void islet_isolate_dispose(islet_isolate* iso);
 void islet_isolate_terminate(islet_isolate* iso);
+// islet_isolate_request_interrupt makes the isolate call the Go callback isletGoInterrupt on its
+// own thread at the next safe point of running JS; any thread may call it.
+void islet_isolate_request_interrupt(islet_isolate* iso);
 int islet_isolate_condemned(islet_isolate* iso);
 void islet_isolate_heap_stats(islet_isolate* iso, islet_heap_stats* out);
 // islet_isolate_low_memory asks V8 to give back what it can (after a turn, when idle).

@@ -35,6 +35,10 @@ type Callbacks struct {
 	AsyncRefused func(promiseID int)
 	// UnhandledRejection reports a promise rejected with no handler at the end of a turn.
 	UnhandledRejection func(message, stack string)
+	// Interrupt runs on the thread that runs the isolate's JS, at the first safe point after
+	// RequestInterrupt, with the isolate entered and JS paused. It must not call into the
+	// isolate; it may block (the JS waits, and its thread's CPU clock stands still).
+	Interrupt func()
 }
 
 // Options configure a new isolate.
@@ -111,6 +115,18 @@ func (iso *Isolate) Terminate() {
 	defer iso.mu.Unlock()
 	if !iso.disposed {
 		C.islet_isolate_terminate(iso.p)
+	}
+}
+
+// RequestInterrupt asks the isolate to call Callbacks.Interrupt on its thread at the next safe
+// point of running JS (V8 checks at function entries and loop back-edges), from any goroutine.
+// An isolate running no JS runs the callback when it next does; a built-in that never checks
+// (some long sorts) delays it. Requests made before the callback ran are merged or queued.
+func (iso *Isolate) RequestInterrupt() {
+	iso.mu.Lock()
+	defer iso.mu.Unlock()
+	if !iso.disposed {
+		C.islet_isolate_request_interrupt(iso.p)
 	}
 }
 

@@ -456,3 +456,46 @@ func TestArrayBufferMemoryIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestInterruptPausesRunningJS: the interrupt callback runs inside running JS, which waits while
+// it blocks and then carries on (still running when it is terminated afterwards).
+func TestInterruptPausesRunningJS(t *testing.T) {
+	iso := newTestIsolate(t, Options{})
+	entered := make(chan struct{})
+	resume := make(chan struct{})
+	calls := 0
+	iso.cb.Interrupt = func() {
+		calls++
+		if calls == 1 {
+			close(entered)
+			<-resume
+		}
+	}
+	finished := make(chan struct{})
+	go func() {
+		// Ask until the loop runs (requests made before it starts wait for it).
+		for {
+			iso.RequestInterrupt()
+			select {
+			case <-entered:
+			case <-time.After(time.Millisecond):
+				continue
+			}
+			break
+		}
+		close(resume)
+		for {
+			iso.Terminate()
+			select {
+			case <-finished:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	_, err := iso.RunScript("loop.js", "for (;;) {}")
+	close(finished)
+	if !IsKind(err, Terminated) || calls < 1 {
+		t.Fatalf("err = %v, interrupt calls = %d; want Terminated after at least one interrupt", err, calls)
+	}
+}

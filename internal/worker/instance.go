@@ -40,6 +40,18 @@ type Deps struct {
 	// CPUPerRequest and StartupCPU are the node's default limits (0: Workers' defaults).
 	CPUPerRequest time.Duration
 	StartupCPU    time.Duration
+	// Yield, if not nil, is called on the thread running the instance's JS, with the JS paused,
+	// after the scheduler asked the instance to give its executor slot up (RequestYield). It
+	// returns when the instance may run on; it must not call into the instance.
+	Yield func(*Instance)
+	// Blocking, if not nil, runs work (a long computation of a sync op, see op.Call.Blocking)
+	// on the calling thread without counting it as holding an executor slot; nil runs work.
+	Blocking func(inst *Instance, work func())
+	// Stuck, if not nil, is called from the watchdog's goroutine when a turn goes on running
+	// limits.StuckAfter past its CPU limit (inside a built-in that does not check for
+	// termination): the caller stops counting the turn's thread as an executor. The instance
+	// is retired first, so new requests go to a fresh isolate.
+	Stuck func(*Instance)
 }
 
 type loadState int
@@ -59,6 +71,7 @@ type Instance struct {
 
 	mu        sync.Mutex
 	inbox     []func()
+	unstarted map[*Request]struct{} // requests whose start event is still in inbox
 	scheduled bool
 	retired   bool
 	disposed  bool
@@ -67,6 +80,9 @@ type Instance struct {
 	lastUsed  atomic.Int64 // unix nanoseconds of the last request
 	heapBytes atomic.Int64 // V8 memory in use (heap + external), measured after loading and every so often
 	condemned atomic.Bool
+	// running is the isolate while it exists, for RequestYield from other goroutines.
+	running atomic.Pointer[v8.Isolate]
+	onStuck func() // given to the watchdog with each turn
 
 	// Executor only.
 	iso          *v8.Isolate
@@ -112,7 +128,41 @@ func New(spec *Spec, deps Deps) *Instance {
 	}
 	inst.maps.spec = spec
 	inst.lastUsed.Store(time.Now().UnixNano())
+	inst.onStuck = func() {
+		inst.Retire()
+		inst.log.Error("a turn went on running past its CPU limit inside a built-in that does not stop; its executor slot is given up and the isolate is dropped when the turn ends",
+			"cpu_limit", inst.cpuLimit().String(), "stuck_after", limits.StuckAfter.String())
+		if inst.deps.Stuck != nil {
+			inst.deps.Stuck(inst)
+		}
+	}
 	return inst
+}
+
+// Blocking runs a sync op's long computation (op.Blocker).
+func (inst *Instance) Blocking(work func()) {
+	if inst.deps.Blocking != nil {
+		inst.deps.Blocking(inst, work)
+		return
+	}
+	work()
+}
+
+// Terminate stops the JS the instance is running, from any goroutine: that turn's request
+// fails with a 500. Later turns run normally.
+func (inst *Instance) Terminate() {
+	if iso := inst.running.Load(); iso != nil {
+		iso.Terminate()
+	}
+}
+
+// RequestYield asks the instance's running JS to give its executor slot up at the next safe
+// point (Deps.Yield is called there); from any goroutine. An instance that runs no JS yields
+// when it next does, if it is still asked to then.
+func (inst *Instance) RequestYield() {
+	if iso := inst.running.Load(); iso != nil {
+		iso.RequestInterrupt()
+	}
 }
 
 // Spec returns the worker version the instance runs.
@@ -152,11 +202,21 @@ func (inst *Instance) Post(ev func()) {
 // PostAndRun queues ev and, if the instance was idle, runs it on the calling goroutine when
 // the scheduler has a free executor slot (Deps.RunNow). It must not be called inside a turn.
 // It reports false, and does nothing, if the instance has been disposed.
-func (inst *Instance) PostAndRun(ev func()) bool {
+func (inst *Instance) PostAndRun(ev func()) bool { return inst.postAndRun(ev, nil) }
+
+// postAndRun is PostAndRun for an event that starts req: until the event runs, req is kept in
+// unstarted, so that a Dispose that drops the event answers req instead of leaving it waiting.
+func (inst *Instance) postAndRun(ev func(), req *Request) bool {
 	inst.mu.Lock()
 	if inst.disposed {
 		inst.mu.Unlock()
 		return false
+	}
+	if req != nil {
+		if inst.unstarted == nil {
+			inst.unstarted = map[*Request]struct{}{}
+		}
+		inst.unstarted[req] = struct{}{}
 	}
 	inst.inbox = append(inst.inbox, ev)
 	idle := !inst.scheduled
@@ -174,12 +234,14 @@ func (inst *Instance) PostAndRun(ev func()) bool {
 }
 
 // RunTurns runs up to max queued events, each as one turn (executor only). It reports whether
-// events remain; if so the caller must schedule the instance again.
-func (inst *Instance) RunTurns(max int) (more bool) {
+// events remain; if so the caller must schedule the instance again. When it finds no event
+// left it calls idle (if not nil) before the instance can be scheduled again, so a caller that
+// gives an executor slot back in idle never overlaps the instance's next run.
+func (inst *Instance) RunTurns(max int, idle func()) (more bool) {
 	for i := 0; i < max; i++ {
 		inst.mu.Lock()
 		if len(inst.inbox) == 0 {
-			inst.scheduled = false
+			inst.goIdleLocked(idle)
 			inst.mu.Unlock()
 			return false
 		}
@@ -192,10 +254,17 @@ func (inst *Instance) RunTurns(max int) (more bool) {
 	inst.mu.Lock()
 	defer inst.mu.Unlock()
 	if len(inst.inbox) == 0 {
-		inst.scheduled = false
+		inst.goIdleLocked(idle)
 		return false
 	}
 	return true
+}
+
+func (inst *Instance) goIdleLocked(idle func()) {
+	if idle != nil {
+		idle()
+	}
+	inst.scheduled = false
 }
 
 // runEvent runs one event. A panic in it (a bug in islet, not in the worker) is logged with its
@@ -236,7 +305,12 @@ func (inst *Instance) Dispose() {
 	}
 	inst.disposed = true
 	inst.inbox = nil
+	unstarted := inst.unstarted
+	inst.unstarted = nil
 	inst.mu.Unlock()
+	for r := range unstarted {
+		r.failPlatform(503, "the worker was unloaded before it started")
+	}
 	for _, t := range inst.timers {
 		t.t.Stop()
 	}
@@ -252,6 +326,7 @@ func (inst *Instance) Dispose() {
 		r.failPlatform(503, "the worker was unloaded while this request was in flight")
 	}
 	if inst.iso != nil {
+		inst.running.Store(nil)
 		inst.iso.Dispose()
 		inst.iso = nil
 	}
@@ -272,6 +347,11 @@ func (inst *Instance) callbacks() v8.Callbacks {
 		},
 		Complete: func(id int, v op.Value, err error) {
 			inst.Post(func() { inst.complete(id, v, err) })
+		},
+		Interrupt: func() {
+			if inst.deps.Yield != nil {
+				inst.deps.Yield(inst)
+			}
 		},
 		UnhandledRejection: func(message, stack string) {
 			attrs := []any{"stack", inst.stack(stack)}

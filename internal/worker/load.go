@@ -60,6 +60,7 @@ func (inst *Instance) load() {
 	inst.state = stateLoading
 	inst.iso = inst.deps.NewIsolate(inst.spec.Limits.HeapBytes)
 	inst.iso.SetCallbacks(inst.callbacks())
+	inst.running.Store(inst.iso)
 	if err := inst.startupTurn(inst.evaluate); err != nil {
 		inst.loadFailed(err)
 		return

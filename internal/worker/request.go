@@ -81,7 +81,7 @@ func (inst *Instance) Serve(w http.ResponseWriter, r *http.Request) bool {
 	defer inst.inflight.Add(-1)
 	inst.lastUsed.Store(time.Now().UnixNano())
 	req := &Request{inst: inst, w: w, r: r, events: make(chan respEvent, 4)}
-	if !inst.PostAndRun(func() { inst.start(req) }) {
+	if !inst.postAndRun(func() { inst.start(req) }, req) {
 		return false
 	}
 	req.serve()
@@ -215,6 +215,9 @@ func (req *Request) fail(status int, errorID, body string) {
 
 // start delivers the request to the worker, loading it first if needed (executor only).
 func (inst *Instance) start(req *Request) {
+	inst.mu.Lock()
+	delete(inst.unstarted, req)
+	inst.mu.Unlock()
 	if inst.state == stateNew {
 		inst.load()
 	}

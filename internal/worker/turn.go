@@ -79,7 +79,7 @@ func (inst *Instance) startupTurn(fn func() error) error {
 func (inst *Instance) watched(budget, limit time.Duration, startup bool, owner *Request, fn func() error) error {
 	runtime.LockOSThread()
 	iso := inst.iso
-	t := inst.deps.Watchdog.Begin(budget, iso.Terminate)
+	t := inst.deps.Watchdog.Begin(budget, iso.Terminate, inst.onStuck)
 	err := fn()
 	used, killed := t.End()
 	runtime.UnlockOSThread()

@@ -18,7 +18,7 @@ func Validate(spec *Spec, deps Deps, wait time.Duration) error {
 	deps.RunNow = nil
 	deps.Schedule = func(inst *Instance) {
 		go func() {
-			for inst.RunTurns(64) {
+			for inst.RunTurns(64, nil) {
 			}
 		}()
 	}

@@ -87,7 +87,7 @@ func newTestInstance(t testing.TB, spec *Spec, exposeErrors bool) (*Instance, *s
 		NewIsolate: func(uint64) *v8.Isolate { return v8.NewIsolate(snap, v8.Options{HeapLimit: 64 << 20}, v8.Callbacks{}) },
 		Schedule: func(i *Instance) {
 			go func() {
-				for i.RunTurns(64) {
+				for i.RunTurns(64, nil) {
 				}
 			}()
 		},

@@ -66,7 +66,7 @@ func opGenerate(c *op.Call) (op.Value, error) {
 		if bits < 1024 || bits > 4096 || bits%8 != 0 {
 			return op.Undefined, operationError("RSA key generation supports modulus lengths of 1024 to 4096 bits (a multiple of 8), not %d", bits)
 		}
-		key, err = rsa.GenerateKey(rand.Reader, bits)
+		c.Blocking(func() { key, err = rsa.GenerateKey(rand.Reader, bits) })
 		if err != nil {
 			return op.Undefined, operationError("RSA key generation: %v", err)
 		}

@@ -1,0 +1,176 @@
+package sched
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"islet/internal/worker"
+)
+
+// TestLongTurnsCannotHoldEverySlot: two tenants allowed long CPU budgets run loops on both
+// executor slots; a third tenant's requests are still answered while both loops run, because a
+// slot held past Quantum while someone waits is taken back at the loop's next safe point.
+func TestLongTurnsCannotHoldEverySlot(t *testing.T) {
+	s := newSched(t, Options{Executors: 2, CPUPerRequest: 10 * time.Minute})
+	loop := `export default { fetch() { for (;;) {} } };`
+	s.SetWorkers([]*worker.Spec{
+		spec("hog1", loop),
+		spec("hog2", loop),
+		spec("good", `export default { fetch() { return new Response("fine"); } };`),
+	})
+	// Warm the good worker so its requests below need no start-up.
+	if code, body := do(s, "good", "/"); code != 200 || body != "fine" {
+		t.Fatalf("good: %d %q", code, body)
+	}
+	var hogs sync.WaitGroup
+	hogsDone := make(chan struct{})
+	for _, name := range []string{"hog1", "hog2"} {
+		hogs.Add(1)
+		go func() { defer hogs.Done(); do(s, name, "/") }()
+	}
+	go func() { hogs.Wait(); close(hogsDone) }()
+	waitFor(t, "both loops to hold a slot", func() bool { return s.fair.running() == 2 })
+	good := make(chan error, 1)
+	go func() {
+		for i := 0; i < 20; i++ {
+			if code, body := do(s, "good", "/"); code != 200 || body != "fine" {
+				good <- fmt.Errorf("good request %d: %d %q", i, code, body)
+				return
+			}
+		}
+		good <- nil
+	}()
+	select {
+	case err := <-good:
+		if err != nil {
+			t.Error(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("the good tenant was not served while the loops held the slots")
+	}
+	select {
+	case <-hogsDone:
+		t.Fatal("a loop ended on its own: the test proves nothing")
+	default:
+	}
+	s.mu.Lock()
+	for _, name := range []string{"hog1", "hog2"} {
+		s.live[name].inst.Terminate()
+	}
+	s.mu.Unlock()
+	select {
+	case <-hogsDone:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the loops did not end when terminated")
+	}
+}
+
+// TestTenantWithLeastTimeIsServedFirst: with every slot held and two tenants waiting, the slot
+// that frees goes to the tenant that used less executor time, whatever the arrival order.
+func TestTenantWithLeastTimeIsServedFirst(t *testing.T) {
+	var started []string
+	var mu sync.Mutex
+	f := newFairShare(1, func(inst *worker.Instance) {
+		mu.Lock()
+		started = append(started, inst.Spec().Name)
+		mu.Unlock()
+	})
+	heavy := worker.New(&worker.Spec{Name: "heavy"}, worker.Deps{})
+	light := worker.New(&worker.Spec{Name: "light"}, worker.Deps{})
+	holder := worker.New(&worker.Spec{Name: "holder"}, worker.Deps{})
+	// heavy has used 50 ms of executor time, light none.
+	if !f.tryAcquire(heavy) {
+		t.Fatal("the free slot was not taken")
+	}
+	f.mu.Lock()
+	f.holds[heavy].since -= 50 * time.Millisecond
+	f.mu.Unlock()
+	f.release(heavy)
+	if !f.tryAcquire(holder) {
+		t.Fatal("the free slot was not taken")
+	}
+	f.enqueue(heavy) // arrives first
+	f.enqueue(light)
+	f.release(holder)
+	waitFor(t, "one start", func() bool { mu.Lock(); defer mu.Unlock(); return len(started) == 1 })
+	mu.Lock()
+	got := strings.Join(started, ",")
+	mu.Unlock()
+	if got != "light" {
+		t.Fatalf("started %q first, want light", got)
+	}
+	f.release(light)
+	waitFor(t, "two starts", func() bool { mu.Lock(); defer mu.Unlock(); return len(started) == 2 })
+}
+
+// TestYieldHandsTheSlotOver: a holder asked to yield while another waits gives it the slot
+// and resumes only when the slot comes back.
+func TestYieldHandsTheSlotOver(t *testing.T) {
+	startedOther := make(chan *worker.Instance, 1)
+	f := newFairShare(1, func(inst *worker.Instance) { startedOther <- inst })
+	long := worker.New(&worker.Spec{Name: "long"}, worker.Deps{})
+	short := worker.New(&worker.Spec{Name: "short"}, worker.Deps{})
+	if !f.tryAcquire(long) {
+		t.Fatal("the free slot was not taken")
+	}
+	f.yield(long) // nobody waits: returns at once, keeping the slot
+	f.enqueue(short)
+	resumed := make(chan struct{})
+	go func() { f.yield(long); close(resumed) }()
+	inst := <-startedOther
+	if inst != short {
+		t.Fatalf("started %s, want short", inst.Spec().Name)
+	}
+	select {
+	case <-resumed:
+		t.Fatal("the yielding turn resumed while the other held the only slot")
+	case <-time.After(10 * time.Millisecond):
+	}
+	f.release(short)
+	select {
+	case <-resumed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the yielding turn never got the slot back")
+	}
+	if n := f.running(); n != 1 {
+		t.Fatalf("%d slots held after the hand-back, want 1", n)
+	}
+}
+
+// TestTenantOverItsShareIsShed: past TenantRequests requests in flight, a tenant's next request
+// gets a 503 naming the limit, and other tenants are served.
+func TestTenantOverItsShareIsShed(t *testing.T) {
+	s := newSched(t, Options{TenantRequests: 2})
+	s.SetWorkers([]*worker.Spec{
+		spec("slow", `export default { async fetch() { await new Promise((r) => setTimeout(r, 60000)); return new Response("late"); } };`),
+		spec("good", `export default { fetch() { return new Response("fine"); } };`),
+	})
+	for i := 0; i < 2; i++ {
+		go do(s, "slow", "/")
+	}
+	waitFor(t, "two slow requests in flight", func() bool {
+		s.fair.mu.Lock()
+		defer s.fair.mu.Unlock()
+		return s.fair.tenants["slow"] != nil && s.fair.tenants["slow"].inflight == 2
+	})
+	code, body := do(s, "slow", "/")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "tenant_requests") {
+		t.Fatalf("third slow request: %d %q", code, body)
+	}
+	if code, body := do(s, "good", "/"); code != 200 || body != "fine" {
+		t.Fatalf("good: %d %q", code, body)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}

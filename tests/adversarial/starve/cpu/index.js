@@ -1,0 +1,6 @@
+// Burns its whole CPU limit on every request.
+export default {
+  fetch() {
+    for (;;) {}
+  },
+};
