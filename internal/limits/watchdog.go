@@ -39,7 +39,11 @@ type Turn struct {
 	killed  bool      // guarded by w.mu
 	killAt  time.Time // when the turn was first killed; guarded by w.mu
 	isStuck bool      // stuck has been called; guarded by w.mu
-	elapsed time.Duration
+	// paused counts Exclude calls in progress and excluded the CPU time they took; guarded by
+	// w.mu.
+	paused   int
+	excluded time.Duration
+	elapsed  time.Duration
 }
 
 // NewWatchdog starts a watchdog that checks running turns every interval (the precision of
@@ -84,12 +88,32 @@ func (w *Watchdog) Begin(budget time.Duration, kill, stuck func()) *Turn {
 	return t
 }
 
-// End stops watching the turn and returns the CPU time it used and whether it was killed.
-// It must be called on the thread that called Begin.
+// Exclude runs fn, the platform's own work inside the turn (loading runtime code on first use),
+// on the turn's thread without charging its CPU time to the turn: the turn is not killed while
+// fn runs, and its budget grows by what fn used.
+func (t *Turn) Exclude(fn func()) {
+	t.w.mu.Lock()
+	t.paused++
+	t.w.mu.Unlock()
+	start := ThreadCPU()
+	defer func() {
+		d := ThreadCPU() - start
+		t.w.mu.Lock()
+		t.paused--
+		t.budget += d
+		t.excluded += d
+		t.w.mu.Unlock()
+	}()
+	fn()
+}
+
+// End stops watching the turn and returns the CPU time it used (less what Exclude ran) and
+// whether it was killed. It must be called on the thread that called Begin.
 func (t *Turn) End() (used time.Duration, killed bool) {
 	used = ThreadCPU() - t.start
 	t.w.mu.Lock()
 	delete(t.w.running, t)
+	used -= t.excluded
 	killed = t.killed
 	t.w.mu.Unlock()
 	return used, killed
@@ -125,6 +149,9 @@ func (w *Watchdog) check() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for t := range w.running {
+		if t.paused > 0 {
+			continue
+		}
 		// A killed turn still running is killed again on every tick: V8 can swallow a
 		// termination request (one that arrives while JSON.parse runs is dropped, and the loop
 		// around it goes on), so one request is not enough.

@@ -43,3 +43,23 @@ func TestWatchdogCountsCPUNotWallTime(t *testing.T) {
 		t.Fatalf("used %v, killed %v", used, killed)
 	}
 }
+
+// Work run through Exclude is neither killed nor charged, and the turn's budget grows by it.
+func TestWatchdogExcludeIsNotCharged(t *testing.T) {
+	w := NewWatchdog(time.Millisecond)
+	defer w.Close()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	turn := w.Begin(10*time.Millisecond, func() { t.Error("killed while excluded") }, nil)
+	spent := time.Duration(0)
+	turn.Exclude(func() {
+		start := ThreadCPU()
+		for ThreadCPU()-start < 30*time.Millisecond {
+		}
+		spent = ThreadCPU() - start
+	})
+	used, killed := turn.End()
+	if killed || used >= spent {
+		t.Fatalf("used %v (excluded work took %v), killed %v", used, spent, killed)
+	}
+}

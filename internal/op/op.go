@@ -120,6 +120,23 @@ func (c *Call) Blocking(work func()) {
 	work()
 }
 
+// Uncharger is what a Host implements to run the platform's own work inside a turn without
+// charging it to the worker (see Call.Uncharged).
+type Uncharger interface {
+	Uncharged(work func())
+}
+
+// Uncharged runs work, the runtime's own code that a worker's call happened to trigger (a lazy
+// extension loading on first use), without charging its CPU time to the worker's request or
+// letting the CPU limit cut it off half-done. Without an Uncharger host, work simply runs.
+func (c *Call) Uncharged(work func()) {
+	if u, ok := c.Host.(Uncharger); ok {
+		u.Uncharged(work)
+		return
+	}
+	work()
+}
+
 // Arg returns argument i, or undefined when there are fewer arguments.
 func (c *Call) Arg(i int) Value {
 	if i < len(c.Args) {

@@ -307,3 +307,17 @@ func TestCondemnedInstanceAnswersEveryRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestLazyRuntimeCodeIsNotCharged: the first use of a lazily loaded API (HTMLRewriter, Blob,
+// crypto.subtle) loads the runtime's own JavaScript inside the worker's request; that CPU time
+// is the platform's, so a request with a small CPU limit still succeeds on a fresh isolate.
+func TestLazyRuntimeCodeIsNotCharged(t *testing.T) {
+	s := newSched(t, Options{CPUPerRequest: 3 * time.Millisecond})
+	s.SetWorkers([]*worker.Spec{spec("lazy", `export default { fetch() {
+		new HTMLRewriter(); new Blob(["x"]); crypto.subtle;
+		return new Response("loaded");
+	} };`)})
+	if code, body := do(s, "lazy", "/"); code != 200 || body != "loaded" {
+		t.Fatalf("first request on a fresh isolate: %d %q", code, body)
+	}
+}

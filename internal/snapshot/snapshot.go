@@ -105,12 +105,17 @@ func Build(exts []ext.Ext) (*v8.Snapshot, error) {
 		if !ok {
 			return op.Undefined, op.TypeErrorf("runtime_load: no isolate")
 		}
-		for _, f := range src {
-			if err := iso.EvalRuntime(f.Name, f.Code); err != nil {
-				return op.Undefined, fmt.Errorf("loading %s: %w", f.Name, err)
+		// The runtime's own code: its CPU time is not the worker's, and a CPU limit must not
+		// stop it half-loaded.
+		c.Uncharged(func() {
+			for _, f := range src {
+				if err = iso.EvalRuntime(f.Name, f.Code); err != nil {
+					err = fmt.Errorf("loading %s: %w", f.Name, err)
+					return
+				}
 			}
-		}
-		return op.Undefined, nil
+		})
+		return op.Undefined, err
 	}})
 	return v8.BuildSnapshot(ops, files)
 }

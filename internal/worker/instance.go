@@ -105,6 +105,7 @@ type Instance struct {
 	maps         sourceMaps      // the spec's source maps, for stack traces
 	consoleBytes int             // console output of turns run for no request
 	egress       *fetch.Policy   // made on the first outbound fetch
+	watchedTurn  *limits.Turn    // the turn running now under the watchdog, if any
 }
 
 type timer struct {

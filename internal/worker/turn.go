@@ -80,7 +80,9 @@ func (inst *Instance) watched(budget, limit time.Duration, startup bool, owner *
 	runtime.LockOSThread()
 	iso := inst.iso
 	t := inst.deps.Watchdog.Begin(budget, iso.Terminate, inst.onStuck)
+	inst.watchedTurn = t
 	err := fn()
+	inst.watchedTurn = nil
 	used, killed := t.End()
 	runtime.UnlockOSThread()
 	if startup {
@@ -93,6 +95,15 @@ func (inst *Instance) watched(budget, limit time.Duration, startup bool, owner *
 		return &cpuLimitError{limit: limit, startup: startup}
 	}
 	return err
+}
+
+// Uncharged runs the runtime's own work inside a turn without charging it (op.Uncharger).
+func (inst *Instance) Uncharged(work func()) {
+	if t := inst.watchedTurn; t != nil {
+		t.Exclude(work)
+		return
+	}
+	work()
 }
 
 func isCPULimit(err error) (*cpuLimitError, bool) {
