@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -24,7 +25,10 @@ const (
 // supported). Served with TLS, it offers HTTP/2 and HTTP/1.1 through ALPN. It bounds header read
 // time, header size and idle time, paces request bodies (a body must keep arriving at a minimum
 // rate) and caps connections per client IP, but does not bound request or response duration,
-// because bodies stream and the scheduler enforces the workers' time limits.
+// because bodies stream and the scheduler enforces the workers' time limits. Served on a
+// listener from Listen or GuardListener it refuses requests whose framing is ambiguous (request
+// smuggling; see GuardListener) with the platform's error page; its ConnState must be kept, as
+// it tells those connections when they are hijacked.
 func NewServer(addr string, h http.Handler) *http.Server {
 	return NewServerWith(addr, h, ServerLimits{})
 }
@@ -68,10 +72,22 @@ func NewServerWith(addr string, h http.Handler, limits ServerLimits) *http.Serve
 	p.SetHTTP1(true)
 	p.SetHTTP2(true)
 	p.SetUnencryptedHTTP2(true)
+	counter := newConnCounter(limits.MaxConnsPerClient)
 	return &http.Server{
-		Addr:              addr,
-		Handler:           guardBodies(h, limits.BodyIdleTimeout, limits.BodyGrace, limits.BodyMinRate),
-		ConnState:         newConnCounter(limits.MaxConnsPerClient).connState,
+		Addr:    addr,
+		Handler: answerRefusals(withTLSState(guardBodies(h, limits.BodyIdleTimeout, limits.BodyGrace, limits.BodyMinRate))),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if g, ok := c.(*guardConn); ok && g.isTLS() {
+				return context.WithValue(ctx, tlsConnKey{}, g)
+			}
+			return ctx
+		},
+		ConnState: func(c net.Conn, st http.ConnState) {
+			counter.connState(c, st)
+			if g, ok := c.(*guardConn); ok && st == http.StateHijacked {
+				g.hijacked()
+			}
+		},
 		Protocols:         &p,
 		ReadHeaderTimeout: limits.ReadHeaderTimeout,
 		IdleTimeout:       limits.IdleTimeout,
@@ -82,11 +98,12 @@ func NewServerWith(addr string, h http.Handler, limits ServerLimits) *http.Serve
 	}
 }
 
-// Listen opens a TCP listener on addr ("host:port"; port 0 picks a free one).
+// Listen opens a TCP listener on addr ("host:port"; port 0 picks a free one), guarded against
+// request smuggling (GuardListener).
 func Listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: listen on %s: %w", addr, err)
 	}
-	return ln, nil
+	return GuardListener(ln), nil
 }

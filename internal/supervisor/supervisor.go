@@ -39,7 +39,8 @@ type Options struct {
 	// Env is added to the runtime processes' environment (this process's own, inherited):
 	// secrets go here, never in Args, which every local user can read in /proc/PID/cmdline.
 	Env []string
-	// Listener is the public listener; Run serves on it and closes it.
+	// Listener is the public listener; Run serves on it (guarded against request smuggling,
+	// gateway.GuardListener) and closes it.
 	Listener net.Listener
 	// Routes delivers the routing tables.
 	Routes TableSource
@@ -163,7 +164,10 @@ func Run(ctx context.Context, o Options) error {
 
 	srv := gateway.NewServerWith(o.Listener.Addr().String(), gw, o.Server)
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(o.Listener) }()
+	// The public listener is guarded against request smuggling whoever opened it (the hop to a
+	// runtime process re-frames every request, so only this edge sees a client's framing).
+	public := gateway.GuardListener(o.Listener)
+	go func() { serveErr <- srv.Serve(public) }()
 	if o.Ready != nil {
 		o.Ready()
 	}
