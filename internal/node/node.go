@@ -150,7 +150,9 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	// Workers' outbound fetch may not connect back to this listener, whatever its address.
 	defer fetch.AddOwnListener(ln.Addr())()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	// Whoever opened ln, requests whose framing two parsers could read differently are refused
+	// before net/http reads them (gateway.GuardListener; a guarded ln is not wrapped twice).
+	go func() { errc <- srv.Serve(gateway.GuardListener(ln)) }()
 	select {
 	case err := <-errc:
 		return err

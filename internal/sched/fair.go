@@ -54,6 +54,7 @@ type tenant struct {
 	index    int // in ready, -1 when not there
 	holding  int
 	inflight int // requests admitted and not finished
+	stuck    int // turns stuck in a built-in past their CPU limit (see abandon)
 }
 
 // waiter is a queued instance (resume nil: it is started on a new goroutine when given a slot)
@@ -164,6 +165,7 @@ func (f *fairShare) release(inst *worker.Instance) {
 	defer f.mu.Unlock()
 	if f.abandoned[inst] {
 		delete(f.abandoned, inst)
+		f.tenantLocked(tenantKey(inst.Spec())).stuck--
 		return
 	}
 	if h := f.holds[inst]; h != nil {
@@ -234,8 +236,30 @@ func (f *fairShare) abandon(inst *worker.Instance) {
 	if h := f.holds[inst]; h != nil {
 		f.dropHoldLocked(inst, h)
 		f.abandoned[inst] = true
+		h.tenant.stuck++
 		f.grantLocked()
 	}
+}
+
+// active is how many turns run that will end in good time: running less stuck ones.
+func (f *fairShare) active() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.holds) + f.blocking
+}
+
+// isStuck reports whether inst has a stuck turn still running.
+func (f *fairShare) isStuck(inst *worker.Instance) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.abandoned[inst]
+}
+
+// stuckTurns is how many turns are stuck now.
+func (f *fairShare) stuckTurns() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.abandoned)
 }
 
 func (f *fairShare) dropHoldLocked(inst *worker.Instance, h *hold) {
@@ -334,17 +358,27 @@ func (f *fairShare) preempt(stop <-chan struct{}) {
 	}
 }
 
-// admit counts a request of the tenant key against max requests in flight; false means the
-// tenant is at its share and the request must be shed.
-func (f *fairShare) admit(key string, max int) bool {
+// Reasons admit sheds a request.
+const (
+	shedNone = iota
+	shedTooMany
+	shedStuck
+)
+
+// admit counts a request of the tenant key against max requests in flight. A tenant at its
+// share, or one with a turn stuck past its CPU limit (whose thread is still lost), is shed.
+func (f *fairShare) admit(key string, max int) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := f.tenantLocked(key)
+	if t.stuck > 0 {
+		return shedStuck
+	}
 	if max > 0 && t.inflight >= max {
-		return false
+		return shedTooMany
 	}
 	t.inflight++
-	return true
+	return shedNone
 }
 
 // done ends a request admitted for key.
@@ -364,7 +398,7 @@ func (f *fairShare) prune() {
 	defer f.mu.Unlock()
 	least, busy := f.leastActiveLocked()
 	for k, t := range f.tenants {
-		if t.index < 0 && t.holding == 0 && t.inflight == 0 && (!busy || t.used <= least+WakeCredit) {
+		if t.index < 0 && t.holding == 0 && t.inflight == 0 && t.stuck == 0 && (!busy || t.used <= least+WakeCredit) {
 			delete(f.tenants, k)
 		}
 	}

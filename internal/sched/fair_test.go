@@ -174,3 +174,36 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestStuckTurnGivesItsSlotUp: a turn reported stuck stops counting as holding its slot, so a
+// waiter gets it; its tenant is refused new requests until the turn ends, and the turn's own
+// release when it does end frees nothing twice.
+func TestStuckTurnGivesItsSlotUp(t *testing.T) {
+	started := make(chan *worker.Instance, 1)
+	f := newFairShare(1, func(inst *worker.Instance) { started <- inst })
+	stuck := worker.New(&worker.Spec{Name: "stuck"}, worker.Deps{})
+	other := worker.New(&worker.Spec{Name: "other"}, worker.Deps{})
+	if !f.tryAcquire(stuck) {
+		t.Fatal("the free slot was not taken")
+	}
+	f.enqueue(other)
+	f.abandon(stuck)
+	if got := <-started; got != other {
+		t.Fatalf("started %s, want other", got.Spec().Name)
+	}
+	if r := f.admit("stuck", 0); r != shedStuck {
+		t.Fatalf("admit for the stuck tenant = %d, want shedStuck", r)
+	}
+	f.release(stuck) // the stuck turn ends
+	if r := f.admit("stuck", 0); r != shedNone {
+		t.Fatalf("admit after the stuck turn ended = %d, want shedNone", r)
+	}
+	f.done("stuck")
+	f.release(other)
+	if n := f.running(); n != 0 {
+		t.Fatalf("%d turns counted as running, want 0", n)
+	}
+	if !f.tryAcquire(other) || f.tryAcquire(stuck) {
+		t.Fatal("the one slot is not exactly free again")
+	}
+}

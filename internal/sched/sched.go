@@ -227,10 +227,16 @@ func (s *Scheduler) Dispatch(w http.ResponseWriter, r *http.Request, name string
 		}
 		if admitted == "" {
 			key := tenantKey(inst.Spec())
-			if !s.fair.admit(key, s.opts.TenantRequests) {
+			switch s.fair.admit(key, s.opts.TenantRequests) {
+			case shedTooMany:
 				w.Header().Set("Retry-After", "1")
 				gateway.WriteError(w, http.StatusServiceUnavailable, gateway.NewErrorID(),
 					fmt.Sprintf("tenant %s has %d requests in flight on this node, its limit (tenant_requests); retry later", key, s.opts.TenantRequests))
+				return
+			case shedStuck:
+				w.Header().Set("Retry-After", "10")
+				gateway.WriteError(w, http.StatusServiceUnavailable, gateway.NewErrorID(),
+					fmt.Sprintf("tenant %s has a request still running past its CPU limit inside a built-in that does not stop; its requests are refused until it ends", key))
 				return
 			}
 			admitted = key
@@ -361,7 +367,7 @@ func (s *Scheduler) Close() {
 	for _, inst := range s.fair.close() {
 		inst.Dispose()
 	}
-	for deadline := time.Now().Add(10 * time.Second); s.fair.running() > 0; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); s.fair.active() > 0; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			s.log.Error("a turn still runs 10s into shutdown; disposing isolates anyway")
 			break
@@ -373,6 +379,12 @@ func (s *Scheduler) Close() {
 		s.retireLocked(name, e)
 	}
 	for _, inst := range s.retired {
+		if s.fair.isStuck(inst) {
+			// Its thread still runs inside the isolate: disposing it would crash the process.
+			// It is left to the process's exit.
+			s.log.Error("an isolate with a stuck turn is left undisposed at shutdown", "worker", inst.Spec().Name)
+			continue
+		}
 		inst.Dispose()
 	}
 	s.retired = nil

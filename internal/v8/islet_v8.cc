@@ -498,8 +498,14 @@ size_t NearHeapLimit(void* data, size_t current, size_t) {
   islet_isolate* iso = static_cast<islet_isolate*>(data);
   iso->oom = true;
   iso->isolate->TerminateExecution();
-  // Give the unwinding JS room to finish; the isolate is condemned and dropped afterwards.
-  return current + std::max<size_t>(current / 2, 16 * 1024 * 1024);
+  // Give the unwinding JS room to finish; the isolate is condemned and dropped afterwards. The
+  // room must hold the allocation that hit the limit, or V8 aborts the whole process ("Reached
+  // heap limit"): one built-in can ask for a single array of up to FixedArray's maximum length
+  // (2^27 elements, 1 GiB of doubles; Array.prototype.sort of a long sparse array copies it
+  // into one), so the limit grows by more than that. Termination lands at the next interrupt
+  // check, so a worker that allocates step by step never uses the room.
+  constexpr size_t kLargestSingleAllocation = size_t{1280} << 20;
+  return current + std::max<size_t>(current / 2, kLargestSingleAllocation);
 }
 
 // AfterTurn runs microtasks, pumps platform tasks and reports rejections nobody handled.

@@ -499,3 +499,14 @@ func TestInterruptPausesRunningJS(t *testing.T) {
 		t.Fatalf("err = %v, interrupt calls = %d; want Terminated after at least one interrupt", err, calls)
 	}
 }
+
+// TestOneAllocationFarPastTheHeapLimitCondemns: a single allocation much larger than the heap
+// limit (sorting a long holey array copies it into one 256 MiB array) condemns the isolate;
+// with too little room past the limit, V8 aborted the process ("Reached heap limit").
+func TestOneAllocationFarPastTheHeapLimitCondemns(t *testing.T) {
+	iso := newTestIsolate(t, Options{HeapLimit: 32 << 20})
+	_, err := iso.RunScript("sort.js", "const a = []; a.length = 2 ** 25; a[5] = 1; a.sort();")
+	if !IsKind(err, OutOfMemory) {
+		t.Fatalf("err = %v, want OutOfMemory", err)
+	}
+}

@@ -83,6 +83,10 @@ type Instance struct {
 	// running is the isolate while it exists, for RequestYield from other goroutines.
 	running atomic.Pointer[v8.Isolate]
 	onStuck func() // given to the watchdog with each turn
+	// stuck is closed when a turn of the instance is stuck (see Deps.Stuck): requests waiting
+	// for it are answered by their HTTP goroutines instead of waiting for the thread.
+	stuck     chan struct{}
+	stuckOnce sync.Once
 
 	// Executor only.
 	iso          *v8.Isolate
@@ -129,8 +133,10 @@ func New(spec *Spec, deps Deps) *Instance {
 	}
 	inst.maps.spec = spec
 	inst.lastUsed.Store(time.Now().UnixNano())
+	inst.stuck = make(chan struct{})
 	inst.onStuck = func() {
 		inst.Retire()
+		inst.stuckOnce.Do(func() { close(inst.stuck) })
 		inst.log.Error("a turn went on running past its CPU limit inside a built-in that does not stop; its executor slot is given up and the isolate is dropped when the turn ends",
 			"cpu_limit", inst.cpuLimit().String(), "stuck_after", limits.StuckAfter.String())
 		if inst.deps.Stuck != nil {

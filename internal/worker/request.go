@@ -39,6 +39,7 @@ type Request struct {
 	consoleBytes int           // console output written on this request's behalf
 	conns        *fetch.Conns  // its open outbound connections (made on its first fetch)
 	headSent     bool
+	wroteHead    bool // the HTTP goroutine wrote the head (serve's own copy of headSent)
 	finished     bool        // the response is complete or failed
 	released     bool        // JS is finished with the request
 	expired      bool        // its waitUntil time ran out; what it still waits for is dropped
@@ -128,6 +129,21 @@ func (req *Request) serve() {
 				io.WriteString(req.w, ev.message)
 				return
 			}
+		case <-req.inst.stuck:
+			// The isolate's thread is inside a built-in that ignores termination; nothing will
+			// answer from there in good time. headSent is the executor's, so a head already
+			// written is known here only by the writer: abort the connection then.
+			req.gone.Store(true)
+			if req.wroteHead {
+				panic(http.ErrAbortHandler)
+			}
+			id := gateway.NewErrorID()
+			req.inst.log.Error("request failed: its worker's turn is stuck past the CPU limit", "error_id", id)
+			req.w.Header().Set("content-type", "text/plain; charset=utf-8")
+			req.w.Header().Set(gateway.HeaderErrorID, id)
+			req.w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(req.w, "islet: the worker exceeded its CPU time limit inside a built-in that does not stop; its isolate is dropped (error id "+id+")\n")
+			return
 		case <-ctx.Done():
 			req.finishWrite(errors.New("the client disconnected"))
 			req.inst.Post(func() { req.inst.forget(req) })
@@ -138,6 +154,7 @@ func (req *Request) serve() {
 
 // writeHead writes status and headers; length ≥ 0 sets Content-Length for a whole body.
 func (req *Request) writeHead(status int, headers []string, length int, hasBody bool) {
+	req.wroteHead = true
 	h := req.w.Header()
 	for i := 0; i+1 < len(headers); i += 2 {
 		if length >= 0 && strings.EqualFold(headers[i], "content-length") {

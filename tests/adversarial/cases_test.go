@@ -103,6 +103,9 @@ var cases = []testCase{
 	// more than 50 ms on a loaded machine.
 	{name: "cpu-timer-storm", category: "cpu", limits: config.Limits{CPUMillis: 5000}, probes: one(200, "RangeError after 10000 timers: too many timers: a worker may have 10000 armed at once")},
 	{name: "cpu-regex", category: "cpu", probes: one(503, cpuLimit)},
+	{name: "cpu-sparse-builtins", category: "cpu", probes: one(200, "sort: RangeError\ntoSorted: RangeError\njoin: RangeError\n"+
+		"toString: RangeError\nreverse: RangeError\ntoReversed: RangeError\nfill: RangeError\ncopyWithin: RangeError\n"+
+		"flat: RangeError\nwith: RangeError\nlastIndexOf: RangeError\nsplice: RangeError")},
 	{name: "cpu-json-bomb", category: "cpu", probes: one(503, cpuLimit)},
 	{name: "cpu-json-deep", category: "cpu", probes: one(503, cpuLimit)},
 	{name: "cpu-startup-loop", category: "cpu", probes: one(500, "the worker's top level exceeded the start-up CPU time limit of 1s")},
@@ -169,6 +172,7 @@ var cases = []testCase{
 		expect: "TypeError in JS past the limit of a chunked body"},
 	{name: "http-slowloris", category: "http", attack: slowloris, expect: "connections cut after the header timeout"},
 	{name: "http-malformed", category: "http", attack: malformed, expect: "400 and the connection closed"},
+	{name: "http-smuggling", category: "http", attack: smuggling, expect: "400 request-framing; the hidden request never reaches the worker"},
 	{name: "http-many-connections", category: "http", attack: manyConnections, expect: "300 idle connections, served after"},
 	{name: "http-slow-body", category: "http", attack: slowBody, expect: "bodies trickled at 10 B/s cut after the body grace period"},
 

@@ -171,6 +171,35 @@ func malformed(t *testing.T, s *suite) {
 	}
 }
 
+// smuggling sends requests whose framing two parsers could read differently, each hiding a
+// second request in its body: the edge refuses them, and the worker never sees the hidden one.
+func smuggling(t *testing.T, s *suite) {
+	const host = "Host: http-smuggling.localhost\r\n"
+	hidden := "GET /smuggled HTTP/1.1\r\n" + host + "\r\n"
+	chunked := "0\r\n\r\n" + hidden
+	for _, req := range []string{
+		// CL.TE: a front end that reads Content-Length forwards the hidden request as body.
+		"POST / HTTP/1.1\r\n" + host + fmt.Sprintf("Content-Length: %d\r\n", len(chunked)) + "Transfer-Encoding: chunked\r\n\r\n" + chunked,
+		// A tab before "chunked": one parser sees chunked, another an unknown coding.
+		"POST / HTTP/1.1\r\n" + host + fmt.Sprintf("Content-Length: %d\r\n", len(chunked)) + "Transfer-Encoding:\tchunked\r\n\r\n" + chunked,
+		"POST / HTTP/1.1\r\n" + host + "Transfer-Encoding:\tchunked\r\n\r\n" + chunked,
+		// Two lengths.
+		"POST / HTTP/1.1\r\n" + host + "Content-Length: 0\r\nContent-Length: 0\r\n\r\n" + hidden,
+	} {
+		resp := raw(t, s, req)
+		if resp == nil || resp.StatusCode != http.StatusBadRequest || resp.Header.Get("x-islet-error") != "request-framing" {
+			got := "no response"
+			if resp != nil {
+				got = fmt.Sprintf("%d %q", resp.StatusCode, resp.Header.Get("x-islet-error"))
+			}
+			t.Errorf("%q: %s, want 400 with x-islet-error: request-framing", req, got)
+		}
+	}
+	if code, body := s.do(t, "GET", "http-smuggling", "/count", nil, nil); code != 200 || body != "smuggled 0" {
+		t.Errorf("the worker's count of hidden requests: %d %q, want smuggled 0", code, body)
+	}
+}
+
 func manyConnections(t *testing.T, s *suite) {
 	var conns []net.Conn
 	defer func() {
