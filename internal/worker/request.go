@@ -39,7 +39,7 @@ type Request struct {
 	consoleBytes int           // console output written on this request's behalf
 	conns        *fetch.Conns  // its open outbound connections (made on its first fetch)
 	headSent     bool
-	wroteHead    bool // the HTTP goroutine wrote the head (serve's own copy of headSent)
+	wroteHead    bool        // the HTTP goroutine wrote the head (serve's own copy of headSent)
 	finished     bool        // the response is complete or failed
 	released     bool        // JS is finished with the request
 	expired      bool        // its waitUntil time ran out; what it still waits for is dropped
