@@ -103,6 +103,7 @@ var cases = []testCase{
 	// more than 50 ms on a loaded machine.
 	{name: "cpu-timer-storm", category: "cpu", limits: config.Limits{CPUMillis: 5000}, probes: one(200, "RangeError after 10000 timers: too many timers: a worker may have 10000 armed at once")},
 	{name: "cpu-regex", category: "cpu", probes: one(503, cpuLimit)},
+	{name: "mem-split-parts", category: "mem", limits: config.Limits{MemoryMB: 128}, probes: one(200, "RangeError")},
 	{name: "cpu-sparse-builtins", category: "cpu", probes: one(200, "sort: RangeError\ntoSorted: RangeError\njoin: RangeError\n"+
 		"toString: RangeError\nreverse: RangeError\ntoReversed: RangeError\nfill: RangeError\ncopyWithin: RangeError\n"+
 		"flat: RangeError\nwith: RangeError\nlastIndexOf: RangeError\nsplice: RangeError")},

@@ -1,5 +1,12 @@
 // @ts-check
-// Bounds the arrays user code may hand to V8's array built-ins. On an array with dictionary
+// Bounds what user code may ask of some V8 built-ins that would otherwise abort the process or
+// hold a thread past any CPU limit.
+//
+// String.prototype.split into more parts than V8's largest array (2^27 elements) aborts the whole
+// process ("Fatal JavaScript invalid size error"): a split that could make more than 2^26 parts is
+// refused with a RangeError.
+//
+// The arrays user code may hand to V8's array built-ins are bounded too. On an array with dictionary
 // (sparse) elements, V8 13.6's sort, indexOf, join, reverse, fill, slice, filter, flat, with and
 // the others below loop over the whole length in C++ without checking for termination: on an
 // array of length 2^32-1 one call ran for minutes past a 50 ms CPU limit, holding its thread.
@@ -12,8 +19,36 @@
 // an array; a turn stuck in one gives its executor slot up after limits.StuckAfter and its
 // tenant is refused until it ends (internal/sched).
 const {
-  ArrayIsArray, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, RangeError, ReflectApply,
+  ArrayIsArray, MathFloor, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, RangeError, ReflectApply,
 } = rt.primordials;
+
+/** The most parts a split may make (V8's largest array is 2^27 elements). */
+const maxSplitParts = 2 ** 26;
+{
+  const split = String.prototype.split;
+  const wrapper = {
+    /**
+     * @this {unknown}
+     * @param {unknown} separator
+     * @param {unknown} limit
+     */
+    split(separator, limit) {
+      if (typeof this === 'string' && this.length > maxSplitParts) {
+        let most = this.length + 1;
+        if (typeof separator === 'string' && separator.length > 0) most = MathFloor(this.length / separator.length) + 1;
+        const cap = limit === undefined ? 2 ** 32 - 1 : Number(limit) >>> 0;
+        if (most > cap) most = cap;
+        if (most > maxSplitParts) {
+          throw new RangeError(`String.prototype.split of a string of length ${this.length} could make ${most} parts; ` +
+            `islet refuses splits into more than ${maxSplitParts} parts (V8 cannot hold an array that long)`);
+        }
+      }
+      return ReflectApply(split, this, [separator, limit]);
+    },
+  }.split;
+  const desc = /** @type {PropertyDescriptor} */ (ObjectGetOwnPropertyDescriptor(String.prototype, 'split'));
+  ObjectDefineProperty(String.prototype, 'split', { ...desc, value: wrapper });
+}
 
 /** The longest array the guarded built-ins take (2^25 elements, 256 MiB of doubles). */
 const maxLength = 2 ** 25;
