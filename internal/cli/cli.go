@@ -64,6 +64,8 @@ type nodeFlags struct {
 	egressAllow  egressFlag
 	// proc is --processes and a runtime process's hidden flags (serve only).
 	proc processFlags
+	// tls is --tls-cert, --tls-key and --nats-ca (serve only).
+	tls tlsFlags
 }
 
 func (f *nodeFlags) add(cmd *cobra.Command, listenDefault string, dev bool) {
@@ -111,6 +113,10 @@ func serveCmd() *cobra.Command {
 			if err := flags.proc.check(cfgPath != ""); err != nil {
 				return err
 			}
+			if err := flags.tls.load(cfgPath == "" && (len(pf.cluster) > 0 || pf.clusterListen != "")); err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
+			pf.child, pf.tls = flags.proc.child(), flags.tls
 			if cfgPath == "" {
 				ctx := cmd.Context()
 				if ctx == nil {
@@ -140,6 +146,7 @@ func serveCmd() *cobra.Command {
 	flags.add(cmd, config.DefaultListen, false)
 	pf.add(cmd)
 	flags.proc.add(cmd)
+	flags.tls.add(cmd)
 	cmd.Flags().StringVar(&cfgPath, "config", "", "serve the workers of this islet.toml instead of the control plane's")
 	return cmd
 }
@@ -258,7 +265,7 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 		return err
 	}
 	defer n.Close()
-	ln, release, err := flags.proc.listen(flags.listen)
+	ln, release, err := flags.proc.listen(flags.listen, flags.tls.https)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", flags.listen, err)
 	}
@@ -294,7 +301,7 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 			return err
 		}
 	}
-	url := "http://" + ln.Addr().String()
+	url := flags.tls.scheme() + "://" + ln.Addr().String()
 	if flags.proc.child() {
 		fmt.Fprintf(os.Stderr, "islet serve: runtime process %d of %d (pid %d) serving %d workers on unix socket %s\n",
 			flags.proc.index, flags.proc.total(), os.Getpid(), workers, flags.proc.socket)
@@ -306,8 +313,8 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 		if execs <= 0 {
 			execs = runtime.GOMAXPROCS(0)
 		}
-		fmt.Fprintf(os.Stderr, "islet serve: %d workers on %s (each at http://<name>.localhost:%s/), %d executors\n",
-			workers, url, port, execs)
+		fmt.Fprintf(os.Stderr, "islet serve: %d workers on %s (each at %s://<name>.localhost:%s/), %d executors\n",
+			workers, url, flags.tls.scheme(), port, execs)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- n.Serve(ctx, ln) }()

@@ -24,8 +24,10 @@ type controlPlane struct {
 	sealer *control.Sealer
 	// keyFile is the secret key's file (--secret-key-file, or DATA/secret-key).
 	keyFile string
-	// natsSecret is what this node authenticates to NATS with ("" for none).
-	natsSecret string
+	// natsAuth is what this node can authenticate to NATS with (the fleet's secret, or
+	// credentials), and natsCred its role's credential (zero: none).
+	natsAuth control.Auth
+	natsCred control.Credential
 }
 
 // openControlPlane prepares the node's local state (prepareControlPlane) and connects it to the
@@ -43,17 +45,25 @@ func openControlPlane(ctx context.Context, pf platformFlags, natsListen string, 
 }
 
 // prepareControlPlane does what needs no NATS: it creates the data directory, reads the NATS
-// secret (creating it for an embedded server) and loads or creates the secret key.
+// secret or credentials (creating the secret for an embedded server), picks this node's NATS
+// role's credential (see platformFlags.natsRole; a missing one is an error now, not a refusal
+// later) and loads or creates the secret key.
 func prepareControlPlane(pf platformFlags, log *slog.Logger) (*controlPlane, error) {
 	if err := os.MkdirAll(pf.data, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	cp := &controlPlane{}
-	secret, err := natsSecret(pf.natsSecretFile, pf.data, pf.natsURL == "", log)
+	auth, err := natsAuth(pf.natsSecretFile, pf.data, pf.natsURL == "", log)
 	if err != nil {
 		return nil, err
 	}
-	cp.natsSecret = secret
+	if pf.natsURL == "" && auth.Secret == "" {
+		return nil, fmt.Errorf("the embedded NATS server needs the fleet's secret, but %s holds credentials", auth.From)
+	}
+	cp.natsAuth = auth
+	if cp.natsCred, err = auth.For(pf.natsRole()); err != nil {
+		return nil, err
+	}
 	keyFile, create := pf.secretKeyFile, false
 	if keyFile == "" {
 		keyFile, create = filepath.Join(pf.data, "secret-key"), true
@@ -73,17 +83,19 @@ func prepareControlPlane(pf platformFlags, log *slog.Logger) (*controlPlane, err
 }
 
 // connect starts the embedded NATS server unless pf names one with --nats (its client address
-// is natsListen when that is set, else pf's --nats-listen), connects, opens the store (bounded)
-// and, when the control plane has no tokens yet, writes the bootstrap admin token. On an error
-// what it opened stays in cp for Close.
+// is natsListen when that is set, else pf's --nats-listen, which alone takes TLS with
+// --tls-cert: natsListen is a supervisor's loopback port for its runtime processes), connects
+// as this node's role, opens the store (bounded; read-only unless the role is admin) and, as
+// admin, when the control plane has no tokens yet, writes the bootstrap admin token. On an
+// error what it opened stays in cp for Close.
 func (cp *controlPlane) connect(ctx context.Context, pf platformFlags, natsListen string, log *slog.Logger) (err error) {
 	embedded := pf.natsURL == ""
-	secret := cp.natsSecret
 	if embedded {
+		opts := control.ServerOptions{Dir: filepath.Join(pf.data, "nats"), Listen: natsListen, Secret: cp.natsAuth.Secret,
+			ClusterTLS: pf.tls.natsCluster, Logger: log}
 		if natsListen == "" {
-			natsListen = pf.natsListen
+			opts.Listen, opts.TLS = pf.natsListen, pf.tls.natsServer
 		}
-		opts := control.ServerOptions{Dir: filepath.Join(pf.data, "nats"), Listen: natsListen, Secret: secret, Logger: log}
 		if len(pf.cluster) > 0 || pf.clusterListen != "" {
 			opts.ClusterListen = pf.clusterListen
 			if opts.ClusterListen == "" {
@@ -95,14 +107,19 @@ func (cp *controlPlane) connect(ctx context.Context, pf platformFlags, natsListe
 			return err
 		}
 	}
-	if cp.nc, err = control.Connect(cp.ns, pf.natsURL, "islet-node", secret, log); err != nil {
+	role := pf.natsRole()
+	if cp.nc, err = control.Dial(cp.ns, control.ClientOptions{URLs: pf.natsURL, Name: "islet-" + string(role),
+		Credential: cp.natsCred, TLS: pf.tls.natsClient, Logger: log}); err != nil {
 		return err
 	}
 	octx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	cp.store, err = control.Open(octx, cp.nc, control.Options{Replicas: pf.replicas, Logger: log})
+	cp.store, err = control.Open(octx, cp.nc, control.Options{Replicas: pf.replicas, Logger: log, ReadOnly: role != control.RoleAdmin})
 	cancel()
 	if err != nil {
 		return fmt.Errorf("control plane store: %w", err)
+	}
+	if role != control.RoleAdmin {
+		return nil
 	}
 	return bootstrapToken(ctx, cp.store, pf.data, log)
 }

@@ -6,17 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"islet/internal/admin"
 	"islet/internal/control"
 	"islet/internal/ext/fetch"
 	"islet/internal/node"
@@ -35,32 +32,37 @@ type platformFlags struct {
 	// natsSecretFile holds the secret NATS clients and routes authenticate with.
 	natsSecretFile string
 	replicas       int
-	// noAdmin runs no admin API (a runtime process other than the first of a supervisor).
+	// noAdmin runs no admin API (a runtime process of a supervisor, which serves it itself).
 	noAdmin bool
 	// cache is the node's cache of the last known workers (--cache-dir).
 	cache cacheFlags
+	// child is set in a runtime process of a supervisor, tls to the node's loaded TLS flags
+	// (serveCmd sets both).
+	child bool
+	tls   tlsFlags
 }
 
 func (f *platformFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.data, "data", "islet-data", "data directory: the embedded NATS server's JetStream store, the secret key and the bootstrap admin token")
-	cmd.Flags().StringVar(&f.admin, "admin", "127.0.0.1:8788", "address of the admin API")
-	cmd.Flags().StringVar(&f.natsURL, "nats", "", "join an existing NATS cluster (nats://host:4222, comma-separated) instead of embedding a server")
+	cmd.Flags().StringVar(&f.admin, "admin", "127.0.0.1:8788", "address of the admin API (\"\": none; the node then connects to NATS as the node role, which writes nothing)")
+	cmd.Flags().StringVar(&f.natsURL, "nats", "", "join an existing NATS cluster (nats://host:4222 or, with --nats-ca, tls://host:4222, comma-separated) instead of embedding a server")
 	cmd.Flags().StringVar(&f.natsListen, "nats-listen", "", "let other processes connect to the embedded NATS server on this address")
 	cmd.Flags().StringVar(&f.clusterListen, "cluster-listen", "", "the embedded NATS server's cluster address (default 127.0.0.1:6222 with --cluster)")
 	cmd.Flags().StringSliceVar(&f.cluster, "cluster", nil, "form a NATS cluster with these peers' cluster addresses (host:port, repeatable)")
 	cmd.Flags().StringVar(&f.secretKeyFile, "secret-key-file", "", "file with the 64-hex-digit key that encrypts secrets at rest (default DATA/secret-key, created on first start; every node of a cluster needs the same key)")
 	cmd.Flags().StringVar(&f.natsSecretFile, "nats-secret-file", "", natsSecretFlagHelp)
 	cmd.Flags().IntVar(&f.replicas, "replicas", 0, "JetStream replicas of islet's buckets (default: 3 if the cluster allows, else 1)")
-	cmd.Flags().BoolVar(&f.noAdmin, "no-admin-listener", false, "serve no admin API (internal: the runtime processes of a supervisor other than the first)")
+	cmd.Flags().BoolVar(&f.noAdmin, "no-admin-listener", false, "serve no admin API (internal: a supervisor's runtime processes)")
 	cmd.Flags().MarkHidden("no-admin-listener")
 	f.cache.add(cmd)
 }
 
 // runPlatform runs a complete node on the control plane: NATS (embedded or external), the
-// store, the admin API and the gateway, until ctx ends. As a runtime process of a supervisor
-// (--child-socket) it serves on its socket, joins the supervisor's NATS server (--nats) and, with
-// --no-admin-listener, serves no admin API. A node whose external NATS does not answer at
-// start serves its cache (--cache-dir) and starts the admin API once NATS answers.
+// store, the admin API (unless --admin "") and the gateway (HTTPS with --tls-cert), until ctx
+// ends. As a runtime process of a supervisor (--child-socket) it serves on its socket, joins the
+// supervisor's NATS server (--nats) as the runtime role and serves no admin API
+// (--no-admin-listener). A node whose external NATS does not answer at start serves its cache
+// (--cache-dir) and starts the admin API once NATS answers.
 func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -87,7 +89,7 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 			defer fetch.AddOwnListener(addr)()
 		}
 	}
-	ln, release, err := flags.proc.listen(flags.listen)
+	ln, release, err := flags.proc.listen(flags.listen, flags.tls.https)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", flags.listen, err)
 	}
@@ -103,8 +105,8 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 			fmt.Fprintf(os.Stderr, "islet serve: runtime process %d of %d (pid %d) on unix socket %s, %s\n",
 				flags.proc.index, flags.proc.total(), os.Getpid(), flags.proc.socket, adminAt)
 		} else {
-			fmt.Fprintf(os.Stderr, "islet serve: workers on http://%s (each at http://<name>.localhost:%s/), %s\n",
-				ln.Addr(), port, adminAt)
+			fmt.Fprintf(os.Stderr, "islet serve: workers on %s://%s (each at %[1]s://<name>.localhost:%[3]s/), %[4]s\n",
+				flags.tls.scheme(), ln.Addr(), port, adminAt)
 		}
 	}
 	follower := n.NewFollower(cp.sealer, cache)
@@ -130,41 +132,17 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 	}
 	store, sealer := cp.store, cp.sealer
 	adminAt := "no admin API"
-	if !pf.noAdmin {
-		aln, err := net.Listen("tcp", pf.admin)
+	if pf.servesAdmin() {
+		api, err := startAdminAPI(flags, pf, store, sealer, port, log)
 		if err != nil {
 			ln.Close()
-			return fmt.Errorf("admin API: listen on %s: %w", pf.admin, err)
+			return err
 		}
-		exe, err := selfExecutable()
-		if err != nil {
-			ln.Close()
-			aln.Close()
-			return fmt.Errorf("admin API: find the islet binary for validation: %w", err)
-		}
-		// Uploads start in a child process: a V8 fatal error there refuses the deploy
-		// (startup_fatal) instead of ending this node.
-		validator := &node.ProcessValidator{Executable: exe, Args: validatorArgs(flags)}
-		api := admin.New(admin.Options{Store: store, Sealer: sealer, Validator: validator, Logger: log,
-			URLs: func(name string, routes []string) []string {
-				urls := []string{fmt.Sprintf("http://%s.localhost:%s/", name, port)}
-				for _, r := range routes {
-					urls = append(urls, "route: "+r)
-				}
-				return urls
-			}})
-		// Workers' outbound fetch may not reach the admin API, whatever address it listens on.
-		defer fetch.AddOwnListener(aln.Addr())()
-		asrv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
-		go asrv.Serve(aln)
-		defer asrv.Close()
-		adminAt = "admin API on http://" + aln.Addr().String()
-		if flags.proc.child() {
-			adminAt = "admin API on " + aln.Addr().String() // no URL: the supervisor prints its own
-		}
+		defer api.Close()
+		adminAt = "admin API on " + api.URL()
 	}
 	if addr, err := net.ResolveTCPAddr("tcp", pf.admin); err == nil && pf.noAdmin {
-		// Nor the one another runtime process of the supervisor serves.
+		// Nor the one the supervisor serves.
 		defer fetch.AddOwnListener(addr)()
 	}
 
@@ -215,45 +193,15 @@ func natsAddrs(urls string) []*net.TCPAddr {
 	return out
 }
 
-const natsSecretFlagHelp = "file with the 64-hex-digit secret NATS clients and cluster routes authenticate with (default DATA/nats-secret, created for a server this command starts; every node and NATS server of a fleet needs the same one)"
-
-// natsSecret reads the NATS secret from file, else from DATA/nats-secret, creating that one
-// when create is set (a process that starts a server). A process joining an external NATS
-// without either file connects without credentials, and a server that demands them says so.
-// A runtime process gets its supervisor's secret in ISLET_NATS_SECRET (never on its command
-// line, which every local user can read) and takes it out of its environment.
-func natsSecret(file, data string, create bool, log *slog.Logger) (string, error) {
-	if s := os.Getenv(natsSecretEnv); s != "" {
-		os.Unsetenv(natsSecretEnv)
-		return s, nil
-	}
-	path := file
-	if path == "" {
-		path = filepath.Join(data, "nats-secret")
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !create {
-			return "", nil
-		}
-	}
-	secret, created, err := control.LoadOrCreateSecret(path, create && file == "")
-	if err != nil {
-		return "", err
-	}
-	if created {
-		log.Info("wrote a new NATS secret; every node and NATS server of this fleet needs it (--nats-secret-file)", "path", path)
-	}
-	return secret, nil
-}
-
-// natsSecretEnv carries the NATS secret from a supervisor to its runtime processes.
-const natsSecretEnv = "ISLET_NATS_SECRET"
-
 // natsCmd runs only an embedded NATS server with JetStream, for a fleet whose islet nodes
-// join it with --nats.
+// join it with --nats: its users are the fleet's roles (control.Permissions), its client and
+// cluster ports take only TLS with --tls-cert (cluster routes mutual, verified by --nats-ca).
 func natsCmd() *cobra.Command {
 	var o control.ServerOptions
 	var logLevel, secretFile string
+	var tf tlsFlags
 	cmd := &cobra.Command{
-		Use:   "nats --data DIR --listen 127.0.0.1:4222 [--cluster-listen ADDR --routes PEER,…]",
+		Use:   "nats --data DIR --listen 127.0.0.1:4222 [--cluster-listen ADDR --routes PEER,…] [--tls-cert F --tls-key F --nats-ca F]",
 		Short: "run a NATS server with JetStream for islet nodes to share (no workers served)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -265,11 +213,18 @@ func natsCmd() *cobra.Command {
 			if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 				return fmt.Errorf("nats: %w", err)
 			}
-			secret, err := natsSecret(secretFile, o.Dir, true, log)
+			if err := tf.load(o.ClusterListen != ""); err != nil {
+				return fmt.Errorf("nats: %w", err)
+			}
+			o.TLS, o.ClusterTLS = tf.natsServer, tf.natsCluster
+			auth, err := natsAuth(secretFile, o.Dir, true, log)
 			if err != nil {
 				return err
 			}
-			o.Secret = secret
+			if auth.Secret == "" {
+				return fmt.Errorf("nats: a server needs the fleet's secret, but %s holds credentials", auth.From)
+			}
+			o.Secret = auth.Secret
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			ns, err := control.StartServer(o)
@@ -290,5 +245,7 @@ func natsCmd() *cobra.Command {
 	cmd.Flags().StringSliceVar(&o.Routes, "routes", nil, "peers' cluster addresses")
 	cmd.Flags().StringVar(&secretFile, "nats-secret-file", "", natsSecretFlagHelp)
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	tf.add(cmd)
+	cmd.AddCommand(natsCredentialCmd())
 	return cmd
 }

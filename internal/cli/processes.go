@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"islet/internal/control"
 	"islet/internal/ext/fetch"
 	"islet/internal/gateway"
 	"islet/internal/nodecache"
@@ -92,13 +94,14 @@ func (f *processFlags) logger(log *slog.Logger) *slog.Logger {
 	return log.With("process", f.index)
 }
 
-// listen opens the node's listener: TCP on listen, or in a runtime process its Unix socket
-// (replacing a stale one left by a killed predecessor). In a runtime process, listen is the
-// supervisor's public address, which the workers' outbound fetch may not reach either; the
-// returned release undoes that (call it when the listener closes).
-func (f *processFlags) listen(listen string) (ln net.Listener, release func(), err error) {
+// listen opens the node's listener: TCP on listen (TLS with tlsCfg, when set), or in a runtime
+// process its Unix socket, replacing a stale one left by a killed predecessor (its supervisor
+// terminates TLS). In a runtime process, listen is the supervisor's public address, which the
+// workers' outbound fetch may not reach either; the returned release undoes that (call it when
+// the listener closes).
+func (f *processFlags) listen(listen string, tlsCfg *tls.Config) (ln net.Listener, release func(), err error) {
 	if !f.child() {
-		ln, err = gateway.Listen(listen)
+		ln, err = gateway.ListenTLS(listen, tlsCfg)
 		return ln, func() {}, err
 	}
 	os.Remove(f.socket)
@@ -148,7 +151,7 @@ func runSupervisor(ctx context.Context, flags nodeFlags, f processFlags, cfgPath
 	if err != nil {
 		return fmt.Errorf("serve: find the islet binary for the runtime processes: %w", err)
 	}
-	ln, err := gateway.Listen(flags.listen)
+	ln, err := gateway.ListenTLS(flags.listen, flags.tls.https)
 	if err != nil {
 		return err
 	}
@@ -171,8 +174,8 @@ func runSupervisor(ctx context.Context, flags nodeFlags, f processFlags, cfgPath
 				"--listen="+addr, "--child-socket="+socket, "--child-index="+strconv.Itoa(index))
 		},
 		Ready: func() {
-			fmt.Fprintf(os.Stderr, "islet serve: %d workers on http://%s (each at http://<name>.localhost:%s/), %d runtime processes\n",
-				workers, addr, port, layout.Total())
+			fmt.Fprintf(os.Stderr, "islet serve: %d workers on %s://%s (each at %[2]s://<name>.localhost:%[4]s/), %[5]d runtime processes\n",
+				workers, flags.tls.scheme(), addr, port, layout.Total())
 		},
 	})
 }
@@ -180,10 +183,12 @@ func runSupervisor(ctx context.Context, flags nodeFlags, f processFlags, cfgPath
 // runPlatformSupervisor runs a control-plane node (see runPlatform) as a supervisor of
 // --processes runtime processes until SIGINT or SIGTERM. The supervisor runs no V8: it starts
 // the embedded NATS server on a random loopback port (none with --nats), writes the secret key
-// and the bootstrap token, and routes by the workers' records (supervisor.ControlTables). Each
-// runtime process gets this process's arguments (args) followed by the supervisor's NATS URL,
-// the secret key's file, a data directory of its own (DATA/proc-K), its socket and index; only
-// process 0 serves the admin API (on --admin), so the API is down while process 0 restarts.
+// and the bootstrap token, serves the admin API (unless --admin ""; uploads are validated in a
+// child process) and routes by the workers' records (supervisor.ControlTables). Each runtime
+// process gets this process's arguments (args) followed by the supervisor's NATS URL, the
+// secret key's file, a data directory of its own (DATA/proc-K), its socket and index, and in
+// its environment the NATS runtime role's credential, never the fleet's secret: the processes
+// that run tenants' code read worker records and bundles and can write nothing.
 // With --nats they share the supervisor's cache directory (--cache-dir), which only process 0
 // writes: each serves it while NATS does not answer at start, and so does the routing.
 func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlags, args []string) error {
@@ -213,10 +218,33 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 		return err
 	}
 	defer cp.Close()
+	runtimeCred, err := cp.natsAuth.For(control.RoleRuntime)
+	if err != nil {
+		return fmt.Errorf("serve: the runtime processes: %w", err)
+	}
+	ln, err := gateway.ListenTLS(flags.listen, flags.tls.https)
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+	if pf.servesAdmin() {
+		// With a NATS that has not answered yet, the API starts once it does.
+		start := func(c *controlPlane) (*adminAPI, error) {
+			return startAdminAPI(flags, pf, c.store, c.sealer, port, log)
+		}
+		var stopAdmin func()
+		if later, stopAdmin, err = serveAdminOn(ctx, cp, later, start, log); err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopAdmin()
+	}
 	routes := supervisor.ControlTables(cp.store, log)
 	if later != nil {
 		cache, err := nodecache.Open(pf.cache.dirOf(pf.data), true)
 		if err != nil {
+			ln.Close()
 			return err
 		}
 		routes = offlineTables(later, cache, log)
@@ -228,22 +256,21 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 	cacheArgs := make([][]string, layout.Total())
 	for i := range cacheArgs {
 		if cacheArgs[i], err = pf.cache.childArgs(pf, i); err != nil {
+			ln.Close()
 			return err
 		}
 	}
-	ln, err := gateway.Listen(flags.listen)
-	if err != nil {
-		return err
+	var env []string
+	if runtimeCred.Password != "" {
+		env = append(env, natsCredentialEnv+"="+runtimeCred.String())
 	}
-	addr := ln.Addr().String()
-	_, port, _ := net.SplitHostPort(addr)
 	return supervisor.Run(ctx, supervisor.Options{
 		Layout:     layout,
 		Executable: exe,
 		Listener:   ln,
 		Logger:     log,
 		Routes:     routes,
-		Env:        []string{natsSecretEnv + "=" + cp.natsSecret},
+		Env:        env,
 		Args: func(index int, socket string) []string {
 			// The last value of a flag wins, so these override the user's.
 			out := append(append([]string(nil), args...),
@@ -251,14 +278,19 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 				"--data="+filepath.Join(pf.data, fmt.Sprintf("proc-%d", index)),
 				"--child-socket="+socket, "--child-index="+strconv.Itoa(index))
 			out = append(out, cacheArgs[index]...)
-			if index > 0 {
-				out = append(out, "--no-admin-listener")
+			if natsListen != "" {
+				// The supervisor's loopback port for them takes no TLS.
+				out = append(out, "--nats-ca=")
 			}
-			return out
+			return append(out, "--no-admin-listener")
 		},
 		Ready: func() {
-			fmt.Fprintf(os.Stderr, "islet serve: workers on http://%s (each at http://<name>.localhost:%s/), %d runtime processes, admin API on http://%s\n",
-				addr, port, layout.Total(), pf.admin)
+			adminAt := "no admin API"
+			if pf.servesAdmin() {
+				adminAt = "admin API on " + flags.tls.scheme() + "://" + pf.admin
+			}
+			fmt.Fprintf(os.Stderr, "islet serve: workers on %s://%s (each at %[1]s://<name>.localhost:%[3]s/), %d runtime processes, %s\n",
+				flags.tls.scheme(), addr, port, layout.Total(), adminAt)
 		},
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"islet/internal/tlsconfig/tlstest"
 )
@@ -20,6 +21,7 @@ func TestFilesAreChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "missing.pem")
+	expired := tlstest.NewValid(t, t.TempDir(), time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
 	for _, c := range []struct {
 		name  string
 		files Files
@@ -33,6 +35,7 @@ func TestFilesAreChecked(t *testing.T) {
 		{"not PEM", Files{Cert: junk, Key: good.Key}, []string{"--tls-cert " + junk, "PEM"}},
 		{"CA not PEM", Files{Cert: good.Cert, Key: good.Key, CA: junk}, []string{"--nats-ca " + junk, "no PEM certificate"}},
 		{"CA missing", Files{CA: missing}, []string{"--nats-ca", "no such file"}},
+		{"expired", Files{Cert: expired.Cert, Key: expired.Key}, []string{"--tls-cert " + expired.Cert, "is valid only from"}},
 	} {
 		err := c.files.Check()
 		if err == nil {

@@ -25,13 +25,19 @@ type Files struct {
 }
 
 // New writes a CA (dir/ca.pem) and a leaf for 127.0.0.1, ::1 and localhost that serves and
-// authenticates as a client (dir/cert.pem, dir/key.pem), valid for a day.
+// authenticates as a client (dir/cert.pem, dir/key.pem), valid from an hour ago for a day.
 func New(t testing.TB, dir string) Files {
+	t.Helper()
+	return NewValid(t, dir, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
+}
+
+// NewValid is New with a leaf valid from notBefore to notAfter.
+func NewValid(t testing.TB, dir string, notBefore, notAfter time.Time) Files {
 	t.Helper()
 	caKey := newKey(t)
 	caTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "islet test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		NotBefore: notBefore.Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
@@ -42,7 +48,7 @@ func New(t testing.TB, dir string) Files {
 	key := newKey(t)
 	leaf := &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "islet test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		NotBefore: notBefore, NotAfter: notAfter,
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, DNSNames: []string{"localhost"},
