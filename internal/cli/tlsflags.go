@@ -23,7 +23,7 @@ type tlsFlags struct {
 }
 
 func (f *tlsFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.files.Cert, "tls-cert", "", "PEM certificate (chain) this process presents on every listener it opens: the gateway and the admin API serve HTTPS, and an embedded or `islet nats` server's client and cluster ports take only TLS (needs --tls-key)")
+	cmd.Flags().StringVar(&f.files.Cert, "tls-cert", "", "PEM certificate (chain) this process presents on every listener it opens: the gateway and the admin API serve HTTPS, and an embedded NATS server's (or islet nats') client and cluster ports take only TLS (needs --tls-key)")
 	cmd.Flags().StringVar(&f.files.Key, "tls-key", "", "PEM private key of --tls-cert")
 	cmd.Flags().StringVar(&f.files.CA, "nats-ca", "", "PEM CA certificates that verify the NATS servers this process connects to (it then requires TLS) and its NATS cluster peers (mutual TLS on cluster routes)")
 }
