@@ -82,7 +82,10 @@ func newFairShare(slots int, start func(*worker.Instance)) *fairShare {
 		abandoned: map[*worker.Instance]bool{},
 		epoch:     time.Now(),
 		kick:      make(chan struct{}, 1),
-		heavy:     make(chan struct{}, slots),
+		// Go code holds one of the Go scheduler's Ps (GOMAXPROCS, by default the executor
+		// count) while it runs: at most half of them go to long computations, so HTTP and the
+		// other tenants' Go work always have a P.
+		heavy: make(chan struct{}, max(1, slots/2)),
 	}
 }
 
@@ -194,7 +197,7 @@ func (f *fairShare) yield(inst *worker.Instance) {
 
 // block runs work, a sync op's long computation on the thread of inst's turn
 // (worker.Deps.Blocking), without holding a slot: the slot goes to whoever waits, at most
-// `slots` such computations run at once, and then inst waits for its tenant's turn to run on.
+// max(1, slots/2) such computations run at once, and then inst waits for its tenant's turn to run on.
 func (f *fairShare) block(inst *worker.Instance, work func()) {
 	f.mu.Lock()
 	h := f.holds[inst]

@@ -38,6 +38,11 @@ type Options struct {
 	// TenantRequests caps the requests one tenant may have in flight (default
 	// limits.DefaultTenantRequests; negative: no cap).
 	TenantRequests int
+	// OnStuck, if not nil, is called (from the watchdog's goroutine) each time a turn is found
+	// stuck past its CPU limit in a built-in that does not stop, with the number of turns stuck
+	// now. Their threads stay lost until the built-in ends; a runtime process under a
+	// supervisor exits when all its executors' worth are lost, so that it is restarted.
+	OnStuck func(stuck int)
 	// ExposeErrors shows worker exceptions in responses (islet dev).
 	ExposeErrors bool
 	// CPUPerRequest and StartupCPU are the default CPU limits (0: Workers' 50 ms and 1 s).
@@ -281,13 +286,21 @@ func (s *Scheduler) instance(name string) *worker.Instance {
 		CPUPerRequest: s.opts.CPUPerRequest,
 		StartupCPU:    s.opts.StartupCPU,
 		Yield:         s.fair.yield,
-		Stuck:         s.fair.abandon,
+		Stuck:         s.stuck,
 		Blocking:      s.fair.block,
 	})
 	e := &entry{inst: inst}
 	e.elem = s.lru.PushFront(e)
 	s.live[name] = e
 	return inst
+}
+
+// stuck gives up a stuck turn's slot (worker.Deps.Stuck) and tells OnStuck.
+func (s *Scheduler) stuck(inst *worker.Instance) {
+	s.fair.abandon(inst)
+	if s.opts.OnStuck != nil {
+		s.opts.OnStuck(s.fair.stuckTurns())
+	}
 }
 
 // janitor disposes retired instances once idle and evicts beyond the memory budget.

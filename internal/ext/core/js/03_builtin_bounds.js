@@ -71,8 +71,8 @@ for (let i = 0; i < guarded.length; i++) {
     [name](...args) {
       if (ArrayIsArray(this) && /** @type {unknown[]} */ (this).length > maxLength) {
         throw new RangeError(`Array.prototype.${name} on an array of length ${/** @type {unknown[]} */ (this).length} ` +
-          `is refused: islet bounds the arrays built-ins work on at ${maxLength} elements (a sparse array ` +
-          `that long cannot be stopped by the CPU time limit)`);
+          `is refused: islet bounds the arrays built-ins work on at ${maxLength} elements (on longer ones ` +
+          `V8 can neither stop them at the CPU time limit nor always survive them)`);
       }
       return ReflectApply(original, this, args);
     },
