@@ -1,0 +1,64 @@
+package sandbox
+
+import (
+	"crypto/x509"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+)
+
+var entered sync.Once
+
+// Enter confines the calling process for the rest of its life (see the package doc): it loads
+// the TLS roots outbound fetch will need, restricts the filesystem with Landlock (best effort:
+// a kernel without it is logged, not refused) and installs the seccomp filters on every
+// thread. It logs one line saying what is enforced and how long it took. A failure to install
+// seccomp is an error: the caller must not serve tenant code then. With ISLET_NO_SANDBOX=1 it
+// does nothing; with ISLET_SANDBOX_SELFTEST=1 it runs SelfTest afterwards and logs each probe.
+// Only the first call does anything.
+func Enter(o Options) (Report, error) {
+	var r Report
+	var err error
+	ran := false
+	entered.Do(func() { ran = true; r, err = enter(o) })
+	if !ran {
+		return Report{}, fmt.Errorf("sandbox: already entered")
+	}
+	return r, err
+}
+
+func enter(o Options) (Report, error) {
+	log := logger(o)
+	if disabled() {
+		log.Warn("sandbox: disabled (" + DisableEnv + "=1); the runtime process runs unconfined")
+		return Report{}, nil
+	}
+	start := time.Now()
+	// Go loads the system roots once, on the first TLS handshake; after Landlock the files
+	// might not be readable, so load them now.
+	if _, err := x509.SystemCertPool(); err != nil {
+		log.Warn("sandbox: no system TLS roots", "err", err)
+	}
+	var r Report
+	var err error
+	if r.Landlock, err = enterLandlock(o); err != nil {
+		return r, fmt.Errorf("sandbox: %w", err)
+	}
+	if r.Rules, err = installSeccomp(); err != nil {
+		return r, fmt.Errorf("sandbox: %w", err)
+	}
+	r.Seccomp = true
+	landlockAt := fmt.Sprintf("ABI %d", r.Landlock)
+	if r.Landlock == 0 {
+		landlockAt = "not available in this kernel; filesystem unrestricted"
+	}
+	log.Info("sandbox: entered", "landlock", landlockAt, "seccomp_rules", r.Rules, "seccomp", "denylist on every thread (TSYNC)",
+		"read_only", o.ReadOnly, "read_write", o.ReadWrite, "took", time.Since(start).Round(time.Microsecond))
+	if os.Getenv(selfTestEnv) == "1" {
+		for _, p := range SelfTest() {
+			log.Info("sandbox self-test", "probe", p.Name, "refused", p.Refused, "err", fmt.Sprint(p.Err))
+		}
+	}
+	return r, nil
+}
