@@ -43,6 +43,8 @@ type child struct {
 	env []string
 	// out receives the processes' standard output and error.
 	out io.Writer
+	// ns decides whether processes start in namespaces of their own; nil: never.
+	ns  *namespaces
 	log *slog.Logger
 
 	transport *http.Transport
@@ -110,21 +112,25 @@ func (c *child) run(ctx context.Context, early chan<- error) {
 // to exit. It returns the exit status as text and the pid (0 if it did not start); err is set
 // only when the process could not be started.
 func (c *child) runOnce(ctx context.Context) (status string, pid int, err error) {
-	proc := exec.CommandContext(ctx, c.exe, c.args...)
-	proc.Stdout, proc.Stderr = c.out, c.out
-	if len(c.env) > 0 {
-		proc.Env = append(os.Environ(), c.env...)
+	ns := c.ns != nil && c.ns.wanted()
+	proc, err := c.start(ctx, ns)
+	if err != nil && ns {
+		// The kernel may refuse namespaces (unprivileged user namespaces disabled, a limit
+		// reached): start without them, and never ask again if that works.
+		var err2 error
+		if proc, err2 = c.start(ctx, false); err2 == nil {
+			c.ns.refused(err)
+			ns, err = false, nil
+		}
 	}
-	proc.SysProcAttr = sysProcAttr()
-	proc.Cancel = func() error { return proc.Process.Signal(syscall.SIGTERM) }
-	proc.WaitDelay = stopGrace
-	if err := proc.Start(); err != nil {
+	if err != nil {
 		err = fmt.Errorf("start runtime process %d: %w", c.index, err)
 		c.log.Error("cannot start runtime process", "process", c.index, "err", err)
 		return err.Error(), 0, err
 	}
+	// pid is the process's id in the supervisor's PID namespace (in its own, it is 1).
 	pid = proc.Process.Pid
-	c.log.Info("runtime process started", "process", c.index, "pid", pid, "tier", c.tier, "socket", c.socket)
+	c.log.Info("runtime process started", "process", c.index, "pid", pid, "tier", c.tier, "socket", c.socket, "namespaces", ns)
 	exited := make(chan struct{})
 	ready := c.readyChan()
 	go c.awaitSocket(ready, exited)
@@ -150,6 +156,25 @@ func (c *child) runOnce(ctx context.Context) (status string, pid int, err error)
 		return proc.ProcessState.String(), pid, nil
 	}
 	return werr.Error(), pid, nil
+}
+
+// start starts one process of this slot, in namespaces of its own when ns is set. Stopping
+// ctx sends it SIGTERM, and SIGKILL stopGrace later. A process that is PID 1 of its namespace
+// still gets the SIGTERM: the kernel drops only the signals it has no handler for, and the
+// Go runtime handles SIGTERM (and SIGKILL from outside the namespace is always delivered).
+func (c *child) start(ctx context.Context, ns bool) (*exec.Cmd, error) {
+	proc := exec.CommandContext(ctx, c.exe, c.args...)
+	proc.Stdout, proc.Stderr = c.out, c.out
+	if len(c.env) > 0 {
+		proc.Env = append(os.Environ(), c.env...)
+	}
+	proc.SysProcAttr = sysProcAttr(ns)
+	proc.Cancel = func() error { return proc.Process.Signal(syscall.SIGTERM) }
+	proc.WaitDelay = stopGrace
+	if err := proc.Start(); err != nil {
+		return nil, err
+	}
+	return proc, nil
 }
 
 // awaitSocket polls the socket until it accepts a connection, then closes ready; it gives up

@@ -133,10 +133,12 @@ func Run(ctx context.Context, o Options) error {
 	total := o.Layout.Total()
 	early := make(chan error, total)
 	var running sync.WaitGroup
+	ns := newNamespaces(o.Logger)
 	for i := 0; i < total; i++ {
 		socket := filepath.Join(dir, fmt.Sprintf("child-%d.sock", i))
 		c := newChild(i, socket, o.Executable, o.Args(i, socket), o.Output, o.Logger)
 		c.env = o.Env
+		c.ns = ns
 		c.tier = o.Layout.TierOf(i)
 		d.children = append(d.children, c)
 		running.Add(1)
