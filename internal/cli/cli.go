@@ -90,7 +90,7 @@ func (f *nodeFlags) logger() *slog.Logger {
 }
 
 func (f *nodeFlags) options(log *slog.Logger, dev bool) node.Options {
-	return node.Options{Logger: log, EgressAllow: f.egressAllow, Sched: sched.Options{
+	opts := node.Options{Logger: log, EgressAllow: f.egressAllow, Sched: sched.Options{
 		Executors:     f.executors,
 		MemoryBudget:  f.memoryBudget << 20,
 		HeapLimit:     uint64(f.heapMB) << 20,
@@ -99,7 +99,25 @@ func (f *nodeFlags) options(log *slog.Logger, dev bool) node.Options {
 		CPUPerRequest: time.Duration(f.cpuMillis) * time.Millisecond,
 		NoCPULimit:    f.cpuMillis == 0,
 	}}
+	if f.proc.child() {
+		// A runtime process whose every executor's worth of threads is lost in built-ins that
+		// do not stop serves nothing well any more: it exits, and its supervisor restarts it.
+		executors := f.executors
+		if executors <= 0 {
+			executors = runtime.GOMAXPROCS(0)
+		}
+		opts.Sched.OnStuck = func(stuck int) {
+			if stuck >= executors {
+				log.Error("every executor's thread is stuck in a built-in past its CPU limit; the runtime process exits to be restarted", "stuck", stuck)
+				os.Exit(exitAllStuck)
+			}
+		}
+	}
+	return opts
 }
+
+// exitAllStuck is a runtime process's exit status when its threads are lost to stuck turns.
+const exitAllStuck = 75
 
 func serveCmd() *cobra.Command {
 	var flags nodeFlags

@@ -39,7 +39,7 @@ type processFlags struct {
 }
 
 func (f *processFlags) add(cmd *cobra.Command) {
-	cmd.Flags().IntVar(&f.processes, "processes", 1, "run the workers in this many runtime processes under a supervisor that runs no V8, so a crash takes down only one process's workers")
+	cmd.Flags().IntVar(&f.processes, "processes", 0, "run the workers in this many runtime processes under a supervisor that runs no V8, so a crash takes down only one process's workers; 1 runs them in this process (default: 2 for a platform node, whose tenants' code must not be able to end the node; 1 with --config)")
 	cmd.Flags().Var(&f.tiers, "tier", "give trust tier NAME (a worker's tier key in islet.toml) K runtime processes of its own, besides the --processes ones (repeatable; needs --config)")
 	cmd.Flags().StringVar(&f.socket, "child-socket", "", "serve on this Unix socket as a runtime process of a supervisor (internal)")
 	cmd.Flags().IntVar(&f.index, "child-index", 0, "this runtime process's index (internal)")
@@ -47,8 +47,20 @@ func (f *processFlags) add(cmd *cobra.Command) {
 	cmd.Flags().MarkHidden("child-index")
 }
 
-// check validates the flags of a serve in --config mode or not (platform).
+// defaultPlatformProcesses is --processes for a platform node when it is not given: tenants'
+// code runs in runtime processes, so that a V8 abort no bound in islet prevents costs one
+// runtime process (restarted by the supervisor) and never the node.
+const defaultPlatformProcesses = 2
+
+// check validates the flags of a serve in --config mode or not (platform), first settling
+// --processes' default.
 func (f *processFlags) check(config bool) error {
+	if f.processes == 0 {
+		f.processes = defaultPlatformProcesses
+		if config {
+			f.processes = 1
+		}
+	}
 	if f.processes < 1 {
 		return fmt.Errorf("serve: --processes %d; need at least 1", f.processes)
 	}
@@ -278,9 +290,14 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 				"--data="+filepath.Join(pf.data, fmt.Sprintf("proc-%d", index)),
 				"--child-socket="+socket, "--child-index="+strconv.Itoa(index))
 			out = append(out, cacheArgs[index]...)
-			if natsListen != "" {
+			switch {
+			case natsListen != "":
 				// The supervisor's loopback port for them takes no TLS.
 				out = append(out, "--nats-ca=")
+			case cp.ns != nil && flags.tls.files.Cert != "" && flags.tls.files.CA == "":
+				// The embedded server's --nats-listen port takes only TLS, with the supervisor's
+				// own certificate: the runtime processes trust that certificate itself.
+				out = append(out, "--nats-ca="+flags.tls.files.Cert)
 			}
 			return append(out, "--no-admin-listener")
 		},
