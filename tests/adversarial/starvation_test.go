@@ -28,16 +28,20 @@ var starveReport = flag.String("starve-report", "", "write the victim's latency 
 // starveWindow is how long the victim is measured beside each set of attackers.
 const starveWindow = 2 * time.Second
 
-// hostile is one hostile tenant of the starvation test: a worker under starve/ and how many
-// clients request it back to back.
+// hostile is one kind of hostile tenant of the starvation test: a worker under starve/, run as
+// starveTenants workers of their own (one isolate runs one turn at a time, so it takes two to
+// hold both executors), each requested back to back by clients clients.
 type hostile struct {
 	name    string
 	clients int
 	limits  config.Limits
 }
 
+// starveTenants is how many hostile tenants of each kind run at once.
+const starveTenants = 2
+
 var hostiles = []hostile{
-	{name: "cpu", clients: 4},
+	{name: "cpu", clients: 2},
 	{name: "longcpu", clients: 2, limits: config.Limits{CPUMillis: 3000}},
 	{name: "mem", clients: 2, limits: config.Limits{MemoryMB: 32}},
 	{name: "rsa", clients: 2},
@@ -88,7 +92,9 @@ func TestStarvation(t *testing.T) {
 		t.Fatalf("victim: %d %q", code, body)
 	}
 	for _, h := range hostiles {
-		s.do(t, "GET", "starve-"+h.name, "/", nil, nil)
+		for i := 1; i <= starveTenants; i++ {
+			s.do(t, "GET", fmt.Sprintf("starve-%s-%d", h.name, i), "/", nil, nil)
+		}
 	}
 
 	type phase struct {
@@ -131,7 +137,7 @@ func TestStarvation(t *testing.T) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Starvation: the victim beside hostile tenants\n\n")
-	fmt.Fprintf(&b, "2 executors; %d victim clients, one request at a time, for %v per row; each hostile worker has its own clients requesting it back to back.\n\n", loadClients, starveWindow)
+	fmt.Fprintf(&b, "2 executors; %d victim clients, one request at a time, for %v per row; %d hostile tenants of each kind, each with its own clients requesting it back to back.\n\n", loadClients, starveWindow, starveTenants)
 	b.WriteString("| hostile tenants | their responses | victim requests | failed | p50 | p99 | p99 ÷ alone |\n|---|---|---:|---:|---:|---:|---:|\n")
 	base := phases[0].stats.p99
 	for _, p := range phases {
@@ -157,7 +163,9 @@ func (s *suite) starveConfig(t *testing.T) *config.Config {
 	}
 	add("victim", "victim", config.Limits{})
 	for _, h := range hostiles {
-		add("starve-"+h.name, filepath.Join("starve", h.name), h.limits)
+		for i := 1; i <= starveTenants; i++ {
+			add(fmt.Sprintf("starve-%s-%d", h.name, i), filepath.Join("starve", h.name), h.limits)
+		}
 	}
 	return cfg
 }
@@ -177,7 +185,8 @@ func startAttack(s *suite, set []hostile) *attack {
 	a := &attack{s: s, done: make(chan struct{}), status: map[string]int{}}
 	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	for _, h := range set {
-		for i := 0; i < h.clients; i++ {
+		for i := 0; i < h.clients*starveTenants; i++ {
+			host := fmt.Sprintf("starve-%s-%d.localhost", h.name, 1+i%starveTenants)
 			a.wg.Add(1)
 			go func() {
 				defer a.wg.Done()
@@ -188,7 +197,7 @@ func startAttack(s *suite, set []hostile) *attack {
 					default:
 					}
 					req, _ := http.NewRequest("GET", "http://"+s.addr+"/", nil)
-					req.Host = "starve-" + h.name + ".localhost"
+					req.Host = host
 					a.mu.Lock()
 					a.sent++
 					a.mu.Unlock()
