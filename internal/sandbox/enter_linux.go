@@ -11,8 +11,9 @@ import (
 var entered sync.Once
 
 // Enter confines the calling process for the rest of its life (see the package doc): it loads
-// the TLS roots outbound fetch will need, restricts the filesystem with Landlock (best effort:
-// a kernel without it is logged, not refused) and installs the seccomp filters on every
+// the TLS roots outbound fetch will need, mounts a /proc of its own when it is in a PID
+// namespace of its own (see ownProc), restricts the filesystem with Landlock (best effort:
+// a kernel without it, or a /proc it cannot fix, is logged, not refused) and installs the seccomp filters on every
 // thread. It logs one line saying what is enforced and how long it took. A failure to install
 // seccomp is an error: the caller must not serve tenant code then. With ISLET_NO_SANDBOX=1 it
 // does nothing; with ISLET_SANDBOX_SELFTEST=1 it runs SelfTest afterwards and logs each probe.
@@ -42,7 +43,10 @@ func enter(o Options) (Report, error) {
 	}
 	var r Report
 	var err error
-	if r.Landlock, err = enterLandlock(o); err != nil {
+	if perr := ownProc(); perr != nil {
+		// Without a /proc of its PID namespace, Go-Landlock could not reach every thread.
+		log.Warn("sandbox: Landlock skipped; the filesystem is not restricted", "err", perr)
+	} else if r.Landlock, err = enterLandlock(o); err != nil {
 		return r, fmt.Errorf("sandbox: %w", err)
 	}
 	if r.Rules, err = installSeccomp(); err != nil {
