@@ -319,6 +319,9 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 			return err
 		}
 	}
+	if err := flags.proc.enterSandbox(log, src); err != nil {
+		return err
+	}
 	url := flags.tls.scheme() + "://" + ln.Addr().String()
 	if flags.proc.child() {
 		fmt.Fprintf(os.Stderr, "islet serve: runtime process %d of %d (pid %d) serving %d workers on unix socket %s\n",
