@@ -10,7 +10,7 @@
 //     no_new_privs, refuses with EPERM the syscalls that a runtime process never needs and an
 //     attacker who took over V8 would want: exec, ptrace and cross-process memory, mounts and
 //     namespaces, kernel modules, BPF, io_uring, keyrings, raw and netlink sockets… (the table
-//     is rules in rules_linux.go, each with its reason). A second filter refuses every syscall
+//     is rules in rules_linux.go, each with its reason). Another filter refuses every syscall
 //     made through another architecture's entry point (int 0x80 on x86-64), which a
 //     per-syscall filter cannot see.
 //
