@@ -94,6 +94,9 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 		return fmt.Errorf("listen on %s: %w", flags.listen, err)
 	}
 	defer release()
+	if err := flags.proc.enterPlatformSandbox(log, pf); err != nil {
+		return err
+	}
 	// A runtime process's URLs name the supervisor's public port.
 	public := ln.Addr().String()
 	if flags.proc.child() {

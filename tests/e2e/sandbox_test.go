@@ -110,3 +110,25 @@ func TestRuntimeProcessesAreSandboxed(t *testing.T) {
 		}
 	}
 }
+
+// TestPlatformRuntimeProcessesAreSandboxed: a platform node runs its tenants' code in 2 runtime
+// processes by default, each of which enters the sandbox before it serves (the self-test's
+// operations are all refused from inside), and a deployed worker is served from there.
+func TestPlatformRuntimeProcessesAreSandboxed(t *testing.T) {
+	t.Setenv("ISLET_SANDBOX_SELFTEST", "1")
+	pl := startPlatform(t)
+	for k := 0; k < 2; k++ {
+		pl.node.waitFor(t, fmt.Sprintf(`msg="sandbox: entered" process=%d `, k))
+		for _, probe := range []string{"open_file", "create_file", "exec", "socket_netlink", "tcp_listen", "ptrace"} {
+			pl.node.waitFor(t, fmt.Sprintf(`msg="sandbox self-test" process=%d probe=%s refused=true`, k, probe))
+		}
+	}
+	if m := regexp.MustCompile(`msg="sandbox self-test" .* refused=false .*`).FindString(pl.node.output()); m != "" {
+		t.Errorf("an operation was not refused inside the sandbox: %s", m)
+	}
+	one := []string{"index.js"}
+	if st, body := apiDeploy(t, pl.api, pl.token, "boxed", map[string]any{}, one, map[string]string{"index.js": hello("boxed")}); st != 201 {
+		t.Fatalf("deploy: %d %s", st, body)
+	}
+	pollBody(t, pl.node.addr, "boxed.localhost", "boxed")
+}
