@@ -53,36 +53,8 @@ type suite struct {
 }
 
 func TestAdversarial(t *testing.T) {
-	fetch.SetAllowPrivateEgress(false)
-	fetch.SetLookup(testLookup)
-	defer fetch.SetLookup(nil)
-
-	s := &suite{logs: &syncBuffer{}, origins: startOrigins(t)}
-	s.client = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	defer s.client.CloseIdleConnections()
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = ln.Addr().String()
-	n, err := node.New(node.Options{
-		Logger: slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		Sched:  sched.Options{Executors: 2},
-		Server: gateway.ServerLimits{ReadHeaderTimeout: readHeaderTimeout, BodyIdleTimeout: bodyGrace, BodyGrace: bodyGrace},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	cfg := s.config(t)
-	if _, err := n.Apply(cfg); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan struct{})
-	go func() { n.Serve(ctx, ln); close(served) }()
-	defer func() { cancel(); <-served }()
+	s := startSuite(t, gateway.ServerLimits{ReadHeaderTimeout: readHeaderTimeout, BodyIdleTimeout: bodyGrace, BodyGrace: bodyGrace},
+		(*suite).config)
 
 	// The victim answers before any attack starts.
 	if code, body := s.do(t, "GET", "victim", "/", nil, nil); code != 200 || !strings.HasPrefix(body, "victim ok") {
@@ -121,6 +93,43 @@ func TestAdversarial(t *testing.T) {
 			t.Logf("wrote %s", path)
 		}
 	}
+}
+
+// startSuite starts the origins and a 2-executor node on 127.0.0.1 with the server limits
+// given, serving the workers config declares (it may read s.addr and s.origins); the node, its
+// listener and the origins are stopped when the test ends.
+func startSuite(t *testing.T, limits gateway.ServerLimits, config func(*suite, *testing.T) *config.Config) *suite {
+	t.Helper()
+	fetch.SetAllowPrivateEgress(false)
+	fetch.SetLookup(testLookup)
+	t.Cleanup(func() { fetch.SetLookup(nil) })
+	s := &suite{logs: &syncBuffer{}, origins: startOrigins(t)}
+	s.client = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	t.Cleanup(s.client.CloseIdleConnections)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	n, err := node.New(node.Options{
+		Logger: slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Sched:  sched.Options{Executors: 2},
+		Server: limits,
+	})
+	if err != nil {
+		ln.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	if _, err := n.Apply(config(s, t)); err != nil {
+		ln.Close()
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { n.Serve(ctx, ln); close(served) }()
+	t.Cleanup(func() { cancel(); <-served })
+	return s
 }
 
 // config declares the victim and every case's worker. Case folders are copied to a temporary

@@ -1,12 +1,9 @@
 package adversarial
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,10 +14,7 @@ import (
 	"time"
 
 	"islet/internal/config"
-	"islet/internal/ext/fetch"
 	"islet/internal/gateway"
-	"islet/internal/node"
-	"islet/internal/sched"
 )
 
 var starveReport = flag.String("starve-report", "", "write the victim's latency beside each set of hostile tenants to this markdown file")
@@ -58,33 +52,7 @@ func TestStarvation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the starvation test takes about 20 s")
 	}
-	fetch.SetAllowPrivateEgress(false)
-	fetch.SetLookup(testLookup)
-	defer fetch.SetLookup(nil)
-	s := &suite{logs: &syncBuffer{}, origins: startOrigins(t)}
-	s.client = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	defer s.client.CloseIdleConnections()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = ln.Addr().String()
-	n, err := node.New(node.Options{
-		Logger: slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		Sched:  sched.Options{Executors: 2},
-		Server: gateway.ServerLimits{},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	if _, err := n.Apply(s.starveConfig(t)); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan struct{})
-	go func() { n.Serve(ctx, ln); close(served) }()
-	defer func() { cancel(); <-served }()
+	s := startSuite(t, gateway.ServerLimits{}, (*suite).starveConfig)
 
 	// Every worker answers (or fails as it should) once before measuring, so start-up is not
 	// measured.
