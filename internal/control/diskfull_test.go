@@ -4,71 +4,19 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
+	"islet/internal/control/tmpfstest"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"golang.org/x/sys/unix"
 )
-
-// mountTmpfs mounts a tmpfs of size (as mount(8) spells it, "32m") on a fresh directory and
-// unmounts it when the test ends (after the cleanups registered later, such as a server's
-// shutdown). It skips the test where mounting is not permitted.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
-		t.Skipf("this test fills a small tmpfs and cannot mount one here (needs root or CAP_SYS_ADMIN): %v", err)
-	}
-	t.Cleanup(func() {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			err := unix.Unmount(dir, 0)
-			if err == nil {
-				return
-			}
-			if !errors.Is(err, unix.EBUSY) || time.Now().After(deadline) {
-				t.Errorf("unmount %s: %v (a file there is still open); detaching it", dir, err)
-				unix.Unmount(dir, unix.MNT_DETACH)
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	})
-	return dir
-}
-
-// fill writes path until the filesystem is full, down to its last byte.
-func fill(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 1<<20)
-	rand.Read(buf)
-	for _, n := range []int{len(buf), 4096, 1} {
-		for {
-			_, err := f.Write(buf[:n])
-			if errors.Is(err, syscall.ENOSPC) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("fill %s: %v", path, err)
-			}
-		}
-	}
-}
 
 func randomBytes(n int) []byte {
 	b := make([]byte, n)
@@ -80,7 +28,7 @@ func randomBytes(n int) []byte {
 // fills, deploys fail (and what was stored stays readable), space comes back, and deploys
 // succeed again without a restart; a watch that ran throughout sees the next deploy.
 func TestStoreRecoversWhenSpaceReturns(t *testing.T) {
-	disk := mountTmpfs(t, "32m")
+	disk := tmpfstest.Mount(t, "32m")
 	rec := &logRecorder{}
 	ns, err := StartServer(ServerOptions{Dir: filepath.Join(disk, "nats"), Logger: slog.New(rec)})
 	if err != nil {
@@ -127,7 +75,7 @@ func TestStoreRecoversWhenSpaceReturns(t *testing.T) {
 	awaitCurrent(t, current, v1.ID, 30*time.Second)
 
 	filler := filepath.Join(disk, "filler")
-	fill(t, filler)
+	tmpfstest.Fill(t, filler)
 	dctx, dcancel := context.WithTimeout(ctx, 8*time.Second)
 	_, err = deployTry(dctx, s, "hello", payload())
 	dcancel()
@@ -201,7 +149,7 @@ func awaitCurrent(t *testing.T, current *latest, want string, within time.Durati
 // replicated buckets writable; once its directory takes writes again it re-enables JetStream
 // and catches up, without a restart.
 func TestClusterServerRecoversWhenSpaceReturns(t *testing.T) {
-	disk := mountTmpfs(t, "32m")
+	disk := tmpfstest.Mount(t, "32m")
 	secret := strings.Repeat("ab", 32)
 	addrs := make([]string, 3)
 	for i := range addrs {
@@ -260,7 +208,7 @@ func TestClusterServerRecoversWhenSpaceReturns(t *testing.T) {
 	deployBundle(ctx, t, s, "hello", string(randomBytes(64<<10)))
 
 	filler := filepath.Join(disk, "filler")
-	fill(t, filler)
+	tmpfstest.Fill(t, filler)
 	// The full server's replicas fail to write what the others accept.
 	for range 3 {
 		deployBundle(ctx, t, s, "hello", string(randomBytes(64<<10)))

@@ -4,70 +4,17 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
+	"islet/internal/control/tmpfstest"
 	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
-
-// diskMount mounts a small tmpfs on a fresh directory and unmounts it when the test ends,
-// after the processes the test starts later have stopped. It skips the test where mounting is
-// not permitted.
-func diskMount(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "size=64m"); err != nil {
-		t.Skipf("this test fills a small tmpfs and cannot mount one here (needs root or CAP_SYS_ADMIN): %v", err)
-	}
-	t.Cleanup(func() {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			err := unix.Unmount(dir, 0)
-			if err == nil {
-				return
-			}
-			if !errors.Is(err, unix.EBUSY) || time.Now().After(deadline) {
-				t.Errorf("unmount %s: %v; detaching it", dir, err)
-				unix.Unmount(dir, unix.MNT_DETACH)
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	})
-	return dir
-}
-
-// fillDisk writes path until its filesystem is full, down to the last byte.
-func fillDisk(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 1<<20)
-	rand.Read(buf)
-	for _, n := range []int{len(buf), 4096, 1} {
-		for {
-			_, err := f.Write(buf[:n])
-			if errors.Is(err, syscall.ENOSPC) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("fill %s: %v", path, err)
-			}
-		}
-	}
-}
 
 // bigHello is a worker answering tag whose script carries 64 KiB of random hex, so that
 // storing it needs fresh pages of the filesystem.
@@ -119,7 +66,7 @@ func diskFullOutage(t *testing.T, disk, addr, api, token string) time.Duration {
 	pollBody(t, addr, "hello.localhost", "one")
 
 	filler := filepath.Join(disk, "filler")
-	fillDisk(t, filler)
+	tmpfstest.Fill(t, filler)
 	start := time.Now()
 	code, body := deployAs("two")
 	refused(t, "deploy on a full disk", code, body, 503, "store_unavailable", "store")
@@ -149,7 +96,7 @@ func diskFullOutage(t *testing.T, disk, addr, api, token string) time.Duration {
 // TestServeRecoversWhenDiskFrees: `islet serve --data` on a disk that fills and frees again
 // needs no restart to take deploys again.
 func TestServeRecoversWhenDiskFrees(t *testing.T) {
-	disk := diskMount(t)
+	disk := tmpfstest.Mount(t, "64m")
 	api := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	data := filepath.Join(disk, "data")
 	node := start(t, "serve", "--data", data, "--listen", "127.0.0.1:0", "--admin", api)
@@ -171,7 +118,7 @@ func TestServeRecoversWhenDiskFrees(t *testing.T) {
 // TestNATSServerRecoversWhenDiskFrees: the same with the control plane in an `islet nats`
 // server whose disk fills, and a node on another disk.
 func TestNATSServerRecoversWhenDiskFrees(t *testing.T) {
-	disk := diskMount(t)
+	disk := tmpfstest.Mount(t, "64m")
 	base := t.TempDir()
 	secret := filepath.Join(base, "nats-secret")
 	write(t, secret, strings.Repeat("cd", 32)+"\n")
