@@ -134,14 +134,14 @@ func serveCmd() *cobra.Command {
 			if err := flags.tls.load(cfgPath == "" && (len(pf.cluster) > 0 || pf.clusterListen != "")); err != nil {
 				return fmt.Errorf("serve: %w", err)
 			}
-			pf.child, pf.tls = flags.proc.child(), flags.tls
+			pf.tls = flags.tls
 			if cfgPath == "" {
 				ctx := cmd.Context()
 				if ctx == nil {
 					ctx = context.Background()
 				}
 				if flags.proc.supervises() {
-					return runPlatformSupervisor(ctx, flags, pf, os.Args[1:])
+					return runPlatformSupervisor(ctx, flags, pf, runtimeArgs(cmd))
 				}
 				return runPlatform(ctx, flags, pf, flags.proc.logger(flags.logger()))
 			}

@@ -32,12 +32,12 @@ type controlPlane struct {
 
 // openControlPlane prepares the node's local state (prepareControlPlane) and connects it to the
 // control plane (connect). Close releases what it opened.
-func openControlPlane(ctx context.Context, pf platformFlags, natsListen string, log *slog.Logger) (*controlPlane, error) {
+func openControlPlane(ctx context.Context, pf platformFlags, log *slog.Logger) (*controlPlane, error) {
 	cp, err := prepareControlPlane(pf, log)
 	if err != nil {
 		return nil, err
 	}
-	if err := cp.connect(ctx, pf, natsListen, log); err != nil {
+	if err := cp.connect(ctx, pf, log); err != nil {
 		cp.Close()
 		return nil, err
 	}
@@ -83,19 +83,16 @@ func prepareControlPlane(pf platformFlags, log *slog.Logger) (*controlPlane, err
 }
 
 // connect starts the embedded NATS server unless pf names one with --nats (its client address
-// is natsListen when that is set, else pf's --nats-listen, which alone takes TLS with
-// --tls-cert: natsListen is a supervisor's loopback port for its runtime processes), connects
+// is pf's --nats-listen, TLS with --tls-cert; without it the server takes no connections from
+// other processes), connects
 // as this node's role, opens the store (bounded; read-only unless the role is admin) and, as
 // admin, when the control plane has no tokens yet, writes the bootstrap admin token. On an
 // error what it opened stays in cp for Close.
-func (cp *controlPlane) connect(ctx context.Context, pf platformFlags, natsListen string, log *slog.Logger) (err error) {
+func (cp *controlPlane) connect(ctx context.Context, pf platformFlags, log *slog.Logger) (err error) {
 	embedded := pf.natsURL == ""
 	if embedded {
-		opts := control.ServerOptions{Dir: filepath.Join(pf.data, "nats"), Listen: natsListen, Secret: cp.natsAuth.Secret,
-			ClusterTLS: pf.tls.natsCluster, Logger: log}
-		if natsListen == "" {
-			opts.Listen, opts.TLS = pf.natsListen, pf.tls.natsServer
-		}
+		opts := control.ServerOptions{Dir: filepath.Join(pf.data, "nats"), Listen: pf.natsListen, TLS: pf.tls.natsServer,
+			Secret: cp.natsAuth.Secret, ClusterTLS: pf.tls.natsCluster, Logger: log}
 		if len(pf.cluster) > 0 || pf.clusterListen != "" {
 			opts.ClusterListen = pf.clusterListen
 			if opts.ClusterListen == "" {

@@ -14,25 +14,11 @@ import (
 
 const natsSecretFlagHelp = "file with the fleet's 64-hex-digit NATS secret, from which every role's NATS password derives (default DATA/nats-secret, created for a server this command starts; every node and NATS server of a fleet needs the same one), or with one role's credential (islet nats credential)"
 
-// natsCredentialEnv carries a runtime process's NATS credential (role runtime, never the
-// fleet's secret) from its supervisor.
-const natsCredentialEnv = "ISLET_NATS_CREDENTIAL"
-
-// natsAuth reads what this process authenticates to NATS with: a runtime process's
-// credential from ISLET_NATS_CREDENTIAL (never on its command line, which every local user
-// can read; taken out of its environment), else the file given, else DATA/nats-secret,
+// natsAuth reads what this process authenticates to NATS with: the file given, else DATA/nats-secret,
 // creating that one when create is set (a process that starts a server). A process joining an
 // external NATS without either file has nothing, and a server that demands credentials says
 // so.
 func natsAuth(file, data string, create bool, log *slog.Logger) (control.Auth, error) {
-	if s := os.Getenv(natsCredentialEnv); s != "" {
-		os.Unsetenv(natsCredentialEnv)
-		c, err := control.ParseCredential(s)
-		if err != nil {
-			return control.Auth{}, fmt.Errorf("%s: %w", natsCredentialEnv, err)
-		}
-		return control.Auth{Creds: []control.Credential{c}, From: natsCredentialEnv}, nil
-	}
 	path := file
 	if path == "" {
 		path = filepath.Join(data, "nats-secret")
@@ -50,29 +36,25 @@ func natsAuth(file, data string, create bool, log *slog.Logger) (control.Auth, e
 	return auth, nil
 }
 
-// natsRole is the NATS role of a node: a runtime process of a supervisor is runtime, a process
-// that serves the admin API is admin, any other node (--admin "") is node.
+// natsRole is the NATS role of a node: a process that serves the admin API is admin, any other
+// node (--admin "") is node. (A supervisor's runtime processes do not connect to NATS.)
 func (f *platformFlags) natsRole() control.Role {
-	switch {
-	case f.child:
-		return control.RoleRuntime
-	case f.servesAdmin():
+	if f.servesAdmin() {
 		return control.RoleAdmin
 	}
 	return control.RoleNode
 }
 
 // servesAdmin reports whether this process serves the admin API.
-func (f *platformFlags) servesAdmin() bool { return !f.noAdmin && f.admin != "" }
+func (f *platformFlags) servesAdmin() bool { return f.admin != "" }
 
 // natsCredentialCmd prints roles' credentials, derived from the fleet's secret, for a process
-// that should hold only those roles (a gateway node: --admin "", node and, with --processes,
-// runtime).
+// that should hold only those roles (a gateway node, --admin "": node).
 func natsCredentialCmd() *cobra.Command {
 	var roles []string
 	var secretFile string
 	cmd := &cobra.Command{
-		Use:   "credential --role admin|node|runtime… --nats-secret-file FILE",
+		Use:   "credential --role admin|node… --nats-secret-file FILE",
 		Short: "print NATS roles' credentials, one a line, for the --nats-secret-file of a node that should hold only those roles",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -100,7 +82,7 @@ func natsCredentialCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringSliceVar(&roles, "role", []string{"node"}, "admin, node or runtime (repeatable: a gateway node with --processes needs node and runtime)")
+	cmd.Flags().StringSliceVar(&roles, "role", []string{"node"}, "admin or node (repeatable; a gateway node, --admin \"\", needs node only, with --processes too)")
 	cmd.Flags().StringVar(&secretFile, "nats-secret-file", "", "file with the fleet's NATS secret")
 	return cmd
 }

@@ -10,8 +10,7 @@ import (
 	"islet/internal/control"
 )
 
-// TestNATSRole: a runtime process is runtime, a node that serves the admin API admin, any other
-// node node.
+// TestNATSRole: a node that serves the admin API is admin, any other node node.
 func TestNATSRole(t *testing.T) {
 	for _, c := range []struct {
 		pf   platformFlags
@@ -19,8 +18,6 @@ func TestNATSRole(t *testing.T) {
 	}{
 		{platformFlags{admin: "127.0.0.1:8788"}, control.RoleAdmin},
 		{platformFlags{admin: ""}, control.RoleNode},
-		{platformFlags{admin: "127.0.0.1:8788", noAdmin: true}, control.RoleNode},
-		{platformFlags{admin: "127.0.0.1:8788", noAdmin: true, child: true}, control.RoleRuntime},
 	} {
 		if got := c.pf.natsRole(); got != c.want {
 			t.Errorf("%+v: role %s, want %s", c.pf, got, c.want)
@@ -28,26 +25,17 @@ func TestNATSRole(t *testing.T) {
 	}
 }
 
-// TestNATSAuth: a runtime process takes its credential out of its environment; a credential
-// file gives only its roles; without a file, a joining node has nothing.
+// TestNATSAuth: a credential file gives only its roles; without a file, a joining node has
+// nothing.
 func TestNATSAuth(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	secret := strings.Repeat("ab", 32)
-	cred := control.Credential{Role: control.RoleRuntime, Password: control.RolePassword(secret, control.RoleRuntime)}
-	t.Setenv(natsCredentialEnv, cred.String())
-	a, err := natsAuth("", t.TempDir(), false, log)
-	if err != nil || a.Secret != "" || len(a.Creds) != 1 || a.Creds[0] != cred {
-		t.Fatalf("from the environment: %+v, %v", a, err)
-	}
-	if v, ok := os.LookupEnv(natsCredentialEnv); ok {
-		t.Errorf("%s is still set: %q", natsCredentialEnv, v)
-	}
 	file := filepath.Join(t.TempDir(), "gateway.cred")
 	node := control.Credential{Role: control.RoleNode, Password: control.RolePassword(secret, control.RoleNode)}
-	if err := os.WriteFile(file, []byte(node.String()+"\n"+cred.String()+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(node.String()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a, err = natsAuth(file, t.TempDir(), false, log)
+	a, err := natsAuth(file, t.TempDir(), false, log)
 	if err != nil {
 		t.Fatal(err)
 	}

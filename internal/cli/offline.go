@@ -11,7 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
-	"islet/internal/node"
+	"islet/internal/feed"
 	"islet/internal/nodecache"
 	"islet/internal/supervisor"
 )
@@ -30,9 +30,9 @@ const maxDialBackoff = 5 * time.Second
 // connected control plane once NATS answers. It keeps trying until ctx ends; if ctx ends
 // first, it closes what it opened. A NATS that refuses this node (credentials, TLS) within
 // wait is an error, as for openControlPlane; after that it is logged and retried.
-func openControlPlaneOrLater(ctx context.Context, pf platformFlags, natsListen string, wait time.Duration, log *slog.Logger) (cp *controlPlane, later <-chan *controlPlane, err error) {
+func openControlPlaneOrLater(ctx context.Context, pf platformFlags, wait time.Duration, log *slog.Logger) (cp *controlPlane, later <-chan *controlPlane, err error) {
 	if pf.natsURL == "" {
-		cp, err := openControlPlane(ctx, pf, natsListen, log)
+		cp, err := openControlPlane(ctx, pf, log)
 		return cp, nil, err
 	}
 	cp, err = prepareControlPlane(pf, log)
@@ -63,7 +63,7 @@ func dialUntilConnected(ctx context.Context, cp *controlPlane, pf platformFlags,
 	last := "" // what the previous failure was, so a change is logged
 	for attempt := 1; ; attempt++ {
 		next := *cp
-		err := next.connect(ctx, pf, "", log)
+		err := next.connect(ctx, pf, log)
 		if err == nil {
 			select {
 			case connected <- &next:
@@ -111,7 +111,7 @@ func refusedByNATS(err error) bool {
 // serveCached installs the cache's state on a node whose NATS does not answer and reports
 // whether it did; it logs what it serves, or why it serves nothing (no cache, nothing saved
 // yet, a corrupt or partial cache, which is ignored).
-func serveCached(ctx context.Context, f *node.Follower, cache *nodecache.Cache, natsURL string, log *slog.Logger) bool {
+func serveCached(ctx context.Context, f *feed.Follower, cache *nodecache.Cache, natsURL string, log *slog.Logger) bool {
 	if cache == nil {
 		log.Warn("NATS does not answer and this node keeps no cache; serving nothing until it does", "nats", natsURL)
 		return false
@@ -130,29 +130,28 @@ func serveCached(ctx context.Context, f *node.Follower, cache *nodecache.Cache, 
 	return true
 }
 
-// offlineTables is the supervisor's TableSource when its NATS did not answer at start: it
-// routes by the workers of the cache's state at once (if it holds one; a corrupt one is
-// ignored with a log line), then, once later delivers the control plane, by its live records
-// (supervisor.ControlTables). It closes that control plane when ctx ends.
-func offlineTables(later <-chan *controlPlane, cache *nodecache.Cache, log *slog.Logger) supervisor.TableSource {
+// feedTables is the TableSource of a platform supervisor: it follows the control plane (see
+// feed.Follower), puts every State on hub for the runtime processes and routes by it. When
+// its NATS (natsURL) did not answer at start (later is not nil) it first serves the cache's
+// state (serveCached), then, once later delivers the control
+// plane, the live records; it closes that control plane when ctx ends.
+func feedTables(cp *controlPlane, later <-chan *controlPlane, natsURL string, cache *nodecache.Cache, hub *feed.Hub, log *slog.Logger) supervisor.TableSource {
 	return func(ctx context.Context, set func(supervisor.Routing)) error {
-		if cache != nil {
-			st, err := cache.Load()
-			switch {
-			case err == nil:
-				log.Info("routing: by the cached workers until NATS answers", "saved", st.Saved, "workers", len(st.Workers))
-				set(supervisor.ControlRouting(st.Workers, log))
-			case !errors.Is(err, nodecache.ErrNoState):
-				log.Error("routing: the node cache is unusable; ignoring it", "err", err)
-			}
-		}
-		var cp *controlPlane
-		select {
-		case cp = <-later:
-		case <-ctx.Done():
+		f := feed.NewFollower(cp.sealer, cache, log, func(st *feed.State) error {
+			hub.Set(st)
+			set(supervisor.FeedRouting(st, log))
 			return nil
+		})
+		if later != nil {
+			serveCached(ctx, f, cache, natsURL, log)
+			select {
+			case cp = <-later:
+				log.Info("NATS answered; its worker records replace the cached state")
+			case <-ctx.Done():
+				return nil
+			}
+			defer cp.Close()
 		}
-		defer cp.Close()
-		return supervisor.ControlTables(cp.store, log)(ctx, set)
+		return f.ServeControl(ctx, cp.store, nil)
 	}
 }

@@ -32,14 +32,10 @@ type platformFlags struct {
 	// natsSecretFile holds the secret NATS clients and routes authenticate with.
 	natsSecretFile string
 	replicas       int
-	// noAdmin runs no admin API (a runtime process of a supervisor, which serves it itself).
-	noAdmin bool
 	// cache is the node's cache of the last known workers (--cache-dir).
 	cache cacheFlags
-	// child is set in a runtime process of a supervisor, tls to the node's loaded TLS flags
-	// (serveCmd sets both).
-	child bool
-	tls   tlsFlags
+	// tls is the node's loaded TLS flags (serveCmd sets it).
+	tls tlsFlags
 }
 
 func (f *platformFlags) add(cmd *cobra.Command) {
@@ -52,21 +48,21 @@ func (f *platformFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.secretKeyFile, "secret-key-file", "", "file with the 64-hex-digit key that encrypts secrets at rest (default DATA/secret-key, created on first start; every node of a cluster needs the same key)")
 	cmd.Flags().StringVar(&f.natsSecretFile, "nats-secret-file", "", natsSecretFlagHelp)
 	cmd.Flags().IntVar(&f.replicas, "replicas", 0, "JetStream replicas of islet's buckets (default: 3 if the cluster allows, else 1)")
-	cmd.Flags().BoolVar(&f.noAdmin, "no-admin-listener", false, "serve no admin API (internal: a supervisor's runtime processes)")
-	cmd.Flags().MarkHidden("no-admin-listener")
 	f.cache.add(cmd)
 }
 
 // runPlatform runs a complete node on the control plane: NATS (embedded or external), the
 // store, the admin API (unless --admin "") and the gateway (HTTPS with --tls-cert), until ctx
-// ends. As a runtime process of a supervisor (--child-socket) it serves on its socket, joins the
-// supervisor's NATS server (--nats) as the runtime role and serves no admin API
-// (--no-admin-listener). A node whose external NATS does not answer at start serves its cache
-// (--cache-dir) and starts the admin API once NATS answers.
+// ends. A runtime process of a supervisor (--child-socket) is runRuntimeProcess instead. A
+// node whose external NATS does not answer at start serves its cache (--cache-dir) and starts
+// the admin API once NATS answers.
 func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *slog.Logger) error {
+	if flags.proc.child() {
+		return runRuntimeProcess(ctx, flags, pf, log)
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cp, later, err := openControlPlaneOrLater(ctx, pf, "", natsAnswerWait, log)
+	cp, later, err := openControlPlaneOrLater(ctx, pf, natsAnswerWait, log)
 	if err != nil {
 		return err
 	}
@@ -83,34 +79,15 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 		return err
 	}
 	defer n.Close()
-	if flags.proc.child() {
-		// Workers' outbound fetch may not reach the supervisor's NATS server.
-		for _, addr := range natsAddrs(pf.natsURL) {
-			defer fetch.AddOwnListener(addr)()
-		}
-	}
 	ln, release, err := flags.proc.listen(flags.listen, flags.tls.https)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", flags.listen, err)
 	}
 	defer release()
-	if err := flags.proc.enterPlatformSandbox(log, pf); err != nil {
-		return err
-	}
-	// A runtime process's URLs name the supervisor's public port.
-	public := ln.Addr().String()
-	if flags.proc.child() {
-		public = flags.listen
-	}
-	_, port, _ := net.SplitHostPort(public)
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	banner := func(adminAt string) {
-		if flags.proc.child() {
-			fmt.Fprintf(os.Stderr, "islet serve: runtime process %d of %d (pid %d) on unix socket %s, %s\n",
-				flags.proc.index, flags.proc.total(), os.Getpid(), flags.proc.socket, adminAt)
-		} else {
-			fmt.Fprintf(os.Stderr, "islet serve: workers on %s://%s (each at %[1]s://<name>.localhost:%[3]s/), %[4]s\n",
-				flags.tls.scheme(), ln.Addr(), port, adminAt)
-		}
+		fmt.Fprintf(os.Stderr, "islet serve: workers on %s://%s (each at %[1]s://<name>.localhost:%[3]s/), %[4]s\n",
+			flags.tls.scheme(), ln.Addr(), port, adminAt)
 	}
 	follower := n.NewFollower(cp.sealer, cache)
 	errc := make(chan error, 1)
@@ -143,10 +120,6 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 		}
 		defer api.Close()
 		adminAt = "admin API on " + api.URL()
-	}
-	if addr, err := net.ResolveTCPAddr("tcp", pf.admin); err == nil && pf.noAdmin {
-		// Nor the one the supervisor serves.
-		defer fetch.AddOwnListener(addr)()
 	}
 
 	ready := make(chan struct{})

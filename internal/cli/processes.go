@@ -9,17 +9,15 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"islet/internal/control"
 	"islet/internal/ext/fetch"
+	"islet/internal/feed"
 	"islet/internal/gateway"
-	"islet/internal/nodecache"
 	"islet/internal/supervisor"
 	"islet/internal/worker"
 )
@@ -193,16 +191,15 @@ func runSupervisor(ctx context.Context, flags nodeFlags, f processFlags, cfgPath
 }
 
 // runPlatformSupervisor runs a control-plane node (see runPlatform) as a supervisor of
-// --processes runtime processes until SIGINT or SIGTERM. The supervisor runs no V8: it starts
-// the embedded NATS server on a random loopback port (none with --nats), writes the secret key
-// and the bootstrap token, serves the admin API (unless --admin ""; uploads are validated in a
-// child process) and routes by the workers' records (supervisor.ControlTables). Each runtime
-// process gets this process's arguments (args) followed by the supervisor's NATS URL, the
-// secret key's file, a data directory of its own (DATA/proc-K), its socket and index, and in
-// its environment the NATS runtime role's credential, never the fleet's secret: the processes
-// that run tenants' code read worker records and bundles and can write nothing.
-// With --nats they share the supervisor's cache directory (--cache-dir), which only process 0
-// writes: each serves it while NATS does not answer at start, and so does the routing.
+// --processes runtime processes until SIGINT or SIGTERM; args are theirs (runtimeArgs). The supervisor runs no V8: it starts
+// the embedded NATS server (none with --nats), writes the secret key and the bootstrap token,
+// serves the admin API (unless --admin ""; uploads are validated in a child process), follows
+// the workers' records, opens their secrets, routes by them and sends each runtime process the
+// workers routed to it and nothing else (feedTables, package feed). Each runtime process gets
+// args followed by the public address, its socket and index: it connects to no NATS and
+// never sees the key, a NATS credential, or another process's workers' code and secrets. With
+// --nats the supervisor keeps the node cache (--cache-dir) and feeds and routes by it while
+// NATS does not answer at start.
 func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlags, args []string) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -218,22 +215,14 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 	if err != nil {
 		return fmt.Errorf("serve: find the islet binary for the runtime processes: %w", err)
 	}
-	natsListen := ""
-	if pf.natsURL == "" && pf.natsListen == "" {
-		natsListen = "127.0.0.1:-1" // a random port: the runtime processes connect to it
-	}
 	// A --nats that does not answer in time: route by the cache until it does (offlineTables);
 	// the runtime processes serve the same cache meanwhile. One that answers is connected
 	// before any runtime process starts, so the bootstrap token is the supervisor's.
-	cp, later, err := openControlPlaneOrLater(ctx, pf, natsListen, natsAnswerWait, log)
+	cp, later, err := openControlPlaneOrLater(ctx, pf, natsAnswerWait, log)
 	if err != nil {
 		return err
 	}
 	defer cp.Close()
-	runtimeCred, err := cp.natsAuth.For(control.RoleRuntime)
-	if err != nil {
-		return fmt.Errorf("serve: the runtime processes: %w", err)
-	}
 	ln, err := gateway.ListenTLS(flags.listen, flags.tls.https)
 	if err != nil {
 		return err
@@ -252,54 +241,23 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 		}
 		defer stopAdmin()
 	}
-	routes := supervisor.ControlTables(cp.store, log)
-	if later != nil {
-		cache, err := nodecache.Open(pf.cache.dirOf(pf.data), true)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		routes = offlineTables(later, cache, log)
+	cache, err := pf.cache.open(pf)
+	if err != nil {
+		ln.Close()
+		return err
 	}
-	natsURL := pf.natsURL
-	if cp.ns != nil {
-		natsURL = cp.ns.ClientURL()
-	}
-	cacheArgs := make([][]string, layout.Total())
-	for i := range cacheArgs {
-		if cacheArgs[i], err = pf.cache.childArgs(pf, i); err != nil {
-			ln.Close()
-			return err
-		}
-	}
-	var env []string
-	if runtimeCred.Password != "" {
-		env = append(env, natsCredentialEnv+"="+runtimeCred.String())
-	}
+	hub := feed.NewHub()
 	return supervisor.Run(ctx, supervisor.Options{
 		Layout:     layout,
 		Executable: exe,
 		Listener:   ln,
 		Logger:     log,
-		Routes:     routes,
-		Env:        env,
+		Routes:     feedTables(cp, later, pf.natsURL, cache, hub, log),
+		Feed:       hub,
 		Args: func(index int, socket string) []string {
 			// The last value of a flag wins, so these override the user's.
-			out := append(append([]string(nil), args...),
-				"--listen="+addr, "--nats="+natsURL, "--secret-key-file="+cp.keyFile,
-				"--data="+filepath.Join(pf.data, fmt.Sprintf("proc-%d", index)),
-				"--child-socket="+socket, "--child-index="+strconv.Itoa(index))
-			out = append(out, cacheArgs[index]...)
-			switch {
-			case natsListen != "":
-				// The supervisor's loopback port for them takes no TLS.
-				out = append(out, "--nats-ca=")
-			case cp.ns != nil && flags.tls.files.Cert != "" && flags.tls.files.CA == "":
-				// The embedded server's --nats-listen port takes only TLS, with the supervisor's
-				// own certificate: the runtime processes trust that certificate itself.
-				out = append(out, "--nats-ca="+flags.tls.files.Cert)
-			}
-			return append(out, "--no-admin-listener")
+			return append(append([]string(nil), args...),
+				"--listen="+addr, "--child-socket="+socket, "--child-index="+strconv.Itoa(index))
 		},
 		Ready: func() {
 			adminAt := "no admin API"
@@ -310,6 +268,25 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 				flags.tls.scheme(), addr, port, layout.Total(), adminAt)
 		},
 	})
+}
+
+// runtimeFlags are the flags of `islet serve` that a platform supervisor passes on to its
+// runtime processes: those that shape how workers run, and the addresses the workers' fetch
+// may not reach (--admin, --nats, --nats-listen). Everything else (the data directory, the
+// key, NATS credentials, TLS files, cluster settings) stays with the supervisor.
+var runtimeFlags = []string{"executors", "memory-budget-mb", "heap-limit-mb", "blank-isolates", "log-level",
+	"v8-flags", "allow-private-egress", "egress-allow", "cpu-limit-ms", "processes", "admin", "nats", "nats-listen"}
+
+// runtimeArgs are the arguments of a platform supervisor's runtime processes (before the ones
+// runPlatformSupervisor adds): serve, and each of runtimeFlags that cmd was given.
+func runtimeArgs(cmd *cobra.Command) []string {
+	out := []string{"serve"}
+	for _, name := range runtimeFlags {
+		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
+			out = append(out, "--"+name+"="+f.Value.String())
+		}
+	}
+	return out
 }
 
 // selfExecutable is the program that starts another islet process: the launcher of a `make dist`

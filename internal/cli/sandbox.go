@@ -36,23 +36,3 @@ func (f *processFlags) enterSandbox(log *slog.Logger, src node.Source) error {
 	}
 	return nil
 }
-
-// enterPlatformSandbox confines a runtime process of a platform supervisor once its listener is
-// open and before it serves: it may read its data directory and read and write its node
-// cache (process 0 writes it), and otherwise only the system files package sandbox allows. It
-// reaches NATS and its workers' outbound fetches over TCP, which the sandbox still allows.
-// Outside a runtime process it does nothing.
-func (f *processFlags) enterPlatformSandbox(log *slog.Logger, pf platformFlags) error {
-	if !f.child() {
-		return nil
-	}
-	opts := sandbox.Options{Log: log}
-	if pf.data != "" {
-		opts.ReadOnly = append(opts.ReadOnly, pf.data)
-		opts.ReadWrite = append(opts.ReadWrite, pf.cache.dirOf(pf.data))
-	}
-	if _, err := sandbox.Enter(opts); err != nil {
-		return fmt.Errorf("runtime process %d: %w", f.index, err)
-	}
-	return nil
-}

@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"islet/internal/control"
+	"islet/internal/feed"
 	"islet/internal/nodecache"
 )
 
@@ -78,7 +79,7 @@ func servingNode(t *testing.T) (n *Node, addr string, stop func()) {
 }
 
 // follow runs f.ServeControl on store until the test ends or the returned stop is called.
-func follow(t *testing.T, f *Follower, store *control.Store) (stop func()) {
+func follow(t *testing.T, f *feed.Follower, store *control.Store) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -194,7 +195,7 @@ func TestCorruptCacheInstallsNothing(t *testing.T) {
 	if _, _, err := f.ServeCache(context.Background()); err == nil || errors.Is(err, nodecache.ErrNoState) {
 		t.Fatalf("ServeCache of a corrupt cache: %v", err)
 	}
-	if len(f.r.cache) != 0 {
-		t.Fatalf("a corrupt cache installed %d workers", len(f.r.cache))
+	if n.built != nil {
+		t.Fatalf("a corrupt cache installed %d workers", len(n.built))
 	}
 }

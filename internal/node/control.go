@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -13,203 +14,140 @@ import (
 	"islet/internal/config"
 	"islet/internal/control"
 	"islet/internal/deploy"
+	"islet/internal/feed"
 	"islet/internal/gateway"
 	"islet/internal/limits"
+	"islet/internal/nodecache"
 	"islet/internal/worker"
 )
 
 // ServeControl serves the workers the control plane holds, keeping no cache on disk (see
-// Follower.ServeControl).
+// feed.Follower.ServeControl).
 func (n *Node) ServeControl(ctx context.Context, store *control.Store, sealer *control.Sealer, first func()) error {
 	return n.NewFollower(sealer, nil).ServeControl(ctx, store, first)
 }
 
-// ServeControl serves the workers the control plane holds: it watches the store's worker
-// records and installs each change as soon as the watch fires, until ctx ends. Versions and
-// bundles are read once and kept, so a node cut off from NATS keeps serving what it last had;
-// a change whose version cannot be read yet is retried every second. Every state installed
-// completely is saved to the follower's cache, if it has one. Specs the follower already
-// resolved (from its cache, see ServeCache) are kept when the live records name the same
-// versions and secrets.
-// first, if not nil, is called once the workers present at start are installed.
-func (f *Follower) ServeControl(ctx context.Context, store *control.Store, first func()) error {
-	r, n := f.r, f.r.n
-	r.store = store
-	latest := make(chan map[string]*control.Worker, 1)
-	watchErr := make(chan error, 1)
-	go func() {
-		watchErr <- store.Watch(ctx, func(m map[string]*control.Worker) {
-			select { // keep only the newest state
-			case <-latest:
-			default:
-			}
-			latest <- m
-		}, func(err error) { n.log.Error("control plane", "err", err) })
-	}()
-	var current map[string]*control.Worker
-	retry := time.NewTimer(time.Hour)
-	retry.Stop()
-	defer retry.Stop()
-	for {
-		select {
-		case <-ctx.Done():
+// NewFollower makes a follower of the control plane that installs what it resolves on this
+// node (ApplyState), opening secrets with open and, when cache is not nil, saving to and
+// serving from it.
+func (n *Node) NewFollower(open feed.Opener, cache *nodecache.Cache) *feed.Follower {
+	return feed.NewFollower(open, cache, n.log, n.ApplyState)
+}
+
+// ServeFeed serves the workers a supervisor sends over r (a feed.Sender's stream), installing
+// each State as it arrives, until the stream ends (it returns nil) or ctx ends. first, if not
+// nil, is called once the first State is installed.
+func (n *Node) ServeFeed(ctx context.Context, r io.Reader, first func()) error {
+	recv := feed.NewReceiver(r)
+	for ctx.Err() == nil {
+		st, err := recv.Next()
+		if errors.Is(err, io.EOF) {
 			return nil
-		case err := <-watchErr:
+		}
+		if err != nil {
 			return err
-		case current = <-latest:
-		case <-retry.C:
 		}
-		if current == nil {
-			continue
-		}
-		if !r.apply(ctx, current) {
-			retry.Reset(time.Second)
-		} else {
-			f.save(current)
+		if err := n.ApplyState(st); err != nil {
+			n.log.Error("cannot install workers", "err", err)
 		}
 		if first != nil {
 			first()
 			first = nil
 		}
 	}
+	return nil
 }
 
-// resolver turns worker records into specs, reading versions and bundles from its source once.
-type resolver struct {
-	n      *Node
-	store  versionSource
-	sealer *control.Sealer
-	cache  map[string]*cachedSpec // by spec name
+// builtSpec is a spec made from a feed.Version, kept while that version serves.
+type builtSpec struct {
+	key  string // the Version's Key
+	spec *worker.Spec
 }
 
-// versionSource reads versions and bundles: the control plane's store, or a node's cache
-// (cacheSource).
-type versionSource interface {
-	Version(ctx context.Context, worker, id string) (*control.Version, error)
-	Bundle(ctx context.Context, name string) (*control.Bundle, error)
-}
-
-type cachedSpec struct {
-	key     string // version and sealed secrets it was built from
-	spec    *worker.Spec
-	version *control.Version // the version it runs
-}
-
-// apply installs workers and reports whether every one of them could be resolved.
-func (r *resolver) apply(ctx context.Context, workers map[string]*control.Worker) (complete bool) {
-	complete = true
+// ApplyState makes st's workers the ones served: each version becomes a spec (reused while its
+// Key is the same), served under the worker's name, and a rollout's version under
+// "<worker>@<version>" with its share of the requests. A version whose settings do not make a
+// spec keeps the previous spec under that name, if any, with an error in the log. Routes that
+// conflict (the admin API can let two writers through concurrently) are dropped, the later in
+// name order.
+func (n *Node) ApplyState(st *feed.State) error {
+	n.builtMu.Lock()
+	defer n.builtMu.Unlock()
 	var specs []*worker.Spec
 	var names []string
 	var routes []gateway.Route
 	splits := map[string]split{}
-	used := map[string]bool{}
-	sorted := make([]string, 0, len(workers))
-	for name := range workers {
-		sorted = append(sorted, name)
-	}
-	sort.Strings(sorted)
-	for _, name := range sorted {
-		w := workers[name]
-		spec, err := r.spec(ctx, name, w, w.Current)
-		if err != nil {
-			r.n.log.Error("cannot load worker version; serving the previous one if any", "worker", name, "version", w.Current, "err", err)
-			complete = false
+	built := map[string]*builtSpec{}
+	use := func(specName string, v *feed.Version) *worker.Spec {
+		if b := n.built[specName]; b != nil && b.key == v.Key {
+			built[specName] = b
+			return b.spec
 		}
+		spec, err := specOfVersion(specName, v, st.Bundles[v.Bundle])
+		if err != nil {
+			n.log.Error("cannot load worker version; serving the previous one if any", "worker", specName, "version", v.ID, "err", err)
+			if b := n.built[specName]; b != nil {
+				built[specName] = b
+				return b.spec
+			}
+			return nil
+		}
+		built[specName] = &builtSpec{key: v.Key, spec: spec}
+		return spec
+	}
+	for _, name := range st.Names() {
+		w := st.Workers[name]
+		spec := use(name, w.Current)
 		if spec == nil {
 			continue
 		}
 		specs, names = append(specs, spec), append(names, name)
-		used[name] = true
 		for _, p := range w.Routes {
 			routes = append(routes, gateway.Route{Pattern: p, Worker: name})
 		}
 		if ro := w.Rollout; ro != nil {
-			canary := name + "@" + ro.Version
-			cs, err := r.spec(ctx, canary, w, ro.Version)
-			if err != nil {
-				r.n.log.Error("cannot load rollout version", "worker", name, "version", ro.Version, "err", err)
-				complete = false
-			}
-			if cs != nil {
+			canary := name + "@" + ro.Version.ID
+			if cs := use(canary, ro.Version); cs != nil {
 				specs = append(specs, cs)
-				used[canary] = true
 				splits[name] = split{Canary: canary, Percent: ro.Percent}
 			}
 		}
 	}
-	for k := range r.cache {
-		if !used[k] {
-			delete(r.cache, k)
-		}
-	}
-	if err := r.n.install(specs, names, routes, splits); err != nil {
-		// Routes the API let through concurrently may conflict; keep the ones that fit.
-		r.n.log.Error("routes conflict; dropping the conflicting ones", "err", err)
+	n.built = built
+	if err := n.install(specs, names, routes, splits); err != nil {
+		n.log.Error("routes conflict; dropping the conflicting ones", "err", err)
 		var kept []gateway.Route
 		for _, rt := range routes {
 			if _, err := gateway.NewTable(names, append(kept, rt)); err == nil {
 				kept = append(kept, rt)
 			}
 		}
-		if err := r.n.install(specs, names, kept, splits); err != nil {
-			r.n.log.Error("cannot install workers", "err", err)
-			return false
+		if err := n.install(specs, names, kept, splits); err != nil {
+			return err
 		}
 	}
-	r.n.log.Info("control plane: workers installed", "workers", len(names))
-	return complete
+	n.log.Info("control plane: workers installed", "workers", len(names))
+	return nil
 }
 
-// spec returns the spec of version id of w, served under specName; on an error it returns the
-// previous spec under that name (if any) with the error.
-func (r *resolver) spec(ctx context.Context, specName string, w *control.Worker, id string) (*worker.Spec, error) {
-	var sk strings.Builder
-	sk.WriteString(id)
-	keys := make([]string, 0, len(w.Secrets))
-	for k := range w.Secrets {
-		keys = append(keys, k)
+// specOfVersion makes the spec of a resolved version, served under specName: its variables
+// and its secrets are the worker's env.
+func specOfVersion(specName string, v *feed.Version, b *control.Bundle) (*worker.Spec, error) {
+	if b == nil {
+		return nil, fmt.Errorf("bundle %s is missing", v.Bundle)
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(&sk, "|%s=%s", k, w.Secrets[k])
-	}
-	prev := r.cache[specName]
-	if prev != nil && prev.key == sk.String() {
-		return prev.spec, nil
-	}
-	fail := func(err error) (*worker.Spec, error) {
-		if prev != nil {
-			return prev.spec, err
-		}
-		return nil, err
-	}
-	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	v, err := r.store.Version(rctx, w.Name, id)
-	if err != nil {
-		return fail(err)
-	}
-	b, err := r.store.Bundle(rctx, v.Bundle)
-	if err != nil {
-		return fail(err)
-	}
-	vars := map[string]any{}
+	vars := make(map[string]any, len(v.Vars)+len(v.Secrets))
 	for k, val := range v.Vars {
 		vars[k] = val
 	}
-	for _, k := range keys {
-		plain, err := r.sealer.Open(w.Name, k, w.Secrets[k])
-		if err != nil {
-			return fail(err)
-		}
-		vars[k] = plain
+	for k, val := range v.Secrets {
+		vars[k] = val
 	}
 	spec, err := specFromBundle(specName, v.Main, v.Format, b.Modules, vars, v.Limits, v.EgressAllow)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	spec.Account = v.Account
-	r.cache[specName] = &cachedSpec{key: sk.String(), spec: spec, version: v}
 	return spec, nil
 }
 

@@ -52,6 +52,11 @@ type Node struct {
 	checkMu sync.Mutex
 	// splits maps a worker name to its gradual rollout, if any (see Dispatch).
 	splits atomic.Pointer[map[string]split]
+
+	// builtMu guards built, the specs made of the control plane's versions, by spec name (see
+	// ApplyState).
+	builtMu sync.Mutex
+	built   map[string]*builtSpec
 }
 
 // New builds the runtime snapshot and starts the scheduler.

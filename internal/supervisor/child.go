@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"islet/internal/feed"
 )
 
 // Restart backoff of a runtime process that exits: the first restart waits minBackoff, each
@@ -46,6 +48,10 @@ type child struct {
 	// ns decides whether processes start in namespaces of their own; nil: never.
 	ns  *namespaces
 	log *slog.Logger
+	// feed, when set, is what every process of this slot serves: the part of its States that
+	// serves says this slot serves, sent on the process's file descriptor FeedFD.
+	feed   *feed.Hub
+	serves func(worker string) bool
 
 	transport *http.Transport
 	proxy     *httputil.ReverseProxy
@@ -113,12 +119,12 @@ func (c *child) run(ctx context.Context, early chan<- error) {
 // only when the process could not be started.
 func (c *child) runOnce(ctx context.Context) (status string, pid int, err error) {
 	ns := c.ns != nil && c.ns.wanted()
-	proc, err := c.start(ctx, ns)
+	proc, feedConn, err := c.start(ctx, ns)
 	if err != nil && ns {
 		// The kernel may refuse namespaces (unprivileged user namespaces disabled, a limit
 		// reached): start without them, and never ask again if that works.
 		var err2 error
-		if proc, err2 = c.start(ctx, false); err2 == nil {
+		if proc, feedConn, err2 = c.start(ctx, false); err2 == nil {
 			c.ns.refused(err)
 			ns, err = false, nil
 		}
@@ -132,6 +138,9 @@ func (c *child) runOnce(ctx context.Context) (status string, pid int, err error)
 	pid = proc.Process.Pid
 	c.log.Info("runtime process started", "process", c.index, "pid", pid, "tier", c.tier, "socket", c.socket, "namespaces", ns)
 	exited := make(chan struct{})
+	if feedConn != nil {
+		go c.serveFeed(feedConn, exited)
+	}
 	ready := c.readyChan()
 	go c.awaitSocket(ready, exited)
 	go func() {
@@ -158,11 +167,12 @@ func (c *child) runOnce(ctx context.Context) (status string, pid int, err error)
 	return werr.Error(), pid, nil
 }
 
-// start starts one process of this slot, in namespaces of its own when ns is set. Stopping
+// start starts one process of this slot, in namespaces of their own when ns is set, and
+// returns it with the supervisor's end of its feed socket (nil without a feed). Stopping
 // ctx sends it SIGTERM, and SIGKILL stopGrace later. A process that is PID 1 of its namespace
 // still gets the SIGTERM: the kernel drops only the signals it has no handler for, and the
 // Go runtime handles SIGTERM (and SIGKILL from outside the namespace is always delivered).
-func (c *child) start(ctx context.Context, ns bool) (*exec.Cmd, error) {
+func (c *child) start(ctx context.Context, ns bool) (*exec.Cmd, net.Conn, error) {
 	proc := exec.CommandContext(ctx, c.exe, c.args...)
 	proc.Stdout, proc.Stderr = c.out, c.out
 	if len(c.env) > 0 {
@@ -171,10 +181,46 @@ func (c *child) start(ctx context.Context, ns bool) (*exec.Cmd, error) {
 	proc.SysProcAttr = sysProcAttr(ns)
 	proc.Cancel = func() error { return proc.Process.Signal(syscall.SIGTERM) }
 	proc.WaitDelay = stopGrace
-	if err := proc.Start(); err != nil {
-		return nil, err
+	var mine, theirs *os.File
+	if c.feed != nil {
+		var err error
+		if mine, theirs, err = socketPair(); err != nil {
+			return nil, nil, fmt.Errorf("feed socket: %w", err)
+		}
+		defer theirs.Close()                 // the process has its own copy once it started
+		proc.ExtraFiles = []*os.File{theirs} // its descriptor FeedFD
 	}
-	return proc, nil
+	if err := proc.Start(); err != nil {
+		if mine != nil {
+			mine.Close()
+		}
+		return nil, nil, err
+	}
+	if mine == nil {
+		return proc, nil, nil
+	}
+	conn, err := net.FileConn(mine)
+	mine.Close()
+	if err != nil {
+		proc.Process.Kill()
+		proc.Wait()
+		return nil, nil, fmt.Errorf("feed socket: %w", err)
+	}
+	return proc, conn, nil
+}
+
+// serveFeed sends the slot's part of the feed on conn until the process exits, then closes it.
+func (c *child) serveFeed(conn net.Conn, exited <-chan struct{}) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-exited
+		cancel()
+		conn.Close() // ends a write to a process that stopped reading
+	}()
+	if err := c.feed.Serve(ctx, conn, c.serves); err != nil && ctx.Err() == nil {
+		c.log.Error("feed to runtime process failed; restarting it", "process", c.index, "err", err)
+		conn.Close()
+	}
 }
 
 // awaitSocket polls the socket until it accepts a connection, then closes ready; it gives up

@@ -4,14 +4,14 @@ import (
 	"log/slog"
 	"testing"
 
-	"islet/internal/control"
+	"islet/internal/feed"
 )
 
 func TestControlTableDropsConflictingRoutes(t *testing.T) {
-	tbl := controlTable(map[string]*control.Worker{
+	tbl := controlTable(&feed.State{Workers: map[string]*feed.Worker{
 		"api":  {Name: "api", Routes: []string{"example.com/api/*"}},
 		"shop": {Name: "shop", Routes: []string{"example.com/api/*", "shop.example/*"}},
-	}, slog.New(slog.DiscardHandler))
+	}}, slog.New(slog.DiscardHandler))
 	for _, c := range []struct{ host, path, want string }{
 		{"api.localhost", "/", "api"},
 		{"shop.localhost", "/", "shop"},

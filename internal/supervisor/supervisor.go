@@ -8,7 +8,8 @@
 // (Layout: by trust tier when configured, then by Pick). A runtime process that exits is started again with backoff; only the requests it was
 // serving fail, with the platform's 502 page, while requests that arrive during the restart wait
 // for it (bounded). Every runtime process loads every worker, but isolates are created on first
-// request, so a process only instantiates the workers routed to it.
+// request, so a process only instantiates the workers routed to it. A platform node's runtime
+// processes instead receive only their own workers from the supervisor (Options.Feed).
 package supervisor
 
 import (
@@ -24,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"islet/internal/feed"
 	"islet/internal/gateway"
 )
 
@@ -44,6 +46,11 @@ type Options struct {
 	Listener net.Listener
 	// Routes delivers the routing tables.
 	Routes TableSource
+	// Feed, when set, is the workers the runtime processes run (a platform node's): each
+	// process receives the part of its States routed to it on its descriptor FeedFD (see
+	// package feed), and nothing of other processes' workers. Without it the runtime
+	// processes read their workers themselves (a config file's).
+	Feed *feed.Hub
 	// Output receives the runtime processes' standard output and error (default os.Stderr).
 	Output io.Writer
 	// Logger receives the supervisor's own log (default slog.Default()).
@@ -140,6 +147,10 @@ func Run(ctx context.Context, o Options) error {
 		c.env = o.Env
 		c.ns = ns
 		c.tier = o.Layout.TierOf(i)
+		if o.Feed != nil {
+			c.feed = o.Feed
+			c.serves = func(worker string) bool { return d.pick(worker) == c }
+		}
 		d.children = append(d.children, c)
 		running.Add(1)
 		go func() { defer running.Done(); c.run(childCtx, early) }()

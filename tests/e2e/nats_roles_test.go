@@ -26,9 +26,9 @@ import (
 
 // TestFleetRoles: a fleet of two `islet nats` servers routing over mutual TLS, an admin node
 // holding the fleet's secret, and a gateway node with two runtime processes holding only the
-// node and runtime credentials (islet nats credential). A deploy through the admin node is
-// served by both runtime processes, which got the runtime credential, not the secret. The
-// runtime credential reads no token and writes no record; a node lacking what the fleet
+// node credential (islet nats credential). A deploy through the admin node is served by both
+// runtime processes, which hold no credential, no secret and no key: their supervisor feeds
+// them. The node credential reads no token and writes no record; a node lacking what the fleet
 // demands (credentials, the right role, the CA) stops at start and says what is missing.
 func TestFleetRoles(t *testing.T) {
 	if testing.Short() {
@@ -72,14 +72,14 @@ func TestFleetRoles(t *testing.T) {
 	}
 	api := adminclient.New("http://"+adminAddr, strings.TrimSpace(string(tok)))
 
-	// The gateway's credential file: the node and runtime roles only.
-	out, err := exec.Command(binary, "nats", "credential", "--role", "node", "--role", "runtime", "--nats-secret-file", secretFile).Output()
+	// The gateway's credential file: the node role only.
+	out, err := exec.Command(binary, "nats", "credential", "--role", "node", "--nats-secret-file", secretFile).Output()
 	if err != nil {
 		t.Fatalf("islet nats credential: %v", err)
 	}
 	gwCred := filepath.Join(base, "gateway.cred")
 	write(t, gwCred, string(out))
-	if lines := strings.Fields(string(out)); len(lines) != 2 || !strings.HasPrefix(lines[0], "node:") || !strings.HasPrefix(lines[1], "runtime:") ||
+	if lines := strings.Fields(string(out)); len(lines) != 1 || !strings.HasPrefix(lines[0], "node:") ||
 		strings.Contains(string(out), secret) {
 		t.Fatalf("islet nats credential printed %q", out)
 	}
@@ -106,12 +106,14 @@ func TestFleetRoles(t *testing.T) {
 		pollBody(t, gw.addr, name+".localhost", "hello "+name)
 	}
 
-	// The runtime processes got the runtime credential in their environment, not the secret.
+	// The runtime processes hold no credential, no secret and no key, in their environment or
+	// on their command line.
 	pids := regexp.MustCompile(`msg="runtime process started" process=\d+ pid=(\d+)`).FindAllStringSubmatch(gw.output(), -1)
 	if len(pids) != 2 {
 		t.Fatalf("runtime processes started: %v\n%s", pids, gw.output())
 	}
-	runtimeCred := strings.Fields(string(out))[1]
+	nodeCred := strings.Fields(string(out))[0]
+	_, nodePassword, _ := strings.Cut(nodeCred, ":")
 	for _, m := range pids {
 		pid, _ := strconv.Atoi(m[1])
 		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
@@ -119,14 +121,16 @@ func TestFleetRoles(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		if !strings.Contains(string(env), "ISLET_NATS_CREDENTIAL="+runtimeCred) || strings.Contains(string(env)+string(cmdline), secret) ||
-			strings.Contains(string(cmdline), "runtime:") {
-			t.Errorf("runtime process %d: its environment lacks the runtime credential, or it holds the secret", pid)
+		all := string(env) + string(cmdline)
+		for _, held := range []string{secret, nodePassword, "ISLET_NATS_CREDENTIAL", "--secret-key-file", "--nats-secret-file", strings.Repeat("ab", 32)} {
+			if strings.Contains(all, held) {
+				t.Errorf("runtime process %d: its environment or command line holds %q", pid, held)
+			}
 		}
 	}
 
-	// What the runtime credential may not do, against the fleet's NATS.
-	rc, err := control.ParseCredential(runtimeCred)
+	// What the gateway's node credential may not do, against the fleet's NATS.
+	rc, err := control.ParseCredential(nodeCred)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +138,7 @@ func TestFleetRoles(t *testing.T) {
 	nc, err := nats.Connect(urls[0], nats.UserInfo(rc.Role.User(), rc.Password), nats.CustomInboxPrefix(rc.Role.InboxPrefix()),
 		nats.Secure(&tls.Config{RootCAs: certs.Pool}), nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { refused <- err }))
 	if err != nil {
-		t.Fatalf("the runtime credential: %v", err)
+		t.Fatalf("the node credential: %v", err)
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
@@ -170,7 +174,7 @@ func TestFleetRoles(t *testing.T) {
 		{"no credentials", without("--nats-secret-file"), []string{"refused no credentials", "Authorization Violation", "--nats-secret-file"}},
 		{"no CA", without("--nats-ca"), []string{"requires TLS", "--nats-ca"}},
 		{"the gateway's credentials, serving the admin API", append(without("--admin"), "--admin", fmt.Sprintf("127.0.0.1:%d", freePort(t))),
-			[]string{"needs the NATS role admin", "holds only the credential of node and runtime"}},
+			[]string{"needs the NATS role admin", "holds only the credential of node"}},
 	} {
 		out, err := runBounded(t, 60*time.Second, c.args...)
 		if err == nil {
