@@ -44,7 +44,7 @@ func TestServerAuthentication(t *testing.T) {
 	// the route's password, are no client's password.
 	for _, opt := range []nats.Option{nats.Name("anonymous"), nats.UserInfo(RoleAdmin.User(), "guess"),
 		nats.UserInfo(RoleAdmin.User(), secret), nats.UserInfo(RoleRoute.User(), RolePassword(secret, RoleRoute)),
-		nats.UserInfo(RoleAdmin.User(), RolePassword(secret, RoleRuntime))} {
+		nats.UserInfo(RoleAdmin.User(), RolePassword(secret, RoleNode))} {
 		if nc, err := nats.Connect(url, opt, nats.RetryOnFailedConnect(false)); err == nil {
 			nc.Close()
 			t.Fatalf("a client connected to %s without islet's credentials", url)

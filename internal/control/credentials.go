@@ -11,8 +11,8 @@ import (
 
 // RolePassword is role r's NATS password in the fleet whose secret is secret:
 // hex(HMAC-SHA256(secret, "islet nats role <r>")). One secret file thus configures every
-// server and process of a fleet, while a process given one role's password (a runtime
-// process, or a node given a credential file) cannot derive another's.
+// server and process of a fleet, while a process given only some roles' passwords (a node
+// whose --nats-secret-file holds credentials, see LoadAuth) cannot derive another's.
 func RolePassword(secret string, r Role) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte("islet nats role " + string(r)))
@@ -25,8 +25,8 @@ type Credential struct {
 	Password string
 }
 
-// String is "<role>:<password>": how a credential file (islet nats credential) and a runtime
-// process's ISLET_NATS_CREDENTIAL carry it.
+// String is "<role>:<password>": how a credential file (printed by islet nats credential,
+// given with --nats-secret-file) carries it, one a line (see LoadAuth).
 func (c Credential) String() string { return string(c.Role) + ":" + c.Password }
 
 // ParseCredential reads what Credential.String wrote.

@@ -20,11 +20,10 @@ const (
 	// version, account and token records and bundles, and bootstraps the first token.
 	RoleAdmin Role = "admin"
 	// RoleNode is a gateway node without the admin API (`islet serve --admin ""`, or such a
-	// node's supervisor): it watches worker records and reads versions and bundles.
+	// node's supervisor): it watches worker records and reads versions and bundles, and
+	// nothing else; it writes nothing. (A supervisor's runtime processes have no role: they do
+	// not connect to NATS, their supervisor sends them their workers.)
 	RoleNode Role = "node"
-	// RoleRuntime is a runtime process of a supervisor, the one that runs tenants' code: it
-	// reads worker records, versions and bundles, and nothing else; it writes nothing.
-	RoleRuntime Role = "runtime"
 	// RoleRoute is a NATS server's cluster route to another (the cluster port's only user).
 	RoleRoute Role = "route"
 )
@@ -63,14 +62,13 @@ type roleSpec struct {
 // enforce (serverUsers) and tests check against a real server (roles_test.go). It was
 // measured by tracing what each component publishes and subscribes to (Open, the token,
 // account, deploy and delete paths for admin; Open with ReadOnly, Watch, Version and Bundle,
-// with a bundle large enough to need flow control, for node and runtime).
+// with a bundle large enough to need flow control, for node).
 var roleTable = []roleSpec{
 	{role: RoleAdmin, buckets: map[string]bucketAccess{
 		kv(WorkersBucket): write, obj(BundlesBucket): write, kv(TokensBucket): write, kv(AccountsBucket): write},
 		// Creating a bucket reads the account's JetStream limits first.
 		publish: []string{"$JS.API.INFO"}},
 	{role: RoleNode, buckets: map[string]bucketAccess{kv(WorkersBucket): read, obj(BundlesBucket): read}},
-	{role: RoleRuntime, buckets: map[string]bucketAccess{kv(WorkersBucket): read, obj(BundlesBucket): read}},
 	{role: RoleRoute, cluster: true},
 }
 
@@ -85,7 +83,8 @@ func clientRoles() []Role {
 	return out
 }
 
-// ParseRole returns the client role named s (admin, node or runtime).
+// ParseRole returns the client role named s (admin or node); route, a cluster route's role,
+// and any other name are an error.
 func ParseRole(s string) (Role, error) {
 	spec, err := specOf(Role(s))
 	if err != nil {
@@ -103,7 +102,7 @@ func specOf(r Role) (roleSpec, error) {
 			return s, nil
 		}
 	}
-	return roleSpec{}, fmt.Errorf("unknown NATS role %q (admin, node, runtime or route)", r)
+	return roleSpec{}, fmt.Errorf("unknown NATS role %q (admin, node or route)", r)
 }
 
 // Permissions returns what the client role r may publish and subscribe to, or an error for the

@@ -14,7 +14,7 @@ import (
 )
 
 // TestRoleTableIsMinimal (ISLET_ROLE_MINIMALITY=1; minutes) drops each subject of the admin's
-// and the runtime's permissions in turn and checks that the roles' jobs (roleJobs) then fail,
+// and the node's permissions in turn and checks that the roles' jobs (roleJobs) then fail,
 // except for the subjects listed in needed elsewhere, which those jobs do not reach.
 func TestRoleTableIsMinimal(t *testing.T) {
 	if os.Getenv("ISLET_ROLE_MINIMALITY") == "" {
@@ -27,7 +27,7 @@ func TestRoleTableIsMinimal(t *testing.T) {
 		return strings.HasPrefix(subject, "$JS.FC.KV_") || subject == "$JS.API.STREAM.PURGE.OBJ_"+BundlesBucket
 	}
 	secret := strings.Repeat("5e", 32)
-	for _, role := range []Role{RoleRuntime, RoleAdmin} {
+	for _, role := range []Role{RoleNode, RoleAdmin} {
 		full, err := Permissions(role)
 		if err != nil {
 			t.Fatal(err)
@@ -73,8 +73,8 @@ func withServer(t *testing.T, users []*server.User, fn func(url string) error) e
 	return fn(ns.ClientURL())
 }
 
-// roleJobs does, as admin and as runtime, what their components do (see TestRolesDoTheirJob;
-// node's permissions are runtime's), and fails on the first error or refusal.
+// roleJobs does, as admin and as node, what their components do (see TestRolesDoTheirJob),
+// and fails on the first error or refusal.
 func roleJobs(url, secret string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
 	defer cancel()
@@ -127,21 +127,21 @@ func roleJobs(url, secret string) error {
 	if err != nil {
 		return err
 	}
-	rt, closeRuntime, err := dial(RoleRuntime)
+	node, closeNode, err := dial(RoleNode)
 	if err != nil {
 		return err
 	}
-	defer closeRuntime()
+	defer closeNode()
 	seen := make(chan struct{}, 4)
 	wctx, stop := context.WithCancel(ctx)
-	go rt.Watch(wctx, func(map[string]*Worker) { seen <- struct{}{} }, func(error) {})
+	go node.Watch(wctx, func(map[string]*Worker) { seen <- struct{}{} }, func(error) {})
 	select {
 	case <-seen:
 	case <-ctx.Done():
 		stop()
-		return fmt.Errorf("the runtime's watch: %w", ctx.Err())
+		return fmt.Errorf("the node's watch: %w", ctx.Err())
 	}
-	_, err = rt.Bundle(ctx, v.Bundle)
+	_, err = node.Bundle(ctx, v.Bundle)
 	stop()
 	if err == nil {
 		err = admin.Delete(ctx, "hello")
@@ -149,7 +149,7 @@ func roleJobs(url, secret string) error {
 	if err != nil {
 		return err
 	}
-	return settle(ref, admin, rt)
+	return settle(ref, admin, node)
 }
 
 // settle proves that NATS refused nothing the stores did: a sentinel publish no role may do,

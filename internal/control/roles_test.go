@@ -151,55 +151,54 @@ func TestRolesDoTheirJob(t *testing.T) {
 		t.Fatalf("admin: tokens = %v, %v", tokens, err)
 	}
 
-	for _, role := range []Role{RoleNode, RoleRuntime} {
-		nc, ref := dialAs(t, ns, secret, role)
-		s, err := Open(ctx, nc, Options{Logger: discard(), ReadOnly: true})
-		if err != nil {
-			t.Fatalf("%s: open read-only: %v", role, err)
-		}
-		seen := make(chan map[string]*Worker, 16)
-		wctx, stop := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() {
-			done <- s.Watch(wctx, func(m map[string]*Worker) { seen <- m }, func(err error) { t.Error(err) })
-		}()
-		current := func() string {
-			t.Helper()
-			select {
-			case m := <-seen:
-				if m["hello"] == nil {
-					t.Fatalf("%s: the watch sees %v", role, m)
-				}
-				return m["hello"].Current
-			case <-time.After(30 * time.Second):
-				t.Fatalf("%s: the watch delivered nothing in 30s", role)
-			}
-			return ""
-		}
-		if got := current(); got != latest.ID {
-			t.Fatalf("%s: watch: current %s, want %s", role, got, latest.ID)
-		}
-		v, err := s.Version(ctx, "hello", latest.ID)
-		if err != nil {
-			t.Fatalf("%s: version: %v", role, err)
-		}
-		b, err := s.Bundle(ctx, v.Bundle)
-		if err != nil || len(b.Modules["data.bin"]) != 4<<20 {
-			t.Fatalf("%s: bundle: %v", role, err)
-		}
-		latest = deploy("export default { v: 'for " + string(role) + "' }")
-		if got := current(); got != latest.ID {
-			t.Fatalf("%s: watch after a deploy: current %s, want %s", role, got, latest.ID)
-		}
-		if _, err := s.HasTokens(ctx); !errors.Is(err, ErrReadOnly) {
-			t.Errorf("%s: HasTokens on a read-only store: %v", role, err)
-		}
-		stop()
-		if err := <-done; err != nil {
-			t.Fatalf("%s: watch: %v", role, err)
-		}
-		ref.none(t, nc)
+	role := RoleNode
+	nc, ref := dialAs(t, ns, secret, role)
+	s, err := Open(ctx, nc, Options{Logger: discard(), ReadOnly: true})
+	if err != nil {
+		t.Fatalf("%s: open read-only: %v", role, err)
 	}
+	seen := make(chan map[string]*Worker, 16)
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Watch(wctx, func(m map[string]*Worker) { seen <- m }, func(err error) { t.Error(err) })
+	}()
+	current := func() string {
+		t.Helper()
+		select {
+		case m := <-seen:
+			if m["hello"] == nil {
+				t.Fatalf("%s: the watch sees %v", role, m)
+			}
+			return m["hello"].Current
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: the watch delivered nothing in 30s", role)
+		}
+		return ""
+	}
+	if got := current(); got != latest.ID {
+		t.Fatalf("%s: watch: current %s, want %s", role, got, latest.ID)
+	}
+	v, err := s.Version(ctx, "hello", latest.ID)
+	if err != nil {
+		t.Fatalf("%s: version: %v", role, err)
+	}
+	b, err := s.Bundle(ctx, v.Bundle)
+	if err != nil || len(b.Modules["data.bin"]) != 4<<20 {
+		t.Fatalf("%s: bundle: %v", role, err)
+	}
+	latest = deploy("export default { v: 'for " + string(role) + "' }")
+	if got := current(); got != latest.ID {
+		t.Fatalf("%s: watch after a deploy: current %s, want %s", role, got, latest.ID)
+	}
+	if _, err := s.HasTokens(ctx); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("%s: HasTokens on a read-only store: %v", role, err)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("%s: watch: %v", role, err)
+	}
+	ref.none(t, nc)
 	if _, err := admin.RevokeToken(ctx, tokens[0].ID); err != nil {
 		t.Fatalf("admin: revoke: %v", err)
 	}
@@ -209,9 +208,9 @@ func TestRolesDoTheirJob(t *testing.T) {
 	aref.none(t, anc)
 }
 
-// TestRolesAreRefused: what a role must not do, NATS refuses: a runtime process reads no
-// token or account and writes nothing, a node mints no token, the admin deletes no bucket,
-// and no role listens to another's replies.
+// TestRolesAreRefused: what a role must not do, NATS refuses: a node reads no token or
+// account and writes nothing, the admin deletes no bucket, and no role listens to another's
+// replies.
 func TestRolesAreRefused(t *testing.T) {
 	ns, secret := securedServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -225,7 +224,7 @@ func TestRolesAreRefused(t *testing.T) {
 		what, subject string
 		sub           bool // subscribe instead of publish
 	}{
-		RoleRuntime: {
+		RoleNode: {
 			{what: "mint a token", subject: "$KV.islet-tokens.t.forged"},
 			{what: "read a token", subject: "$JS.API.DIRECT.GET.KV_islet-tokens.$KV.islet-tokens.t.forged"},
 			{what: "bind the tokens bucket", subject: "$JS.API.STREAM.INFO.KV_islet-tokens"},
@@ -244,19 +243,12 @@ func TestRolesAreRefused(t *testing.T) {
 			{what: "tap the admin's replies", subject: "_INBOX.admin.>", sub: true},
 			{what: "tap everything", subject: ">", sub: true},
 		},
-		RoleNode: {
-			{what: "mint a token", subject: "$KV.islet-tokens.t.forged"},
-			{what: "read a token", subject: "$JS.API.DIRECT.GET.KV_islet-tokens.$KV.islet-tokens.t.forged"},
-			{what: "write a worker record", subject: "$KV.islet-workers.w.evil"},
-			{what: "write an account", subject: "$KV.islet-accounts.a.acme"},
-			{what: "tap the runtime's replies", subject: "_INBOX.runtime.>", sub: true},
-		},
 		RoleAdmin: {
 			{what: "delete the tokens bucket", subject: "$JS.API.STREAM.DELETE.KV_islet-tokens"},
-			{what: "tap the runtime's replies", subject: "_INBOX.runtime.>", sub: true},
+			{what: "tap the node's replies", subject: "_INBOX.node.>", sub: true},
 		},
 	}
-	for _, role := range []Role{RoleRuntime, RoleNode, RoleAdmin} {
+	for _, role := range []Role{RoleNode, RoleAdmin} {
 		nc, ref := dialAs(t, ns, secret, role)
 		for _, c := range cases[role] {
 			if c.sub {
@@ -294,41 +286,54 @@ func TestRolesAreRefused(t *testing.T) {
 }
 
 // TestRoleCredentials: each role's password is its own, a credential round-trips through its
-// text form, and a process holding one role's credential cannot act as another.
+// text form, a process holding one role's credential cannot act as another, and runtime is no
+// role (a supervisor's runtime processes do not connect to NATS).
 func TestRoleCredentials(t *testing.T) {
 	ns, secret := securedServer(t)
 	seen := map[string]Role{}
-	for _, r := range []Role{RoleAdmin, RoleNode, RoleRuntime, RoleRoute} {
+	for _, r := range []Role{RoleAdmin, RoleNode, RoleRoute} {
 		pw := RolePassword(secret, r)
 		if other, dup := seen[pw]; dup || len(pw) != 64 {
 			t.Fatalf("%s's password %q (same as %s's: %v)", r, pw, other, dup)
 		}
 		seen[pw] = r
 	}
-	runtime := Credential{Role: RoleRuntime, Password: RolePassword(secret, RoleRuntime)}
-	if back, err := ParseCredential(runtime.String() + "\n"); err != nil || back != runtime {
+	node := Credential{Role: RoleNode, Password: RolePassword(secret, RoleNode)}
+	if back, err := ParseCredential(node.String() + "\n"); err != nil || back != node {
 		t.Fatalf("ParseCredential(String()) = %v, %v", back, err)
 	}
-	for _, bad := range []string{"", "runtime", "runtime:", "root:abc", "route:abc"} {
+	for _, bad := range []string{"", "node", "node:", "root:abc", "route:abc"} {
 		if _, err := ParseCredential(bad); err == nil {
 			t.Errorf("ParseCredential(%q) accepted", bad)
 		}
 	}
-	held := Auth{Creds: []Credential{runtime}, From: "ISLET_NATS_CREDENTIAL"}
-	if c, err := held.For(RoleRuntime); err != nil || c != runtime {
-		t.Fatalf("For(runtime) = %v, %v", c, err)
+	// runtime is no role: its name, a credential of it and its user are refused.
+	if _, err := ParseRole("runtime"); err == nil || !strings.Contains(err.Error(), `unknown NATS role "runtime" (admin, node or route)`) {
+		t.Errorf("ParseRole(runtime): %v", err)
+	}
+	if _, err := ParseCredential("runtime:" + RolePassword(secret, "runtime")); err == nil ||
+		!strings.Contains(err.Error(), `NATS credential: unknown NATS role "runtime"`) {
+		t.Errorf("ParseCredential(runtime:…): %v", err)
+	}
+	if nc, err := nats.Connect(ns.ClientURL(), nats.UserInfo("islet-runtime", RolePassword(secret, "runtime")), nats.RetryOnFailedConnect(false)); err == nil {
+		nc.Close()
+		t.Fatal("the server has a runtime user")
+	}
+	held := Auth{Creds: []Credential{node}, From: "--nats-secret-file G"}
+	if c, err := held.For(RoleNode); err != nil || c != node {
+		t.Fatalf("For(node) = %v, %v", c, err)
 	}
 	if _, err := held.For(RoleAdmin); err == nil || !strings.Contains(err.Error(), "needs the NATS role admin") ||
-		!strings.Contains(err.Error(), "holds only the credential of runtime") {
-		t.Fatalf("For(admin) with a runtime credential: %v", err)
+		!strings.Contains(err.Error(), "holds only the credential of node") {
+		t.Fatalf("For(admin) with a node credential: %v", err)
 	}
-	// The runtime's password does not open another role's user.
-	if nc, err := nats.Connect(ns.ClientURL(), nats.UserInfo(RoleAdmin.User(), runtime.Password)); err == nil {
+	// The node's password does not open another role's user.
+	if nc, err := nats.Connect(ns.ClientURL(), nats.UserInfo(RoleAdmin.User(), node.Password)); err == nil {
 		nc.Close()
-		t.Fatal("the runtime's password opened the admin user")
+		t.Fatal("the node's password opened the admin user")
 	}
-	_, err := Dial(nil, ClientOptions{URLs: ns.ClientURL(), Credential: Credential{Role: RoleNode, Password: runtime.Password}, Logger: discard()})
-	if err == nil || !strings.Contains(err.Error(), "refused the credentials of user islet-node") || !strings.Contains(err.Error(), "--nats-secret-file") {
+	_, err := Dial(nil, ClientOptions{URLs: ns.ClientURL(), Credential: Credential{Role: RoleAdmin, Password: node.Password}, Logger: discard()})
+	if err == nil || !strings.Contains(err.Error(), "refused the credentials of user islet-admin") || !strings.Contains(err.Error(), "--nats-secret-file") {
 		t.Fatalf("a wrong password: %v", err)
 	}
 }

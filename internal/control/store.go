@@ -48,10 +48,10 @@ type Options struct {
 	// Replicas is how many JetStream servers keep each bucket (0: 3 if the cluster can, else 1).
 	Replicas int
 	Logger   *slog.Logger
-	// ReadOnly opens the store of a role that only reads (a gateway node, a runtime process;
-	// see roles.go): it binds to the workers bucket and the bundles store, waiting until an
-	// admin has created them, creates nothing and opens neither tokens nor accounts, whose
-	// methods then return ErrReadOnly.
+	// ReadOnly opens the store of a role that only reads (node, a gateway node without the
+	// admin API; see roles.go): it binds to the workers bucket and the bundles store, waiting
+	// until an admin has created them, creates nothing and opens neither tokens nor accounts,
+	// whose methods then return ErrReadOnly.
 	ReadOnly bool
 }
 
