@@ -11,7 +11,7 @@ import (
 
 	"islet/internal/admin"
 	"islet/internal/control"
-	"islet/internal/ext/fetch"
+	"islet/internal/egress"
 	"islet/internal/node"
 )
 
@@ -50,7 +50,7 @@ func startAdminAPI(flags nodeFlags, pf platformFlags, store *control.Store, seal
 			}
 			return urls
 		}})
-	a := &adminAPI{ln: ln, scheme: scheme, unguard: fetch.AddOwnListener(ln.Addr()),
+	a := &adminAPI{ln: ln, scheme: scheme, unguard: egress.AddOwnListener(ln.Addr()),
 		srv: &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}}
 	go a.srv.Serve(flags.tls.serve(ln))
 	return a, nil

@@ -22,7 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"islet/internal/config"
-	"islet/internal/ext/fetch"
+	"islet/internal/egress"
 	"islet/internal/node"
 	"islet/internal/sched"
 	"islet/internal/v8"
@@ -277,7 +277,7 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 	}
 	v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
 	// islet dev talks to local services by default; a node serving tenants does not.
-	fetch.SetAllowPrivateEgress(flags.privateNet)
+	egress.SetAllowPrivate(flags.privateNet)
 	n, err := node.New(flags.options(log, dev))
 	if err != nil {
 		return err

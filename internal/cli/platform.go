@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"islet/internal/control"
-	"islet/internal/ext/fetch"
+	"islet/internal/egress"
 	"islet/internal/node"
 	"islet/internal/v8"
 )
@@ -73,7 +73,7 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 	}
 
 	v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
-	fetch.SetAllowPrivateEgress(flags.privateNet)
+	egress.SetAllowPrivate(flags.privateNet)
 	n, err := node.New(flags.options(log, false))
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"islet/internal/ext/fetch"
+	"islet/internal/egress"
 	"islet/internal/feed"
 	"islet/internal/gateway"
 	"islet/internal/supervisor"
@@ -121,7 +121,7 @@ func (f *processFlags) listen(listen string, tlsCfg *tls.Config) (ln net.Listene
 	}
 	release = func() {}
 	if addr, err := net.ResolveTCPAddr("tcp", listen); err == nil {
-		release = fetch.AddOwnListener(addr)
+		release = egress.AddOwnListener(addr)
 	}
 	return ln, release, nil
 }
@@ -229,6 +229,16 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 	}
 	addr := ln.Addr().String()
 	_, port, _ := net.SplitHostPort(addr)
+	// The supervisor connects its runtime processes' outbound fetches (package egress), under
+	// the node's rules, and never to its own listeners (the admin API adds itself).
+	egress.SetAllowPrivate(flags.privateNet)
+	egress.SetNodeRules(flags.egressAllow)
+	defer egress.AddOwnListener(ln.Addr())()
+	for _, a := range []string{pf.natsListen, pf.clusterListen} {
+		if tcp, err := net.ResolveTCPAddr("tcp", a); err == nil && a != "" {
+			defer egress.AddOwnListener(tcp)()
+		}
+	}
 	if pf.servesAdmin() {
 		// With a NATS that has not answered yet, the API starts once it does.
 		start := func(c *controlPlane) (*adminAPI, error) {
@@ -271,11 +281,12 @@ func runPlatformSupervisor(ctx context.Context, flags nodeFlags, pf platformFlag
 }
 
 // runtimeFlags are the flags of `islet serve` that a platform supervisor passes on to its
-// runtime processes: those that shape how workers run, and the addresses the workers' fetch
-// may not reach (--admin, --nats, --nats-listen). Everything else (the data directory, the
-// key, NATS credentials, TLS files, cluster settings) stays with the supervisor.
+// runtime processes: those that shape how workers run (--egress-allow names the node's rules,
+// which the egress policies' keys include; the supervisor enforces them). Everything else
+// (the data directory, the key, NATS credentials, TLS files, cluster settings) stays with the
+// supervisor.
 var runtimeFlags = []string{"executors", "memory-budget-mb", "heap-limit-mb", "blank-isolates", "log-level",
-	"v8-flags", "allow-private-egress", "egress-allow", "cpu-limit-ms", "processes", "admin", "nats", "nats-listen"}
+	"v8-flags", "allow-private-egress", "egress-allow", "cpu-limit-ms", "processes"}
 
 // runtimeArgs are the arguments of a platform supervisor's runtime processes (before the ones
 // runPlatformSupervisor adds): serve, and each of runtimeFlags that cmd was given.

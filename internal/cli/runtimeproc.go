@@ -11,7 +11,7 @@ import (
 	"strings"
 	"syscall"
 
-	"islet/internal/ext/fetch"
+	"islet/internal/egress"
 	"islet/internal/node"
 	"islet/internal/sandbox"
 	"islet/internal/supervisor"
@@ -22,41 +22,43 @@ import (
 // until ctx ends, SIGTERM arrives or the supervisor stops feeding it. It serves HTTP on its
 // Unix socket the workers the supervisor sends it on descriptor supervisor.FeedFD: only those
 // routed to this process, with their secrets opened. It connects to no NATS, holds no key and
-// no credential, keeps no cache, and once its listener is open it enters the sandbox, where it
-// can open no file of its data directory or any other. Its supervisor's arguments, which it
-// shares, name the supervisor's NATS (--nats, --nats-listen) and admin API (--admin) only so
-// that workers' outbound fetch cannot reach them.
+// no credential, keeps no cache, and opens no network connection itself: its workers' outbound
+// fetches are connected by the supervisor (descriptor supervisor.BrokerFD, package egress),
+// which applies the egress rules. Once its listener is open it enters the sandbox, where it
+// can open no file, no IPv4 or IPv6 socket and run no program.
 func runRuntimeProcess(ctx context.Context, flags nodeFlags, pf platformFlags, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	conn, err := feedConn()
+	conn, err := inheritedConn(supervisor.FeedFD, "feed")
 	if err != nil {
 		return fmt.Errorf("runtime process %d: %w", flags.proc.index, err)
 	}
 	defer conn.Close()
 	go func() { <-ctx.Done(); conn.Close() }() // ends a read that waits for the next State
+	bconn, err := inheritedConn(supervisor.BrokerFD, "egress broker")
+	if err != nil {
+		return fmt.Errorf("runtime process %d: %w", flags.proc.index, err)
+	}
+	defer bconn.Close()
+	ub, ok := bconn.(*net.UnixConn)
+	if !ok {
+		return fmt.Errorf("runtime process %d: descriptor %d is not a Unix socket", flags.proc.index, supervisor.BrokerFD)
+	}
+	egress.SetBroker(egress.NewBrokerClient(ub))
 
 	v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
-	fetch.SetAllowPrivateEgress(flags.privateNet)
+	egress.SetAllowPrivate(flags.privateNet)
 	n, err := node.New(flags.options(log, false))
 	if err != nil {
 		return err
 	}
 	defer n.Close()
-	for _, addr := range natsAddrs(pf.natsURL) {
-		defer fetch.AddOwnListener(addr)()
-	}
-	for _, a := range []string{pf.natsListen, pf.admin} {
-		if addr, err := net.ResolveTCPAddr("tcp", a); err == nil && a != "" {
-			defer fetch.AddOwnListener(addr)()
-		}
-	}
 	ln, release, err := flags.proc.listen(flags.listen, nil)
 	if err != nil {
 		return err
 	}
 	defer release()
-	if _, err := sandbox.Enter(sandbox.Options{Log: log}); err != nil {
+	if _, err := sandbox.Enter(sandbox.Options{NoInet: true, Log: log}); err != nil {
 		ln.Close()
 		return fmt.Errorf("runtime process %d: %w", flags.proc.index, err)
 	}
@@ -92,16 +94,16 @@ func runRuntimeProcess(ctx context.Context, flags nodeFlags, pf platformFlags, l
 	}
 }
 
-// feedConn is the socket the supervisor feeds this process on (descriptor supervisor.FeedFD).
-func feedConn() (net.Conn, error) {
-	f := os.NewFile(supervisor.FeedFD, "feed")
+// inheritedConn is the socket the supervisor passed this process as descriptor fd.
+func inheritedConn(fd int, what string) (net.Conn, error) {
+	f := os.NewFile(uintptr(fd), what)
 	if f == nil {
-		return nil, fmt.Errorf("no feed socket on descriptor %d (a runtime process is started by its supervisor)", supervisor.FeedFD)
+		return nil, fmt.Errorf("no %s socket on descriptor %d (a runtime process is started by its supervisor)", what, fd)
 	}
 	defer f.Close()
 	conn, err := net.FileConn(f)
 	if err != nil {
-		return nil, fmt.Errorf("no feed socket on descriptor %d (a runtime process is started by its supervisor): %w", supervisor.FeedFD, err)
+		return nil, fmt.Errorf("no %s socket on descriptor %d (a runtime process is started by its supervisor): %w", what, fd, err)
 	}
 	return conn, nil
 }

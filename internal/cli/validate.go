@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"islet/internal/ext/fetch"
+	"islet/internal/egress"
 	"islet/internal/node"
 	"islet/internal/v8"
 )
@@ -24,7 +24,7 @@ func validateUploadCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := flags.logger()
 			v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
-			fetch.SetAllowPrivateEgress(flags.privateNet)
+			egress.SetAllowPrivate(flags.privateNet)
 			return node.ServeValidation(os.Stdin, os.Stdout, flags.options(log, false))
 		},
 	}

@@ -29,6 +29,12 @@ func (h *Hub) Set(st *State) {
 	h.changed = make(chan struct{})
 }
 
+// Current returns the newest State (nil before the first Set).
+func (h *Hub) Current() *State {
+	st, _ := h.current()
+	return st
+}
+
 func (h *Hub) current() (*State, <-chan struct{}) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"islet/internal/config"
-	"islet/internal/ext/fetch"
+	"islet/internal/egress"
 	"islet/internal/gateway"
 	"islet/internal/limits"
 	"islet/internal/sched"
@@ -69,7 +69,7 @@ func New(opts Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start node: %w", err)
 	}
-	fetch.SetNodeEgressAllow(opts.EgressAllow)
+	egress.SetNodeRules(opts.EgressAllow)
 	n := &Node{log: opts.Logger, snap: snap, server: opts.Server}
 	n.sched = sched.New(snap, opts.Sched)
 	n.gw = gateway.New(n, opts.Logger)
@@ -153,7 +153,7 @@ func (n *Node) Check(specs []*worker.Spec) []error {
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	srv := gateway.NewServerWith(ln.Addr().String(), n.gw, n.server)
 	// Workers' outbound fetch may not connect back to this listener, whatever its address.
-	defer fetch.AddOwnListener(ln.Addr())()
+	defer egress.AddOwnListener(ln.Addr())()
 	errc := make(chan error, 1)
 	// Whoever opened ln, requests whose framing two parsers could read differently are refused
 	// before net/http reads them (gateway.GuardListener; a guarded ln is not wrapped twice).

@@ -16,16 +16,16 @@ const (
 
 func argLo(i int) uint32 { return 16 + 8*uint32(i) }
 
-// argFilter assembles the rules that test an argument into one BPF program. Each rule is a
+// argFilter assembles the rules that test an argument (of rules and of extra) into one BPF program. Each rule is a
 // block that loads the syscall number itself, so a block never depends on what an earlier
 // one left in the accumulator. (go-seccomp-bpf v1.6.0 assembles argument conditions so that a
 // failed test leaves the argument in the accumulator and the following syscall tests compare
 // against it, skipping rows; this is why these rows are not in its policy.) It returns the
 // program and the number of syscall rows in it.
-func argFilter(numbers map[string]int) ([]bpf.Instruction, int) {
+func argFilter(numbers map[string]int, extra []rule) ([]bpf.Instruction, int) {
 	var prog []bpf.Instruction
 	n := 0
-	for _, r := range rules {
+	for _, r := range append(append([]rule(nil), rules...), extra...) {
 		if r.when == nil {
 			continue
 		}

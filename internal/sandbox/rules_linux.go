@@ -81,6 +81,14 @@ var rules = []rule{
 	rawSocket(0), rawSocket(unix.SOCK_NONBLOCK), rawSocket(unix.SOCK_CLOEXEC), rawSocket(unix.SOCK_NONBLOCK | unix.SOCK_CLOEXEC),
 }
 
+// inetRules are the rows of Options.NoInet.
+var inetRules = []rule{
+	{names: []string{"socket", "socketpair"}, when: &cond{0, equal, unix.AF_INET}, errno: unix.EPERM,
+		why: "no IPv4 sockets: the supervisor opens the process's outbound connections (package egress)"},
+	{names: []string{"socket", "socketpair"}, when: &cond{0, equal, unix.AF_INET6}, errno: unix.EPERM,
+		why: "no IPv6 sockets: the supervisor opens the process's outbound connections (package egress)"},
+}
+
 // family is a row that refuses socket and socketpair for the address families op value
 // matches: families other than Unix, IPv4 and IPv6 (netlink: kernel configuration and attack
 // surface; packet: raw frames; vsock, Bluetooth, alg…). A greaterThan row also refuses a

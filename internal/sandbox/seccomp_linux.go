@@ -39,13 +39,18 @@ func policy() (seccomp.Policy, map[string]int, int, error) {
 
 // installSeccomp installs three filters on every thread of the process (TSYNC), with
 // no_new_privs: the architecture lock, the denylist's rows with an argument condition
-// (argFilter) and those without (go-seccomp-bpf). It returns the number of syscall rows.
-func installSeccomp() (int, error) {
+// (argFilter) and those without (go-seccomp-bpf); with noInet, inetRules too. It returns the
+// number of syscall rows.
+func installSeccomp(noInet bool) (int, error) {
 	p, numbers, n, err := policy()
 	if err != nil {
 		return 0, err
 	}
-	args, nargs := argFilter(numbers)
+	var extra []rule
+	if noInet {
+		extra = inetRules
+	}
+	args, nargs := argFilter(numbers, extra)
 	// no_new_privs is per thread: set it and load the filters from the same one. TSYNC gives
 	// every other thread both the filter and no_new_privs.
 	runtime.LockOSThread()

@@ -12,16 +12,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// SelfTest tries, from inside the sandbox, operations it must refuse, and returns one Probe
-// each. A probe counts as refused only when it failed with EPERM, EACCES or ENOSYS (what the
+// SelfTest tries, from inside a sandbox entered with o, operations it must refuse, and returns
+// one Probe each (with o.NoInet, opening IPv4 and IPv6 sockets too). A probe counts as refused only when it failed with EPERM, EACCES or ENOSYS (what the
 // filters and Landlock return), not with any other error. None of them changes anything when
 // it is wrongly allowed: the mount names a path that does not exist, unshare runs on a thread
 // that is thrown away, and bpf and io_uring get invalid arguments.
-func SelfTest() []Probe {
-	probes := []struct {
+func SelfTest(o Options) []Probe {
+	type probe struct {
 		name string
 		try  func() error
-	}{
+	}
+	probes := []probe{
 		{"open_file", func() error { return openFile("/etc/passwd") }},
 		{"create_file", func() error {
 			f, err := os.Create(filepath.Join(os.TempDir(), "islet-sandbox-probe"))
@@ -47,6 +48,11 @@ func SelfTest() []Probe {
 		{"unshare", func() error { return onThrowawayThread(func() error { return unix.Unshare(unix.CLONE_NEWNET) }) }},
 		{"bpf", func() error { return rawErr(unix.Syscall(unix.SYS_BPF, 0, 0, 0)) }},
 		{"io_uring", func() error { return rawErr(unix.Syscall(unix.SYS_IO_URING_SETUP, 0, 0, 0)) }},
+	}
+	if o.NoInet {
+		probes = append(probes,
+			probe{"socket_inet", func() error { return socket(unix.AF_INET, unix.SOCK_STREAM, 0) }},
+			probe{"socket_inet6", func() error { return socket(unix.AF_INET6, unix.SOCK_DGRAM, 0) }})
 	}
 	out := make([]Probe, 0, len(probes))
 	for _, p := range probes {

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -52,6 +53,8 @@ type child struct {
 	// serves says this slot serves, sent on the process's file descriptor FeedFD.
 	feed   *feed.Hub
 	serves func(worker string) bool
+	// grants caches the egress policies the current process may connect under (broker.go).
+	grants grants
 
 	transport *http.Transport
 	proxy     *httputil.ReverseProxy
@@ -119,12 +122,12 @@ func (c *child) run(ctx context.Context, early chan<- error) {
 // only when the process could not be started.
 func (c *child) runOnce(ctx context.Context) (status string, pid int, err error) {
 	ns := c.ns != nil && c.ns.wanted()
-	proc, feedConn, err := c.start(ctx, ns)
+	proc, feedConn, brokerConn, err := c.start(ctx, ns)
 	if err != nil && ns {
 		// The kernel may refuse namespaces (unprivileged user namespaces disabled, a limit
 		// reached): start without them, and never ask again if that works.
 		var err2 error
-		if proc, feedConn, err2 = c.start(ctx, false); err2 == nil {
+		if proc, feedConn, brokerConn, err2 = c.start(ctx, false); err2 == nil {
 			c.ns.refused(err)
 			ns, err = false, nil
 		}
@@ -140,6 +143,7 @@ func (c *child) runOnce(ctx context.Context) (status string, pid int, err error)
 	exited := make(chan struct{})
 	if feedConn != nil {
 		go c.serveFeed(feedConn, exited)
+		go c.serveBroker(brokerConn, exited)
 	}
 	ready := c.readyChan()
 	go c.awaitSocket(ready, exited)
@@ -168,45 +172,61 @@ func (c *child) runOnce(ctx context.Context) (status string, pid int, err error)
 }
 
 // start starts one process of this slot, in namespaces of their own when ns is set, and
-// returns it with the supervisor's end of its feed socket (nil without a feed). Stopping
+// returns it with the supervisor's ends of its feed and egress broker sockets (nil without a
+// feed; with one, the process's namespaces include a network namespace, with no interface
+// up: it has no network but what the broker connects for it). Stopping
 // ctx sends it SIGTERM, and SIGKILL stopGrace later. A process that is PID 1 of its namespace
 // still gets the SIGTERM: the kernel drops only the signals it has no handler for, and the
 // Go runtime handles SIGTERM (and SIGKILL from outside the namespace is always delivered).
-func (c *child) start(ctx context.Context, ns bool) (*exec.Cmd, net.Conn, error) {
+func (c *child) start(ctx context.Context, ns bool) (*exec.Cmd, net.Conn, *net.UnixConn, error) {
 	proc := exec.CommandContext(ctx, c.exe, c.args...)
 	proc.Stdout, proc.Stderr = c.out, c.out
 	if len(c.env) > 0 {
 		proc.Env = append(os.Environ(), c.env...)
 	}
-	proc.SysProcAttr = sysProcAttr(ns)
+	proc.SysProcAttr = sysProcAttr(ns, ns && c.feed != nil)
 	proc.Cancel = func() error { return proc.Process.Signal(syscall.SIGTERM) }
 	proc.WaitDelay = stopGrace
-	var mine, theirs *os.File
+	var feedMine, brokerMine *os.File
 	if c.feed != nil {
+		var feedTheirs, brokerTheirs *os.File
 		var err error
-		if mine, theirs, err = socketPair(); err != nil {
-			return nil, nil, fmt.Errorf("feed socket: %w", err)
+		if feedMine, feedTheirs, err = socketPair(syscall.SOCK_STREAM); err != nil {
+			return nil, nil, nil, fmt.Errorf("feed socket: %w", err)
 		}
-		defer theirs.Close()                 // the process has its own copy once it started
-		proc.ExtraFiles = []*os.File{theirs} // its descriptor FeedFD
+		defer feedTheirs.Close() // the process has its own copy once it started
+		if brokerMine, brokerTheirs, err = socketPair(syscall.SOCK_SEQPACKET); err != nil {
+			feedMine.Close()
+			return nil, nil, nil, fmt.Errorf("egress broker socket: %w", err)
+		}
+		defer brokerTheirs.Close()
+		proc.ExtraFiles = []*os.File{feedTheirs, brokerTheirs} // FeedFD and BrokerFD
 	}
 	if err := proc.Start(); err != nil {
-		if mine != nil {
-			mine.Close()
+		if feedMine != nil {
+			feedMine.Close()
+			brokerMine.Close()
 		}
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if mine == nil {
-		return proc, nil, nil
+	if feedMine == nil {
+		return proc, nil, nil, nil
 	}
-	conn, err := net.FileConn(mine)
-	mine.Close()
-	if err != nil {
+	feedConn, err1 := net.FileConn(feedMine)
+	brokerConn, err2 := net.FileConn(brokerMine)
+	feedMine.Close()
+	brokerMine.Close()
+	if err := errors.Join(err1, err2); err != nil {
+		for _, c := range []net.Conn{feedConn, brokerConn} {
+			if c != nil {
+				c.Close()
+			}
+		}
 		proc.Process.Kill()
 		proc.Wait()
-		return nil, nil, fmt.Errorf("feed socket: %w", err)
+		return nil, nil, nil, fmt.Errorf("feed sockets: %w", err)
 	}
-	return proc, conn, nil
+	return proc, feedConn, brokerConn.(*net.UnixConn), nil
 }
 
 // serveFeed sends the slot's part of the feed on conn until the process exits, then closes it.

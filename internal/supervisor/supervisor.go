@@ -48,8 +48,11 @@ type Options struct {
 	Routes TableSource
 	// Feed, when set, is the workers the runtime processes run (a platform node's): each
 	// process receives the part of its States routed to it on its descriptor FeedFD (see
-	// package feed), and nothing of other processes' workers. Without it the runtime
-	// processes read their workers themselves (a config file's).
+	// package feed), and nothing of other processes' workers. Such a process also opens no
+	// outbound connection itself: it asks on its descriptor BrokerFD, and the supervisor
+	// connects under the egress policy of one of its workers (package egress, broker.go), so
+	// it runs in a network namespace of its own. Without Feed the runtime processes read their
+	// workers themselves (a config file's) and share the supervisor's network.
 	Feed *feed.Hub
 	// Output receives the runtime processes' standard output and error (default os.Stderr).
 	Output io.Writer

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"islet/internal/ext/fetch"
+	"islet/internal/egress"
 )
 
 // upstream is an origin server on 127.0.0.1 for outbound fetch tests.
@@ -42,8 +42,8 @@ func upstream(t *testing.T) *httptest.Server {
 }
 
 func TestOutboundFetch(t *testing.T) {
-	fetch.SetAllowPrivateEgress(true)
-	defer fetch.SetAllowPrivateEgress(false)
+	egress.SetAllowPrivate(true)
+	defer egress.SetAllowPrivate(false)
 	up := upstream(t)
 	srv, _ := serve(t, map[string]string{"index.js": `
 		const UP = "` + up.URL + `";
@@ -101,7 +101,7 @@ func TestOutboundFetch(t *testing.T) {
 }
 
 func TestEgressToPrivateAddressesIsRefused(t *testing.T) {
-	fetch.SetAllowPrivateEgress(false)
+	egress.SetAllowPrivate(false)
 	up := upstream(t)
 	srv, _ := serve(t, map[string]string{"index.js": `
 		export default {

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"islet/internal/egress"
 	"islet/internal/ext/fetch"
 	"islet/internal/limits"
 	"islet/internal/op"
@@ -108,7 +109,7 @@ type Instance struct {
 	fetches      fetch.Resources // outbound fetches and their response bodies
 	maps         sourceMaps      // the spec's source maps, for stack traces
 	consoleBytes int             // console output of turns run for no request
-	egress       *fetch.Policy   // made on the first outbound fetch
+	egress       *egress.Policy  // made on the first outbound fetch
 	watchedTurn  *limits.Turn    // the turn running now under the watchdog, if any
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"islet/internal/egress"
 	"islet/internal/ext/fetch"
 	"islet/internal/limits"
 	"islet/internal/op"
@@ -140,9 +141,9 @@ func (inst *Instance) RequestConns() *fetch.Conns {
 }
 
 // EgressPolicy is the worker's egress rules (fetch.EgressHost).
-func (inst *Instance) EgressPolicy() *fetch.Policy {
+func (inst *Instance) EgressPolicy() *egress.Policy {
 	if inst.egress == nil {
-		inst.egress = fetch.PolicyFor(inst.spec.EgressAllow)
+		inst.egress = egress.For(inst.spec.EgressAllow)
 	}
 	return inst.egress
 }

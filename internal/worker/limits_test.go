@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"islet/internal/egress"
 	"islet/internal/ext/fetch"
 	"islet/internal/limits"
 	"islet/internal/v8/wasmtest"
@@ -253,17 +254,17 @@ func TestConnectionDeadlockIsBroken(t *testing.T) {
 }
 
 func TestEgressAllowlist(t *testing.T) {
-	fetch.SetAllowPrivateEgress(false)
+	egress.SetAllowPrivate(false)
 	allowed, named, other := upstream(t), upstream(t), upstream(t)
 	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
 	}))
 	defer redirector.Close()
 	_, namedPort, _ := strings.Cut(named.Listener.Addr().String(), ":")
-	fetch.SetLookup(func(_ context.Context, host string) ([]netip.Addr, error) {
+	egress.SetLookup(func(_ context.Context, host string) ([]netip.Addr, error) {
 		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil // every name resolves to loopback
 	})
-	defer fetch.SetLookup(nil)
+	defer egress.SetLookup(nil)
 	rules := append(allow(t, allowed), allow(t, redirector)...)
 	host, err := limits.ParseEgressRule("internal.test:" + namedPort)
 	if err != nil {
@@ -278,7 +279,7 @@ func TestEgressAllowlist(t *testing.T) {
 				catch (e) { return new Response(e.constructor.name + ": " + e.message); }
 			},
 		};`}})
-	remove := fetch.AddOwnListener(srv.Listener.Addr())
+	remove := egress.AddOwnListener(srv.Listener.Addr())
 	defer remove()
 	cases := []struct{ target, want string }{
 		{allowed.URL + "/hello", "reached 200"},
@@ -299,7 +300,7 @@ func TestEgressAllowlist(t *testing.T) {
 }
 
 func TestOwnListenerIsRefusedEvenWhenAllowed(t *testing.T) {
-	fetch.SetAllowPrivateEgress(false)
+	egress.SetAllowPrivate(false)
 	rules, _ := limits.ParseEgressRules([]string{"127.0.0.0/8"})
 	srv, _ := serveSpec(t, &Spec{EgressAllow: rules, Modules: map[string]string{"index.js": `
 		export default {
@@ -315,7 +316,7 @@ func TestOwnListenerIsRefusedEvenWhenAllowed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	remove := fetch.AddOwnListener(any)
+	remove := egress.AddOwnListener(any)
 	defer remove()
 	if _, body := get(t, srv.URL); !strings.Contains(body, fmt.Sprintf("egress to %s is not allowed (it is this node's own listener)", srvAddr)) {
 		t.Fatalf("%q", body)

@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"islet/internal/config"
-	"islet/internal/ext/fetch"
+	"islet/internal/egress"
 	"islet/internal/gateway"
 	"islet/internal/node"
 	"islet/internal/sched"
@@ -100,9 +100,9 @@ func TestAdversarial(t *testing.T) {
 // listener and the origins are stopped when the test ends.
 func startSuite(t *testing.T, limits gateway.ServerLimits, config func(*suite, *testing.T) *config.Config) *suite {
 	t.Helper()
-	fetch.SetAllowPrivateEgress(false)
-	fetch.SetLookup(testLookup)
-	t.Cleanup(func() { fetch.SetLookup(nil) })
+	egress.SetAllowPrivate(false)
+	egress.SetLookup(testLookup)
+	t.Cleanup(func() { egress.SetLookup(nil) })
 	s := &suite{logs: &syncBuffer{}, origins: startOrigins(t)}
 	s.client = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	t.Cleanup(s.client.CloseIdleConnections)

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"islet/internal/egress"
 	"islet/internal/ext/fetch"
 	"islet/internal/limits"
 	"islet/internal/op"
@@ -320,11 +321,11 @@ func (r *fileRun) BeginSubrequest() (int, error) { return 0, nil }
 func (r *fileRun) FetchResources() *fetch.Resources { return &r.fetches }
 
 // EgressPolicy opens the WPT server's loopback address to the run's fetches (fetch.EgressHost).
-func (r *fileRun) EgressPolicy() *fetch.Policy {
+func (r *fileRun) EgressPolicy() *egress.Policy {
 	if r.server == nil {
 		return nil
 	}
-	return fetch.PolicyFor([]limits.EgressRule{{Prefix: netip.PrefixFrom(r.server.addr, 32)}})
+	return egress.For([]limits.EgressRule{{Prefix: netip.PrefixFrom(r.server.addr, 32)}})
 }
 
 // call runs rt.host[name](args...) as one turn. A terminated or condemned isolate is noted.

@@ -27,7 +27,7 @@ import (
 	"sync"
 	"time"
 
-	"islet/internal/ext/fetch"
+	"islet/internal/egress"
 )
 
 // The WPT server stand-in. A browser's WPT run fetches the test resources from wptserve; here
@@ -39,7 +39,7 @@ import (
 //
 // It listens on a random loopback address (127.x.y.z) at the WPT ports (8000 and 8001 for
 // http, 8443 and 8444 for https, with a certificate made for the run), and the runner makes
-// web-platform.test and its subdomains resolve there (fetch.SetLookup). One server serves a
+// web-platform.test and its subdomains resolve there (egress.SetLookup). One server serves a
 // process; each run points it at its WPT root.
 
 // serverPorts are the ports of the WPT config: {{ports[http][0]}} and [1] (plain HTTP), then
@@ -107,7 +107,7 @@ func listen() (*wptServer, error) {
 		}
 		s := &wptServer{addr: a, stash: map[string]any{}}
 		// The WPT host names resolve to the server; nothing else resolves (runs are offline).
-		fetch.SetLookup(func(ctx context.Context, host string) ([]netip.Addr, error) {
+		egress.SetLookup(func(ctx context.Context, host string) ([]netip.Addr, error) {
 			if isWPTHost(host) {
 				return []netip.Addr{a}, nil
 			}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -112,23 +113,63 @@ func TestRuntimeProcessesAreSandboxed(t *testing.T) {
 }
 
 // TestPlatformRuntimeProcessesAreSandboxed: a platform node runs its tenants' code in 2 runtime
-// processes by default, each of which enters the sandbox before it serves (the self-test's
-// operations are all refused from inside), and a deployed worker is served from there.
+// processes by default, each of which enters the sandbox before it serves: every self-test
+// operation is refused from inside, IPv4 and IPv6 sockets included, and each process is in a
+// network namespace of its own. Its workers' fetches still work, connected by the supervisor:
+// to a local origin the operator opened (--egress-allow), while the metadata address, the
+// admin API and a loopback port nobody opened stay refused, with the egress error.
 func TestPlatformRuntimeProcessesAreSandboxed(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "origin says hi")
+	}))
+	defer origin.Close()
+	closed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "must not be reached")
+	}))
+	defer closed.Close()
+	originAddr := strings.TrimPrefix(origin.URL, "http://")
 	t.Setenv("ISLET_SANDBOX_SELFTEST", "1")
-	pl := startPlatform(t)
+	pl := startPlatform(t, "--egress-allow", originAddr)
 	for k := 0; k < 2; k++ {
 		pl.node.waitFor(t, fmt.Sprintf(`msg="sandbox: entered" process=%d `, k))
-		for _, probe := range []string{"open_file", "create_file", "exec", "socket_netlink", "tcp_listen", "ptrace"} {
+		for _, probe := range []string{"open_file", "create_file", "exec", "socket_netlink", "tcp_listen", "ptrace",
+			"socket_inet", "socket_inet6"} {
 			pl.node.waitFor(t, fmt.Sprintf(`msg="sandbox self-test" process=%d probe=%s refused=true`, k, probe))
 		}
 	}
 	if m := regexp.MustCompile(`msg="sandbox self-test" .* refused=false .*`).FindString(pl.node.output()); m != "" {
 		t.Errorf("an operation was not refused inside the sandbox: %s", m)
 	}
+	if strings.Contains(pl.node.output(), "namespaces=true") {
+		mine, _ := os.Readlink("/proc/self/ns/net")
+		for _, m := range regexp.MustCompile(`msg="runtime process started" process=\d+ pid=(\d+)`).FindAllStringSubmatch(pl.node.output(), -1) {
+			if its, err := os.Readlink("/proc/" + m[1] + "/ns/net"); err != nil || its == mine {
+				t.Errorf("runtime process pid %s: network namespace %q (%v), the test's is %q", m[1], its, err, mine)
+			}
+		}
+	} else {
+		t.Logf("runtime processes run without namespaces here (the kernel refused them)")
+	}
 	one := []string{"index.js"}
-	if st, body := apiDeploy(t, pl.api, pl.token, "boxed", map[string]any{}, one, map[string]string{"index.js": hello("boxed")}); st != 201 {
+	fetcher := `export default { async fetch(req) {
+	const u = new URL(req.url).searchParams.get("u");
+	if (!u) return new Response("boxed");
+	try { const r = await fetch(u); return new Response("fetched: " + (await r.text())); }
+	catch (e) { return new Response("refused: " + e.message); }
+} }`
+	if st, body := apiDeploy(t, pl.api, pl.token, "boxed", map[string]any{}, one, map[string]string{"index.js": fetcher}); st != 201 {
 		t.Fatalf("deploy: %d %s", st, body)
 	}
 	pollBody(t, pl.node.addr, "boxed.localhost", "boxed")
+	pollPath(t, pl.node.addr, "boxed.localhost", "/?u="+origin.URL, "fetched: origin says hi")
+	for _, c := range []struct{ url, want string }{
+		{"http://169.254.169.254/latest/meta-data/", "egress to 169.254.169.254 is not allowed"},
+		{"http://" + pl.api + "/", "is not allowed"},
+		{closed.URL, "is not allowed"},
+	} {
+		_, _, body := get(t, pl.node.addr, "boxed.localhost", "/?u="+c.url)
+		if !strings.HasPrefix(body, "refused: ") || !strings.Contains(body, c.want) {
+			t.Errorf("fetch %s: %q, want a refusal saying %q", c.url, body, c.want)
+		}
+	}
 }

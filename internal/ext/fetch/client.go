@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"islet/internal/egress"
 	weburl "islet/internal/ext/url"
 	"islet/internal/gateway"
 	"islet/internal/op"
@@ -158,7 +159,7 @@ const UserAgent = "islet"
 const maxRedirects = 20
 
 var transport = &http.Transport{
-	DialContext:           dialContext,
+	DialContext:           egress.Base().Dial,
 	ForceAttemptHTTP2:     true,
 	MaxIdleConns:          256,
 	MaxIdleConnsPerHost:   16,
@@ -167,8 +168,8 @@ var transport = &http.Transport{
 	ResponseHeaderTimeout: 60 * time.Second,
 }
 
-func clientFor(redirect string, egress *Policy) *http.Client {
-	return &http.Client{Transport: egress.transport(), CheckRedirect: func(req *http.Request, via []*http.Request) error {
+func clientFor(redirect string, policy *egress.Policy) *http.Client {
+	return &http.Client{Transport: transportFor(policy), CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		switch redirect {
 		case "manual":
 			return http.ErrUseLastResponse
@@ -322,7 +323,7 @@ func opSend(c *op.Call, done op.Completer) error {
 		cancel()
 		return op.TypeErrorf("fetch: the worker is shutting down")
 	}
-	conns, egress := connsOf(h), policyOf(h)
+	conns, policy := connsOf(h), policyOf(h)
 	go func() {
 		defer res.dropCancel(token)
 		if upload != nil {
@@ -333,7 +334,7 @@ func opSend(c *op.Call, done op.Completer) error {
 		slot, err := conns.acquire(ctx, cancel)
 		var resp *http.Response
 		if err == nil {
-			resp, err = clientFor(redirect, egress).Do(req)
+			resp, err = clientFor(redirect, policy).Do(req)
 		}
 		if err != nil {
 			slot.release()

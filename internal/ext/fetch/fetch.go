@@ -2,7 +2,7 @@
 // uses to turn HTTP requests into Requests and Responses into HTTP responses
 // (rt.internal.newIncomingRequest, rt.internal.responseParts), and fetch(): data: and blob:
 // URLs are answered in JavaScript, http: and https: go out through Go's HTTP client with
-// egress rules (client.go, egress.go), a ReadableStream request body streamed to it
+// egress rules (client.go, package egress), a ReadableStream request body streamed to it
 // (fetch_upload_write) and the response body streamed back (fetch_read).
 package fetch
 

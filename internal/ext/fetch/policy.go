@@ -1,170 +1,42 @@
 package fetch
 
 import (
-	"net"
 	"net/http"
-	"net/netip"
-	"sort"
-	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 
-	"islet/internal/limits"
+	"islet/internal/egress"
 )
-
-// Policy is the egress rules one worker's outbound fetches run under: the defaults (no private
-// destinations, never the node's own listeners) with the worker's allowlist and the node's
-// opened. Workers with the same rules share a Policy, and each Policy has its own HTTP
-// transport, so a pooled connection to a destination one worker may reach is never reused by
-// a worker that may not.
-type Policy struct {
-	rules []limits.EgressRule
-	key   string
-
-	once sync.Once
-	tr   *http.Transport
-}
-
-// basePolicy opens nothing; its transport is the shared `transport`.
-var basePolicy = &Policy{}
-
-var (
-	nodeRules atomic.Pointer[[]limits.EgressRule]
-
-	policiesMu sync.Mutex
-	policies   = map[string]*Policy{}
-)
-
-// SetNodeEgressAllow opens rules for every worker of the node (islet serve --egress-allow).
-// Policies made before the call keep the rules they were made with.
-func SetNodeEgressAllow(rules []limits.EgressRule) {
-	r := append([]limits.EgressRule(nil), rules...)
-	nodeRules.Store(&r)
-}
-
-// PolicyFor returns the policy of a worker whose allowlist is rules, with the node's rules
-// added.
-func PolicyFor(rules []limits.EgressRule) *Policy {
-	var all []limits.EgressRule
-	if n := nodeRules.Load(); n != nil {
-		all = append(all, *n...)
-	}
-	all = append(all, rules...)
-	if len(all) == 0 {
-		return basePolicy
-	}
-	keys := make([]string, len(all))
-	for i, r := range all {
-		keys[i] = r.String()
-	}
-	sort.Strings(keys)
-	key := strings.Join(keys, ",")
-	policiesMu.Lock()
-	defer policiesMu.Unlock()
-	if p, ok := policies[key]; ok {
-		return p
-	}
-	p := &Policy{rules: all, key: key}
-	policies[key] = p
-	return p
-}
-
-// String lists the policy's opened rules.
-func (p *Policy) String() string { return p.key }
-
-// transport is the HTTP transport of the policy's fetches.
-func (p *Policy) transport() *http.Transport {
-	if p == nil || p.key == "" {
-		return transport
-	}
-	p.once.Do(func() {
-		p.tr = transport.Clone()
-		p.tr.DialContext = p.dial
-	})
-	return p.tr
-}
 
 // EgressHost is implemented by a fetch Host whose worker has its own egress policy; without it
 // outbound fetch runs under the node's rules alone.
 type EgressHost interface {
-	EgressPolicy() *Policy
+	EgressPolicy() *egress.Policy
 }
 
-func policyOf(h Host) *Policy {
+func policyOf(h Host) *egress.Policy {
 	if e, ok := h.(EgressHost); ok {
 		if p := e.EgressPolicy(); p != nil {
 			return p
 		}
 	}
-	return PolicyFor(nil)
+	return egress.For(nil)
 }
 
-// The node's own listeners: outbound fetch never connects to them (a worker reaching its own
-// node from inside skips the gateway's view of where requests come from), whatever the rules.
-var (
-	ownMu    sync.RWMutex
-	ownAddrs = map[*netip.AddrPort]struct{}{}
+// transports are the HTTP transports of the egress policies that open something, by Key: each
+// policy has its own, so a pooled connection to a destination one worker may reach is never
+// reused by a worker that may not. The policy that opens nothing uses the shared transport.
+var transports sync.Map // string → *http.Transport
 
-	localMu      sync.Mutex
-	localAddrs   map[netip.Addr]bool
-	localExpires time.Time
-)
-
-// AddOwnListener registers an address the node serves on; remove unregisters it. An
-// unspecified address (0.0.0.0:8787, [::]:8787) stands for every address of the machine's
-// interfaces on that port.
-func AddOwnListener(addr net.Addr) (remove func()) {
-	ap, err := netip.ParseAddrPort(addr.String())
-	if err != nil {
-		return func() {}
+// transportFor is the HTTP transport of fetches under p.
+func transportFor(p *egress.Policy) *http.Transport {
+	if p == nil || p.Key() == "" {
+		return transport
 	}
-	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	key := &ap
-	ownMu.Lock()
-	ownAddrs[key] = struct{}{}
-	ownMu.Unlock()
-	return func() {
-		ownMu.Lock()
-		delete(ownAddrs, key)
-		ownMu.Unlock()
+	if t, ok := transports.Load(p.Key()); ok {
+		return t.(*http.Transport)
 	}
-}
-
-// isOwnListener reports whether ap is one of the node's listeners.
-func isOwnListener(ap netip.AddrPort) bool {
-	addr := ap.Addr().Unmap()
-	ownMu.RLock()
-	defer ownMu.RUnlock()
-	for own := range ownAddrs {
-		if own.Port() != ap.Port() {
-			continue
-		}
-		if own.Addr() == addr || own.Addr().IsUnspecified() && isLocalAddr(addr) {
-			return true
-		}
-	}
-	return false
-}
-
-// isLocalAddr reports whether addr belongs to this machine (loopback or an interface's address,
-// read at most every 5 s).
-func isLocalAddr(addr netip.Addr) bool {
-	if addr.IsLoopback() || addr.IsUnspecified() {
-		return true
-	}
-	localMu.Lock()
-	defer localMu.Unlock()
-	if time.Now().After(localExpires) {
-		localAddrs = map[netip.Addr]bool{}
-		if list, err := net.InterfaceAddrs(); err == nil {
-			for _, a := range list {
-				if p, err := netip.ParsePrefix(a.String()); err == nil {
-					localAddrs[p.Addr().Unmap()] = true
-				}
-			}
-		}
-		localExpires = time.Now().Add(5 * time.Second)
-	}
-	return localAddrs[addr]
+	t := transport.Clone()
+	t.DialContext = p.Dial
+	actual, _ := transports.LoadOrStore(p.Key(), t)
+	return actual.(*http.Transport)
 }

@@ -1,4 +1,11 @@
-package fetch
+// Package egress decides where workers' outbound connections may go, and connects them: the
+// default refusals (loopback, private, link-local and metadata addresses, and the node's own
+// listeners), the node's and each worker's rules that open destinations, checked on every
+// resolved address at every dial. In a runtime process of a platform supervisor the process
+// does not connect itself: it asks its supervisor (SetBroker), which checks and connects with
+// the policies of the workers it sent that process, and passes back the connected socket.
+// The package is pure Go.
+package egress
 
 import (
 	"context"
@@ -11,16 +18,16 @@ import (
 	"syscall"
 )
 
-// allowPrivate says whether outbound fetch may reach loopback, private, link-local,
+// allowPrivate says whether outbound connections may reach loopback, private, link-local,
 // unique-local, multicast and metadata addresses, and the node's own listeners: it turns the
 // egress rules off. It is node-wide: `islet dev` allows them (a worker under development talks
 // to local services); `islet serve` refuses them unless the operator opens them.
 var allowPrivate atomic.Bool
 
-// SetAllowPrivateEgress opens or closes private destinations for outbound fetch.
-func SetAllowPrivateEgress(allow bool) { allowPrivate.Store(allow) }
+// SetAllowPrivate opens or closes private destinations for every worker of the process.
+func SetAllowPrivate(allow bool) { allowPrivate.Store(allow) }
 
-// refusedPrefixes are destinations outbound fetch never reaches unless an egress rule opens them.
+// refusedPrefixes are destinations an outbound connection never reaches unless an egress rule opens them.
 var refusedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("10.0.0.0/8"),
@@ -41,7 +48,7 @@ var refusedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("fd00:ec2::254/128"),
 }
 
-// refused reports whether addr is a destination outbound fetch may not reach by default.
+// refused reports whether addr is a destination outbound connections may not reach by default.
 func refused(addr netip.Addr) bool {
 	addr = addr.Unmap()
 	for _, p := range refusedPrefixes {
@@ -57,7 +64,7 @@ type LookupFunc func(ctx context.Context, host string) ([]netip.Addr, error)
 
 var lookupHook atomic.Pointer[LookupFunc]
 
-// SetLookup makes outbound fetch resolve host names with f instead of the system resolver (nil
+// SetLookup makes outbound connections resolve host names with f instead of the system resolver (nil
 // restores it). Tests use it to make names resolve to private addresses offline; the egress
 // rules check the resolved address either way.
 func SetLookup(f LookupFunc) {
@@ -94,10 +101,19 @@ func (p *Policy) check(address string, hostOpened bool) error {
 
 var plainDialer = &net.Dialer{}
 
-// dial opens a connection for outbound fetch under p. Every address a connection is attempted
-// to, after DNS resolution, goes through check (so a name that resolves to a private address
-// is refused like the address), on every dial and so on every redirect hop.
-func (p *Policy) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+// Dial opens an outbound connection under p: through the broker when the process has one
+// (SetBroker), else itself (DialHere). It is an http.Transport's DialContext.
+func (p *Policy) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if b := broker.Load(); b != nil {
+		return b.Dial(ctx, p, network, addr)
+	}
+	return p.DialHere(ctx, network, addr)
+}
+
+// DialHere opens an outbound connection under p from this process. Every address a connection
+// is attempted to, after DNS resolution, goes through check (so a name that resolves to a
+// private address is refused like the address), on every dial and so on every redirect hop.
+func (p *Policy) DialHere(ctx context.Context, network, addr string) (net.Conn, error) {
 	if allowPrivate.Load() {
 		return plainDialer.DialContext(ctx, network, addr)
 	}
@@ -143,9 +159,4 @@ func (p *Policy) hostOpened(host string, port uint16) bool {
 		}
 	}
 	return false
-}
-
-// dialContext dials with no rule opened beyond the defaults (the shared transport's dialer).
-func dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	return basePolicy.dial(ctx, network, addr)
 }
