@@ -84,7 +84,7 @@ func (r *Resolver) Resolve(ctx context.Context, src Source, records map[string]*
 				r.log.Error("cannot load rollout version", "worker", name, "version", ro.Version, "err", err)
 				complete = false
 				if prev != nil && prev.Rollout != nil && prev.Rollout.Version.ID == ro.Version {
-					w.Rollout = prev.Rollout
+					w.Rollout = &Rollout{Version: prev.Rollout.Version, Percent: ro.Percent}
 				}
 			}
 		}
@@ -113,6 +113,10 @@ func (r *Resolver) version(ctx context.Context, src Source, rec *control.Worker,
 		b, err := src.Bundle(rctx, cv.Bundle)
 		if err != nil {
 			return nil, err
+		}
+		// A Receiver refuses a bundle whose content is not its name, and with it the feed.
+		if got := b.Hash(); got != cv.Bundle {
+			return nil, fmt.Errorf("bundle %s: its content hashes to %s", cv.Bundle, got)
 		}
 		r.bundles[cv.Bundle] = b
 	}
