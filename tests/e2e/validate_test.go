@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"os"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestDeployCannotKillTheNode: uploads whose start-up aborted V8 13.6 in the validating process
@@ -31,5 +34,54 @@ func TestDeployCannotKillTheNode(t *testing.T) {
 	}
 	if code, _, _ := get(t, pl.node.addr, "bomb.localhost", "/"); code != 404 {
 		t.Errorf("a refused upload is served: %d", code)
+	}
+}
+
+// TestDeployValidationIsSandboxed: the process that runs an upload's top-level code at deploy
+// (validate-upload, started by the admin API's process, which holds the secret key) is in the
+// sandbox while that code runs: its /proc status shows the seccomp filter and no_new_privs.
+// The upload spins at the top level until the start-up limit refuses it, which leaves time to
+// look.
+func TestDeployValidationIsSandboxed(t *testing.T) {
+	pl := startPlatform(t)
+	seen := make(chan string, 1)
+	stop := make(chan struct{})
+	go func() { seen <- watchValidator(stop) }()
+	st, body := apiDeploy(t, pl.api, pl.token, "spin", map[string]any{}, []string{"index.js"},
+		map[string]string{"index.js": "for (;;) {}\n" + hello("never")})
+	close(stop)
+	refused(t, "a top level that never ends", st, body, 400, "startup_limit", "")
+	if status := <-seen; !strings.Contains(status, "Seccomp:\t2") || !strings.Contains(status, "NoNewPrivs:\t1") {
+		t.Errorf("the validating process, seen while it ran the upload, is not sandboxed:\n%s", status)
+	}
+}
+
+// watchValidator polls for a validate-upload process until stop is closed and returns the
+// /proc status of the first one seen with a seccomp filter, or else the last status read of
+// one ("" if none was seen).
+func watchValidator(stop <-chan struct{}) string {
+	last := ""
+	for {
+		select {
+		case <-stop:
+			return last
+		default:
+		}
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+			if err != nil || !strings.Contains(string(cmdline), "validate-upload") {
+				continue
+			}
+			status, err := os.ReadFile("/proc/" + e.Name() + "/status")
+			if err != nil {
+				continue
+			}
+			last = string(status)
+			if strings.Contains(last, "Seccomp:\t2") {
+				return last
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
