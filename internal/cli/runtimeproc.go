@@ -25,7 +25,7 @@ import (
 // no credential, keeps no cache, and opens no network connection itself: its workers' outbound
 // fetches are connected by the supervisor (descriptor supervisor.BrokerFD, package egress),
 // which applies the egress rules. Once its listener is open it enters the sandbox, where it
-// can open no file, no IPv4 or IPv6 socket and run no program.
+// can open no file and no socket and run no program.
 func runRuntimeProcess(ctx context.Context, flags nodeFlags, pf platformFlags, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -58,7 +58,7 @@ func runRuntimeProcess(ctx context.Context, flags nodeFlags, pf platformFlags, l
 		return err
 	}
 	defer release()
-	if _, err := sandbox.Enter(sandbox.Options{NoInet: true, Log: log}); err != nil {
+	if _, err := sandbox.Enter(sandbox.Options{NoSockets: true, Log: log}); err != nil {
 		ln.Close()
 		return fmt.Errorf("runtime process %d: %w", flags.proc.index, err)
 	}

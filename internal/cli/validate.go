@@ -16,7 +16,7 @@ import (
 // validateUploadCmd is the child process of node.ProcessValidator: one upload on stdin, its
 // verdict on stdout. A V8 fatal error while the worker starts ends only this process, and the
 // worker's top-level code runs in the sandbox (package sandbox: no file of the node's data
-// directory or any other, no IPv4/IPv6 socket, no exec): the admin API's process that starts
+// directory or any other, no new socket, no exec): the admin API's process that starts
 // it holds the secret key and the NATS secret.
 func validateUploadCmd() *cobra.Command {
 	var flags nodeFlags
@@ -29,7 +29,7 @@ func validateUploadCmd() *cobra.Command {
 			log := flags.logger()
 			v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
 			egress.SetAllowPrivate(flags.privateNet)
-			if _, err := sandbox.Enter(sandbox.Options{NoInet: true, Log: log}); err != nil {
+			if _, err := sandbox.Enter(sandbox.Options{NoSockets: true, Log: log}); err != nil {
 				return err
 			}
 			return node.ServeValidation(os.Stdin, os.Stdout, flags.options(log, false))

@@ -81,12 +81,10 @@ var rules = []rule{
 	rawSocket(0), rawSocket(unix.SOCK_NONBLOCK), rawSocket(unix.SOCK_CLOEXEC), rawSocket(unix.SOCK_NONBLOCK | unix.SOCK_CLOEXEC),
 }
 
-// inetRules are the rows of Options.NoInet.
-var inetRules = []rule{
-	{names: []string{"socket", "socketpair"}, when: &cond{0, equal, unix.AF_INET}, errno: unix.EPERM,
-		why: "no IPv4 sockets: the supervisor opens the process's outbound connections (package egress)"},
-	{names: []string{"socket", "socketpair"}, when: &cond{0, equal, unix.AF_INET6}, errno: unix.EPERM,
-		why: "no IPv6 sockets: the supervisor opens the process's outbound connections (package egress)"},
+// socketRules are the rows of Options.NoSockets.
+var socketRules = []rule{
+	{names: []string{"socket", "socketpair"}, errno: unix.EPERM,
+		why: "no new socket of any family: the process serves on a listener and talks to its supervisor on sockets it was given; the supervisor opens its outbound connections (package egress); a Unix socket could reach other processes' sockets on the machine"},
 }
 
 // family is a row that refuses socket and socketpair for the address families op value

@@ -12,9 +12,10 @@ type Options struct {
 	ReadOnly []string
 	// ReadWrite are files or directories the process may read, write, create and remove in.
 	ReadWrite []string
-	// NoInet refuses IPv4 and IPv6 sockets too: for a process that opens no network connection
-	// itself (a platform runtime process, whose supervisor connects for it, package egress).
-	NoInet bool
+	// NoSockets refuses every new socket (socket, socketpair) too: for a process that works on
+	// sockets it already has and opens no connection itself (a platform runtime process, whose
+	// supervisor connects for it, package egress; a deploy's validator).
+	NoSockets bool
 	// Log receives one line saying what was enforced; nil logs to slog.Default().
 	Log *slog.Logger
 }

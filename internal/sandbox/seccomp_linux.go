@@ -11,17 +11,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// policy assembles the rules without an argument condition for the running architecture,
-// leaving out the syscalls it does not have (iopl exists on x86 only, for example), and
-// returns it with the architecture's syscall numbers and the number of syscall rows.
-func policy() (seccomp.Policy, map[string]int, int, error) {
+// policy assembles the rules (and extra) without an argument condition for the running
+// architecture, leaving out the syscalls it does not have (iopl exists on x86 only, for
+// example), and returns it with the architecture's syscall numbers and the number of syscall
+// rows.
+func policy(extra []rule) (seccomp.Policy, map[string]int, int, error) {
 	info, err := arch.GetInfo("")
 	if err != nil {
 		return seccomp.Policy{}, nil, 0, fmt.Errorf("seccomp: %w", err)
 	}
 	p := seccomp.Policy{DefaultAction: seccomp.ActionAllow}
 	n := 0
-	for _, r := range rules {
+	for _, r := range append(append([]rule(nil), rules...), extra...) {
 		if r.when != nil {
 			continue // in argFilter
 		}
@@ -39,16 +40,16 @@ func policy() (seccomp.Policy, map[string]int, int, error) {
 
 // installSeccomp installs three filters on every thread of the process (TSYNC), with
 // no_new_privs: the architecture lock, the denylist's rows with an argument condition
-// (argFilter) and those without (go-seccomp-bpf); with noInet, inetRules too. It returns the
-// number of syscall rows.
-func installSeccomp(noInet bool) (int, error) {
-	p, numbers, n, err := policy()
+// (argFilter) and those without (go-seccomp-bpf); with noSockets, socketRules too. It returns
+// the number of syscall rows.
+func installSeccomp(noSockets bool) (int, error) {
+	var extra []rule
+	if noSockets {
+		extra = socketRules
+	}
+	p, numbers, n, err := policy(extra)
 	if err != nil {
 		return 0, err
-	}
-	var extra []rule
-	if noInet {
-		extra = inetRules
 	}
 	args, nargs := argFilter(numbers, extra)
 	// no_new_privs is per thread: set it and load the filters from the same one. TSYNC gives

@@ -13,7 +13,7 @@ import (
 )
 
 // SelfTest tries, from inside a sandbox entered with o, operations it must refuse, and returns
-// one Probe each (with o.NoInet, opening IPv4 and IPv6 sockets too). A probe counts as refused only when it failed with EPERM, EACCES or ENOSYS (what the
+// one Probe each (with o.NoSockets, opening IPv4, IPv6 and Unix sockets too). A probe counts as refused only when it failed with EPERM, EACCES or ENOSYS (what the
 // filters and Landlock return), not with any other error. None of them changes anything when
 // it is wrongly allowed: the mount names a path that does not exist, unshare runs on a thread
 // that is thrown away, and bpf and io_uring get invalid arguments.
@@ -49,10 +49,19 @@ func SelfTest(o Options) []Probe {
 		{"bpf", func() error { return rawErr(unix.Syscall(unix.SYS_BPF, 0, 0, 0)) }},
 		{"io_uring", func() error { return rawErr(unix.Syscall(unix.SYS_IO_URING_SETUP, 0, 0, 0)) }},
 	}
-	if o.NoInet {
+	if o.NoSockets {
 		probes = append(probes,
 			probe{"socket_inet", func() error { return socket(unix.AF_INET, unix.SOCK_STREAM, 0) }},
-			probe{"socket_inet6", func() error { return socket(unix.AF_INET6, unix.SOCK_DGRAM, 0) }})
+			probe{"socket_inet6", func() error { return socket(unix.AF_INET6, unix.SOCK_DGRAM, 0) }},
+			probe{"socket_unix", func() error { return socket(unix.AF_UNIX, unix.SOCK_STREAM, 0) }},
+			probe{"socketpair", func() error {
+				fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+				if err == nil {
+					unix.Close(fds[0])
+					unix.Close(fds[1])
+				}
+				return err
+			}})
 	}
 	out := make([]Probe, 0, len(probes))
 	for _, p := range probes {

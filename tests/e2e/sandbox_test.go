@@ -114,7 +114,7 @@ func TestRuntimeProcessesAreSandboxed(t *testing.T) {
 
 // TestPlatformRuntimeProcessesAreSandboxed: a platform node runs its tenants' code in 2 runtime
 // processes by default, each of which enters the sandbox before it serves: every self-test
-// operation is refused from inside, IPv4 and IPv6 sockets included, and each process is in a
+// operation is refused from inside, every new socket included, and each process is in a
 // network namespace of its own. Its workers' fetches still work, connected by the supervisor:
 // to a local origin the operator opened (--egress-allow), while the metadata address, the
 // admin API and a loopback port nobody opened stay refused, with the egress error.
@@ -133,7 +133,7 @@ func TestPlatformRuntimeProcessesAreSandboxed(t *testing.T) {
 	for k := 0; k < 2; k++ {
 		pl.node.waitFor(t, fmt.Sprintf(`msg="sandbox: entered" process=%d `, k))
 		for _, probe := range []string{"open_file", "create_file", "exec", "socket_netlink", "tcp_listen", "ptrace",
-			"socket_inet", "socket_inet6"} {
+			"socket_inet", "socket_inet6", "socket_unix", "socketpair"} {
 			pl.node.waitFor(t, fmt.Sprintf(`msg="sandbox self-test" process=%d probe=%s refused=true`, k, probe))
 		}
 	}
