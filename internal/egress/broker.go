@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -122,7 +123,7 @@ func (b *BrokerClient) read() {
 	for {
 		n, oobn, _, _, err := b.conn.ReadMsgUnix(buf, oob)
 		if err != nil || n == 0 {
-			if err == nil {
+			if err == nil || errors.Is(err, io.EOF) { // a closed SOCK_SEQPACKET reads as io.EOF
 				err = errors.New("the supervisor closed the connection")
 			}
 			b.fail(fmt.Errorf("egress broker: %w", err))
@@ -235,7 +236,7 @@ func ServeBroker(ctx context.Context, conn *net.UnixConn, granted func(key strin
 	for {
 		n, _, _, _, err := conn.ReadMsgUnix(buf, nil)
 		if err != nil || n == 0 {
-			if ctx.Err() != nil || n == 0 && err == nil {
+			if ctx.Err() != nil || err == nil || errors.Is(err, io.EOF) { // the client closed its end
 				return nil
 			}
 			return fmt.Errorf("egress broker: %w", err)
