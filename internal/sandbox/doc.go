@@ -6,21 +6,22 @@
 //     open only the paths it still needs (see systemPaths and Options) and bind no TCP port,
 //     and scopes it so it can neither signal processes outside its domain nor connect to
 //     abstract Unix sockets outside it.
-//   - A seccomp-bpf filter, installed on every thread at once (SECCOMP_FILTER_FLAG_TSYNC) with
-//     no_new_privs, refuses with EPERM the syscalls that a runtime process never needs and an
-//     attacker who took over V8 would want: exec, ptrace and cross-process memory, mounts and
-//     namespaces, kernel modules, BPF, io_uring, keyrings, raw and netlink sockets… (the table
-//     is rules in rules_linux.go, each with its reason). Another filter refuses every syscall
-//     made through another architecture's entry point (int 0x80 on x86-64), which a
-//     per-syscall filter cannot see.
+//   - seccomp-bpf filters, installed on every thread at once (SECCOMP_FILTER_FLAG_TSYNC) with
+//     no_new_privs. An allowlist (allowlist in allow_linux.go, each row with what it is for,
+//     measured with strace on runtime processes and the worker and scheduler suites) lets
+//     through about 150 syscalls and fails every other with ENOSYS, which the Go runtime, glibc
+//     and V8 take for "not in this kernel". A denylist (rules in rules_linux.go, each with its
+//     reason) refuses with EPERM what an attacker who took over V8 would want, including the
+//     dangerous uses of allowed syscalls: exec, ptrace and cross-process memory, mounts and
+//     namespaces (clone with namespace flags), BPF, io_uring, keyrings, raw and netlink
+//     sockets, TIOCSTI… and with Options.NoSockets every new socket. Another filter refuses
+//     every syscall made through another architecture's entry point (int 0x80 on x86-64),
+//     which a per-syscall filter cannot see.
 //
-// The filter is a denylist, not the allowlist the issue asks for: the Go runtime, cgo, glibc
-// and V8 together use well over a hundred syscalls, some only on rare paths (a GC under memory
-// pressure, a signal during a cgo call), and an allowlist that misses one kills or breaks a
-// process in production. Everything not in the table is allowed, including open/openat
-// (Landlock decides what may be opened) and socket(AF_INET*, SOCK_STREAM|SOCK_DGRAM) with
-// connect (NATS and workers' outbound fetch still connect from the runtime process; they do
-// not go through the supervisor yet).
+// open/openat stay allowed (Landlock decides what may be opened). A platform runtime process
+// opens no socket (NoSockets): its supervisor connects its outbound fetches (package egress)
+// and it runs in a network namespace of its own; a config file's runtime processes still
+// connect their workers' fetches themselves.
 //
 // Enter is not reversible, and it applies to the whole process. Elsewhere than Linux it does
 // nothing and reports so.

@@ -49,7 +49,7 @@ func enter(o Options) (Report, error) {
 	} else if r.Landlock, err = enterLandlock(o); err != nil {
 		return r, fmt.Errorf("sandbox: %w", err)
 	}
-	if r.Rules, err = installSeccomp(o.NoSockets); err != nil {
+	if r.Rules, r.Allowed, err = installSeccomp(o.NoSockets); err != nil {
 		return r, fmt.Errorf("sandbox: %w", err)
 	}
 	r.Seccomp = true
@@ -57,7 +57,7 @@ func enter(o Options) (Report, error) {
 	if r.Landlock == 0 {
 		landlockAt = "not available in this kernel; filesystem unrestricted"
 	}
-	log.Info("sandbox: entered", "landlock", landlockAt, "seccomp_rules", r.Rules, "seccomp", "denylist on every thread (TSYNC)",
+	log.Info("sandbox: entered", "landlock", landlockAt, "seccomp_rules", r.Rules, "seccomp_allowed", r.Allowed, "seccomp", "allowlist and denylist on every thread (TSYNC)",
 		"read_only", o.ReadOnly, "read_write", o.ReadWrite, "new_sockets", !o.NoSockets, "took", time.Since(start).Round(time.Microsecond))
 	if os.Getenv(selfTestEnv) == "1" {
 		for _, p := range SelfTest(o) {

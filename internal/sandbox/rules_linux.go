@@ -78,6 +78,10 @@ var rules = []rule{
 		errno: unix.EPERM, why: "no Multipath TCP: Landlock's TCP bind rule does not cover it (Go falls back to TCP on any error)"},
 	{names: []string{"socket"}, when: &cond{2, greaterThan, 0xffffffff},
 		errno: unix.EPERM, why: "a protocol with bits above 32 (see the note on rules)"},
+	{names: []string{"ioctl"}, when: &cond{1, equal, unix.TIOCSTI}, errno: unix.EPERM,
+		why: "no typing into a terminal the process's output is on (TIOCSTI), which would run commands as whoever owns it"},
+	{names: []string{"ioctl"}, when: &cond{1, greaterThan, 0xffffffff}, errno: unix.EPERM,
+		why: "a request with bits above 32, which the kernel drops (see the note on rules)"},
 	rawSocket(0), rawSocket(unix.SOCK_NONBLOCK), rawSocket(unix.SOCK_CLOEXEC), rawSocket(unix.SOCK_NONBLOCK | unix.SOCK_CLOEXEC),
 }
 

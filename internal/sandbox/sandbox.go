@@ -26,8 +26,10 @@ type Report struct {
 	Landlock int
 	// Seccomp is set when the seccomp filters are installed on every thread.
 	Seccomp bool
-	// Rules is the number of syscall rules of the seccomp filter.
+	// Rules is the number of syscall rules of the seccomp denylist.
 	Rules int
+	// Allowed is the number of syscalls the seccomp allowlist lets through.
+	Allowed int
 }
 
 // selfTestEnv names the environment variable that makes Enter, once the sandbox is in place,

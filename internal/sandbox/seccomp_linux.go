@@ -38,18 +38,50 @@ func policy(extra []rule) (seccomp.Policy, map[string]int, int, error) {
 	return p, info.SyscallNames, n, nil
 }
 
-// installSeccomp installs three filters on every thread of the process (TSYNC), with
-// no_new_privs: the architecture lock, the denylist's rows with an argument condition
-// (argFilter) and those without (go-seccomp-bpf); with noSockets, socketRules too. It returns
-// the number of syscall rows.
-func installSeccomp(noSockets bool) (int, error) {
+// allowProgram is the allowlist as a BPF program for the running architecture (numbers): the
+// syscalls of allowlist it has are allowed, every other fails with ENOSYS. (go-seccomp-bpf
+// accepts no default action but EPERM's.) It returns the program and the number of syscalls
+// allowed.
+func allowProgram(numbers map[string]int) ([]bpf.Instruction, int, error) {
+	var nrs []uint32
+	for _, a := range allowlist {
+		for _, name := range a.names {
+			if nr, ok := numbers[name]; ok {
+				nrs = append(nrs, uint32(nr))
+			}
+		}
+	}
+	// Each test jumps over the ones after it and the ENOSYS return to the ALLOW at the end;
+	// a BPF jump skips at most 255 instructions.
+	if len(nrs) > 255 {
+		return nil, 0, fmt.Errorf("seccomp: allowlist: %d syscalls, more than one program's jumps reach", len(nrs))
+	}
+	prog := []bpf.Instruction{bpf.LoadAbsolute{Off: offNr, Size: 4}}
+	for i, nr := range nrs {
+		prog = append(prog, bpf.JumpIf{Cond: bpf.JumpEqual, Val: nr, SkipTrue: uint8(len(nrs) - i)})
+	}
+	prog = append(prog,
+		bpf.RetConstant{Val: unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS)},
+		bpf.RetConstant{Val: unix.SECCOMP_RET_ALLOW})
+	return prog, len(nrs), nil
+}
+
+// installSeccomp installs four filters on every thread of the process (TSYNC), with
+// no_new_privs: the architecture lock, the allowlist (allowProgram), the denylist's rows with
+// an argument condition (argFilter) and those without (go-seccomp-bpf), with noSockets
+// socketRules too. The kernel runs every filter on each syscall and the strictest answer wins. It returns the number of denylist rows and of syscalls allowed.
+func installSeccomp(noSockets bool) (rows, allowedCount int, err error) {
 	var extra []rule
 	if noSockets {
 		extra = socketRules
 	}
 	p, numbers, n, err := policy(extra)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
+	}
+	allow, nallow, err := allowProgram(numbers)
+	if err != nil {
+		return 0, 0, err
 	}
 	args, nargs := argFilter(numbers, extra)
 	// no_new_privs is per thread: set it and load the filters from the same one. TSYNC gives
@@ -57,18 +89,23 @@ func installSeccomp(noSockets bool) (int, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if err := seccomp.SetNoNewPrivs(); err != nil {
-		return 0, fmt.Errorf("seccomp: no_new_privs: %w", err)
+		return 0, 0, fmt.Errorf("seccomp: no_new_privs: %w", err)
 	}
 	if err := loadTSync("architecture lock", archLock()); err != nil {
-		return 0, err
+		return 0, 0, err
+	}
+	// The allowlist goes first: of two filters answering ERRNO the later one's errno wins, so
+	// a syscall both filters refuse fails with the denylist's EPERM, not ENOSYS.
+	if err := loadTSync("allowlist", allow); err != nil {
+		return 0, 0, err
 	}
 	if err := loadTSync("argument rules", args); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := seccomp.LoadFilter(seccomp.Filter{Flag: seccomp.FilterFlagTSync, Policy: p}); err != nil {
-		return 0, fmt.Errorf("seccomp: denylist: %w", err)
+		return 0, 0, fmt.Errorf("seccomp: denylist: %w", err)
 	}
-	return n + nargs, nil
+	return n + nargs, nallow, nil
 }
 
 // auditArch is the audit architecture of the syscalls this program makes, for the

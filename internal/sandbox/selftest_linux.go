@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -48,6 +49,14 @@ func SelfTest(o Options) []Probe {
 		{"unshare", func() error { return onThrowawayThread(func() error { return unix.Unshare(unix.CLONE_NEWNET) }) }},
 		{"bpf", func() error { return rawErr(unix.Syscall(unix.SYS_BPF, 0, 0, 0)) }},
 		{"io_uring", func() error { return rawErr(unix.Syscall(unix.SYS_IO_URING_SETUP, 0, 0, 0)) }},
+		// In no allowlist row and no denylist row, and outside Landlock's rights: only the
+		// allowlist refuses it (wrongly allowed, it fails with ENOENT on the missing path).
+		{"not_allowlisted", func() error { return unix.Setxattr("/nonexistent-islet-probe", "user.islet", []byte("x"), 0) }},
+		{"tiocsti", func() error {
+			c := byte('x')
+			// On no descriptor (-1): wrongly allowed, it fails with EBADF and types nothing.
+			return rawErr(unix.Syscall(unix.SYS_IOCTL, ^uintptr(0), unix.TIOCSTI, uintptr(unsafe.Pointer(&c))))
+		}},
 	}
 	if o.NoSockets {
 		probes = append(probes,

@@ -19,7 +19,7 @@ import (
 // self-test on (ISLET_SANDBOX_SELFTEST=1) and checks, for each runtime process, that it entered
 // the sandbox, that every operation the self-test tried from inside (opening and creating a
 // file, exec, netlink, packet and raw sockets, a TCP listener, ptrace, mount, unshare, bpf,
-// io_uring) was refused, and that its workers still serve: a plain response, an outbound fetch
+// io_uring, a syscall in no allowlist row, TIOCSTI) was refused, and that its workers still serve: a plain response, an outbound fetch
 // (TCP connect stays allowed) and a config reload (the config's folder stays readable).
 func TestRuntimeProcessesAreSandboxed(t *testing.T) {
 	const processes = 2
@@ -63,7 +63,7 @@ func TestRuntimeProcessesAreSandboxed(t *testing.T) {
 	p := start(t, "serve", "--processes", fmt.Sprint(processes), "--allow-private-egress", "--config", filepath.Join(dir, "islet.toml"))
 
 	probes := []string{"open_file", "create_file", "exec", "socket_netlink", "socket_packet", "socket_raw_inet",
-		"tcp_listen", "ptrace", "mount", "unshare", "bpf", "io_uring"}
+		"tcp_listen", "ptrace", "mount", "unshare", "bpf", "io_uring", "not_allowlisted", "tiocsti"}
 	for k := 0; k < processes; k++ {
 		p.waitFor(t, fmt.Sprintf(`msg="sandbox: entered" process=%d `, k))
 		for _, probe := range probes {
@@ -133,7 +133,7 @@ func TestPlatformRuntimeProcessesAreSandboxed(t *testing.T) {
 	for k := 0; k < 2; k++ {
 		pl.node.waitFor(t, fmt.Sprintf(`msg="sandbox: entered" process=%d `, k))
 		for _, probe := range []string{"open_file", "create_file", "exec", "socket_netlink", "tcp_listen", "ptrace",
-			"socket_inet", "socket_inet6", "socket_unix", "socketpair"} {
+			"not_allowlisted", "tiocsti", "socket_inet", "socket_inet6", "socket_unix", "socketpair"} {
 			pl.node.waitFor(t, fmt.Sprintf(`msg="sandbox self-test" process=%d probe=%s refused=true`, k, probe))
 		}
 	}
