@@ -275,6 +275,17 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 		pprof.StartCPUProfile(f)
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
+	// The listener first: a runtime process's filesystem is restricted next (a Unix socket
+	// is a file), before V8 starts its threads.
+	ln, release, err := flags.proc.listen(flags.listen, flags.tls.https)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", flags.listen, err)
+	}
+	defer release()
+	defer ln.Close()
+	if err := flags.proc.prepareSandbox(log, src); err != nil {
+		return err
+	}
 	v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
 	// islet dev talks to local services by default; a node serving tenants does not.
 	egress.SetAllowPrivate(flags.privateNet)
@@ -283,11 +294,6 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 		return err
 	}
 	defer n.Close()
-	ln, release, err := flags.proc.listen(flags.listen, flags.tls.https)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", flags.listen, err)
-	}
-	defer release()
 	first := make(chan error, 1)
 	applied := make(chan struct{})
 	var appliedOnce sync.Once

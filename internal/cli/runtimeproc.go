@@ -46,6 +46,16 @@ func runRuntimeProcess(ctx context.Context, flags nodeFlags, pf platformFlags, l
 	}
 	egress.SetBroker(egress.NewBrokerClient(ub))
 
+	ln, release, err := flags.proc.listen(flags.listen, nil)
+	if err != nil {
+		return err
+	}
+	defer release()
+	defer ln.Close()
+	box := sandbox.Options{NoSockets: true, Log: log}
+	if err := sandbox.Prepare(box); err != nil { // after the socket file, before V8 starts its threads
+		return fmt.Errorf("runtime process %d: %w", flags.proc.index, err)
+	}
 	v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
 	egress.SetAllowPrivate(flags.privateNet)
 	n, err := node.New(flags.options(log, false))
@@ -53,13 +63,7 @@ func runRuntimeProcess(ctx context.Context, flags nodeFlags, pf platformFlags, l
 		return err
 	}
 	defer n.Close()
-	ln, release, err := flags.proc.listen(flags.listen, nil)
-	if err != nil {
-		return err
-	}
-	defer release()
-	if _, err := sandbox.Enter(sandbox.Options{NoSockets: true, Log: log}); err != nil {
-		ln.Close()
+	if _, err := sandbox.Enter(box); err != nil {
 		return fmt.Errorf("runtime process %d: %w", flags.proc.index, err)
 	}
 

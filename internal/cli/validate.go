@@ -27,9 +27,13 @@ func validateUploadCmd() *cobra.Command {
 		Hidden: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := flags.logger()
+			box := sandbox.Options{NoSockets: true, Log: log}
+			if err := sandbox.Prepare(box); err != nil { // before V8 starts its threads
+				return err
+			}
 			v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
 			egress.SetAllowPrivate(flags.privateNet)
-			if _, err := sandbox.Enter(sandbox.Options{NoSockets: true, Log: log}); err != nil {
+			if _, err := sandbox.Enter(box); err != nil {
 				return err
 			}
 			return node.ServeValidation(os.Stdin, os.Stdout, flags.options(log, false))

@@ -14,15 +14,17 @@ import (
 
 // systemReadOnly are the system files a runtime process may still read once it serves:
 // time zones (Go's time package and ICU load them on first use), the resolver's
-// configuration (the DNS lookups of outbound fetch and NATS), TLS roots (preloaded by Enter,
-// listed for the other stores a library may look in), randomness, and its own /proc entry
-// (V8 and the Go runtime read /proc/self/maps and friends).
+// configuration (the DNS lookups of a config file's runtime processes' outbound fetch), TLS
+// roots (preloaded by Enter, listed for the other stores a library may look in), randomness,
+// its own /proc entry (V8 and the Go runtime read /proc/self/maps and friends) and the memory
+// facts the scheduler sizes itself by.
 var systemReadOnly = []string{
 	"/etc/localtime", "/usr/share/zoneinfo", "/usr/share/zoneinfo-icu",
 	"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/gai.conf", "/etc/services",
 	"/etc/ssl", "/etc/pki", "/etc/ca-certificates",
 	"/dev/urandom", "/dev/random",
 	"/proc/self",
+	"/proc/sys/vm/max_map_count", "/proc/meminfo", // the scheduler sizes its isolate cap and memory budget by them
 	"/sys/devices/system/cpu",
 }
 
@@ -31,8 +33,9 @@ var systemReadWrite = []string{"/dev/null"}
 
 // landlockConfig handles every filesystem right Go-Landlock knows, TCP bind (a runtime process
 // listens only on its Unix socket, opened before Enter) and every IPC scope (no signal to, and
-// no abstract Unix socket of, a process outside the sandbox). TCP connect is not handled:
-// NATS and outbound fetch still connect from the runtime process.
+// no abstract Unix socket of, a process outside the sandbox). TCP connect is not handled: a
+// config file's runtime processes connect their workers' outbound fetch themselves (a
+// platform node's open no socket at all, Options.NoSockets).
 func landlockConfig() landlock.Config {
 	return landlock.Config{
 		HandledAccessFS:  landlock.V11.HandledAccessFS,

@@ -8,5 +8,8 @@ func Enter(o Options) (Report, error) {
 	return Report{}, nil
 }
 
+// Prepare does nothing outside Linux.
+func Prepare(Options) error { return nil }
+
 // SelfTest has nothing to try outside Linux.
 func SelfTest(Options) []Probe { return nil }
