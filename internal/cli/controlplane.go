@@ -25,9 +25,11 @@ type controlPlane struct {
 	// keyFile is the secret key's file (--secret-key-file, or DATA/secret-key).
 	keyFile string
 	// natsAuth is what this node can authenticate to NATS with (the fleet's secret, or
-	// credentials), and natsCred its role's credential (zero: none).
-	natsAuth control.Auth
-	natsCred control.Credential
+	// credentials), natsCred its role's credential (zero: none) and natsFallback the ones to
+	// try when a server refuses it (a rotation under way).
+	natsAuth     control.Auth
+	natsCred     control.Credential
+	natsFallback []control.Credential
 }
 
 // openControlPlane prepares the node's local state (prepareControlPlane) and connects it to the
@@ -64,6 +66,7 @@ func prepareControlPlane(pf platformFlags, log *slog.Logger) (*controlPlane, err
 	if cp.natsCred, err = auth.For(pf.natsRole()); err != nil {
 		return nil, err
 	}
+	cp.natsFallback = auth.Fallbacks(pf.natsRole())
 	keyFile, create := pf.secretKeyFile, false
 	if keyFile == "" {
 		keyFile, create = filepath.Join(pf.data, "secret-key"), true
@@ -92,7 +95,7 @@ func (cp *controlPlane) connect(ctx context.Context, pf platformFlags, log *slog
 	embedded := pf.natsURL == ""
 	if embedded {
 		opts := control.ServerOptions{Dir: filepath.Join(pf.data, "nats"), Listen: pf.natsListen, TLS: pf.tls.natsServer,
-			Secret: cp.natsAuth.Secret, ClusterTLS: pf.tls.natsCluster, Logger: log}
+			Secret: cp.natsAuth.Secret, PreviousSecrets: cp.natsAuth.Previous, ClusterTLS: pf.tls.natsCluster, Logger: log}
 		if len(pf.cluster) > 0 || pf.clusterListen != "" {
 			opts.ClusterListen = pf.clusterListen
 			if opts.ClusterListen == "" {
@@ -106,7 +109,7 @@ func (cp *controlPlane) connect(ctx context.Context, pf platformFlags, log *slog
 	}
 	role := pf.natsRole()
 	if cp.nc, err = control.Dial(cp.ns, control.ClientOptions{URLs: pf.natsURL, Name: "islet-" + string(role),
-		Credential: cp.natsCred, TLS: pf.tls.natsClient, Logger: log}); err != nil {
+		Credential: cp.natsCred, Fallback: cp.natsFallback, TLS: pf.tls.natsClient, Logger: log}); err != nil {
 		return err
 	}
 	octx, cancel := context.WithTimeout(ctx, 60*time.Second)

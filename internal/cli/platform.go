@@ -200,7 +200,7 @@ func natsCmd() *cobra.Command {
 			if auth.Secret == "" {
 				return fmt.Errorf("nats: a server needs the fleet's secret, but %s holds credentials", auth.From)
 			}
-			o.Secret = auth.Secret
+			o.Secret, o.PreviousSecrets = auth.Secret, auth.Previous
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			ns, err := control.StartServer(o)
@@ -222,6 +222,6 @@ func natsCmd() *cobra.Command {
 	cmd.Flags().StringVar(&secretFile, "nats-secret-file", "", natsSecretFlagHelp)
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	tf.add(cmd)
-	cmd.AddCommand(natsCredentialCmd())
+	cmd.AddCommand(natsCredentialCmd(), natsRotateCmd())
 	return cmd
 }

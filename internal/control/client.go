@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,9 @@ type ClientOptions struct {
 	// server without authentication). Replies then come to the role's inbox prefix, the only
 	// subjects the role may subscribe to.
 	Credential Credential
+	// Fallback are further credentials of the same role, tried in order when a server refuses
+	// Credential (during a rotation of the fleet's secret, see RotateSecret).
+	Fallback []Credential
 	// TLS, when set, requires TLS to every server and verifies it with TLS.RootCAs (see
 	// tlsconfig.Client); a server that offers none is refused.
 	TLS    *tls.Config
@@ -57,9 +61,6 @@ func Dial(ns *server.Server, o ClientOptions) (*nats.Conn, error) {
 			logger.Error("NATS refused an operation", "user", o.Credential.Role.User(), "err", err)
 		}),
 	}
-	if c := o.Credential; c.Password != "" {
-		opts = append(opts, nats.UserInfo(c.Role.User(), c.Password), nats.CustomInboxPrefix(c.Role.InboxPrefix()))
-	}
 	if o.TLS != nil {
 		opts = append(opts, nats.Secure(o.TLS))
 	}
@@ -67,11 +68,28 @@ func Dial(ns *server.Server, o ClientOptions) (*nats.Conn, error) {
 		opts = append(opts, nats.InProcessServer(ns))
 		urls = ""
 	}
-	nc, err := nats.Connect(urls, opts...)
-	if err != nil {
-		return nil, explainConnectError(urls, o, err)
+	var first error
+	for i, c := range append([]Credential{o.Credential}, o.Fallback...) {
+		with := opts
+		if c.Password != "" {
+			with = append(slices.Clone(opts), nats.UserInfo(c.Role.User(), c.Password), nats.CustomInboxPrefix(c.Role.InboxPrefix()))
+		}
+		nc, err := nats.Connect(urls, with...)
+		if err == nil {
+			if i > 0 {
+				logger.Warn("NATS refused this node's current credential and took a previous one: a rotation of the fleet's secret is under way (islet nats rotate)",
+					"user", c.Role.User())
+			}
+			return nc, nil
+		}
+		if first == nil {
+			first = err
+		}
+		if !errors.Is(err, nats.ErrAuthorization) && !strings.Contains(strings.ToLower(err.Error()), "authorization violation") {
+			break // only a refused login is worth another credential
+		}
 	}
-	return nc, nil
+	return nil, explainConnectError(urls, o, first)
 }
 
 // explainConnectError says what a refused connection lacks.

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // Role is what kind of islet process a NATS connection belongs to. Each role is its own NATS
@@ -59,7 +58,7 @@ type roleSpec struct {
 }
 
 // roleTable is every role and what it may do: the one definition islet's NATS servers
-// enforce (serverUsers) and tests check against a real server (roles_test.go). It was
+// enforce (roleAuth) and tests check against a real server (roles_test.go). It was
 // measured by tracing what each component publishes and subscribes to (Open, the token,
 // account, deploy and delete paths for admin; Open with ReadOnly, Watch, Version and Bundle,
 // with a bundle large enough to need flow control, for node).
@@ -160,33 +159,4 @@ func bucketSubjects(stream string, access bucketAccess) []string {
 		}
 	}
 	return out
-}
-
-// serverUsers are the NATS users of every client role of the fleet whose secret is secret,
-// each with its permissions.
-func serverUsers(secret string) ([]*server.User, error) {
-	var users []*server.User
-	for _, r := range clientRoles() {
-		perms, err := Permissions(r)
-		if err != nil {
-			return nil, err
-		}
-		h, err := hashPassword(RolePassword(secret, r))
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, &server.User{Username: r.User(), Password: h, Permissions: perms})
-	}
-	return users, nil
-}
-
-// hashPassword is what a server keeps of a password: a bcrypt hash, as NATS recommends over
-// plaintext. The passwords are 256-bit HMACs, so bcrypt's minimum cost loses nothing and costs
-// about a millisecond per connection.
-func hashPassword(pw string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
-	if err != nil {
-		return "", fmt.Errorf("hash a NATS password: %w", err)
-	}
-	return string(h), nil
 }

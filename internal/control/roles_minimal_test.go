@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // TestRoleTableIsMinimal (ISLET_ROLE_MINIMALITY=1; minutes) drops each subject of the admin's
@@ -172,4 +173,34 @@ func settle(ref *refusals, stores ...*Store) error {
 		}
 	}
 	return nil
+}
+
+// serverUsers are the NATS users of every client role of the fleet whose secret is secret,
+// each with its permissions: what roleAuth lets in, as a server's static user list that a test
+// can take subjects out of.
+func serverUsers(secret string) ([]*server.User, error) {
+	var users []*server.User
+	for _, r := range clientRoles() {
+		perms, err := Permissions(r)
+		if err != nil {
+			return nil, err
+		}
+		h, err := hashPassword(RolePassword(secret, r))
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, &server.User{Username: r.User(), Password: h, Permissions: perms})
+	}
+	return users, nil
+}
+
+// hashPassword is what a server keeps of a password: a bcrypt hash, as NATS recommends over
+// plaintext. The passwords are 256-bit HMACs, so bcrypt's minimum cost loses nothing and costs
+// about a millisecond per connection.
+func hashPassword(pw string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+	if err != nil {
+		return "", fmt.Errorf("hash a NATS password: %w", err)
+	}
+	return string(h), nil
 }

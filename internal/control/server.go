@@ -35,6 +35,10 @@ type ServerOptions struct {
 	// for routes, must have one: without it anyone who reaches the port could read every
 	// tenant's code and sealed secrets and mint admin tokens.
 	Secret string
+	// PreviousSecrets are accepted besides Secret while a rotation is under way (see
+	// RotateSecret): a role's password under any of them logs in. Routes this server starts
+	// use Secret's.
+	PreviousSecrets []string
 	// TLS, when set, makes the client port accept only TLS, with TLS.Certificates (see
 	// tlsconfig.Server). In-process clients need none.
 	TLS *tls.Config
@@ -65,16 +69,14 @@ func StartServer(o ServerOptions) (*server.Server, error) {
 		return nil, fmt.Errorf("nats server: listening on %s needs a secret that clients and routes authenticate with (see --nats-secret-file)",
 			strings.Trim(o.Listen+" "+o.ClusterListen, " "))
 	}
-	var routeHash string
 	if o.Secret != "" {
-		users, err := serverUsers(o.Secret)
+		secrets := append([]string{o.Secret}, o.PreviousSecrets...)
+		clients, err := newClientAuth(secrets)
 		if err != nil {
-			return nil, fmt.Errorf("nats server: %w", err)
+			return nil, err
 		}
-		opts.Users = users
-		if routeHash, err = hashPassword(RolePassword(o.Secret, RoleRoute)); err != nil {
-			return nil, fmt.Errorf("nats server: %w", err)
-		}
+		opts.CustomClientAuthentication = clients
+		opts.CustomRouterAuthentication = newRouteAuth(secrets)
 	}
 	if o.TLS != nil {
 		opts.TLS, opts.TLSConfig, opts.TLSTimeout = true, o.TLS, tlsTimeout
@@ -98,8 +100,7 @@ func StartServer(o ServerOptions) (*server.Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("nats cluster listen: %w", err)
 		}
-		opts.Cluster = server.ClusterOpts{Name: o.ClusterName, Host: host, Port: port,
-			Username: RoleRoute.User(), Password: routeHash}
+		opts.Cluster = server.ClusterOpts{Name: o.ClusterName, Host: host, Port: port}
 		if o.ClusterTLS != nil {
 			opts.Cluster.TLSConfig, opts.Cluster.TLSTimeout = o.ClusterTLS, tlsTimeout
 		}
