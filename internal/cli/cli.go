@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -104,7 +103,7 @@ func (f *nodeFlags) options(log *slog.Logger, dev bool) node.Options {
 		// do not stop serves nothing well any more: it exits, and its supervisor restarts it.
 		executors := f.executors
 		if executors <= 0 {
-			executors = runtime.GOMAXPROCS(0)
+			executors = sched.DefaultExecutors()
 		}
 		opts.Sched.OnStuck = func(stuck int) {
 			if stuck >= executors {
@@ -338,7 +337,7 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
 		execs := flags.executors
 		if execs <= 0 {
-			execs = runtime.GOMAXPROCS(0)
+			execs = sched.DefaultExecutors()
 		}
 		fmt.Fprintf(os.Stderr, "islet serve: %d workers on %s (each at %s://<name>.localhost:%s/), %d executors\n",
 			workers, url, flags.tls.scheme(), port, execs)
