@@ -31,7 +31,8 @@ type Watchdog struct {
 // Turn is one watched turn. Begin and End are called on the thread that runs the turn.
 type Turn struct {
 	w       *Watchdog
-	clock   int32 // the CPU clock of the thread running the turn
+	tid     int   // the thread running the turn
+	clock   int32 // its CPU clock
 	start   time.Duration
 	budget  time.Duration
 	kill    func()
@@ -70,10 +71,13 @@ func (w *Watchdog) Close() {
 // Begin starts watching a turn on the calling thread: if it uses more than budget of CPU
 // time, kill is called (from the watchdog's goroutine), and again at every check until End.
 // If the turn still runs StuckAfter after the first kill, stuck (if not nil) is called once,
-// also from the watchdog's goroutine, so that the caller can stop waiting for the thread. kill
-// and stuck must be quick and must not call into the watchdog.
+// also from the watchdog's goroutine, so that the caller can stop waiting for the thread, and
+// the thread's scheduling priority is lowered to the least (nice 19), so that the CPU it still
+// burns goes to other threads first; the caller must then never give that thread back to Go's
+// pool (see Stuck). kill and stuck must be quick and must not call into the watchdog.
 func (w *Watchdog) Begin(budget time.Duration, kill, stuck func()) *Turn {
-	t := &Turn{w: w, clock: threadClock(unix.Gettid()), budget: budget, kill: kill, stuck: stuck}
+	tid := unix.Gettid()
+	t := &Turn{w: w, tid: tid, clock: threadClock(tid), budget: budget, kill: kill, stuck: stuck}
 	t.start = ThreadCPU()
 	w.mu.Lock()
 	first := len(w.running) == 0
@@ -105,6 +109,16 @@ func (t *Turn) Exclude(fn func()) {
 		t.w.mu.Unlock()
 	}()
 	fn()
+}
+
+// Stuck reports whether the turn was found stuck (see Begin): its thread now runs at the least
+// priority, which an unprivileged process cannot raise again, so the goroutine that ran the
+// turn must keep it locked (runtime.LockOSThread) until it exits, and Go then ends the thread.
+// Call it after End.
+func (t *Turn) Stuck() bool {
+	t.w.mu.Lock()
+	defer t.w.mu.Unlock()
+	return t.isStuck
 }
 
 // End stops watching the turn and returns the CPU time it used (less what Exclude ran) and
@@ -162,6 +176,8 @@ func (w *Watchdog) check() {
 			} else if !t.isStuck && t.stuck != nil && time.Since(t.killAt) > w.stuckAfter {
 				t.isStuck = true
 				t.stuck()
+				// Raising a thread's nice value needs no privilege; failing to is harmless.
+				unix.Setpriority(unix.PRIO_PROCESS, t.tid, 19)
 			}
 			t.kill()
 		}

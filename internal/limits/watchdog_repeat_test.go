@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A turn that goes on after its kill (V8 lost the termination request) is killed again.
@@ -32,14 +34,14 @@ func TestWatchdogKillsAgainUntilTheTurnEnds(t *testing.T) {
 	}
 }
 
-// A turn that goes on StuckAfter past its first kill is reported stuck, once, and is still
-// killed at every check.
+// A turn that goes on StuckAfter past its first kill is reported stuck, once, is still
+// killed at every check, and its thread is left at the least priority (Turn.Stuck).
 func TestWatchdogReportsAStuckTurnOnce(t *testing.T) {
 	w := NewWatchdog(time.Millisecond)
 	w.stuckAfter = 20 * time.Millisecond
 	defer w.Close()
+	// Never unlocked: the thread ends with this test's goroutine, as a stuck turn's does.
 	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	var kills, stucks atomic.Int32
 	var stop atomic.Bool
 	turn := w.Begin(time.Millisecond, func() {
@@ -51,5 +53,12 @@ func TestWatchdogReportsAStuckTurnOnce(t *testing.T) {
 	turn.End()
 	if n := stucks.Load(); n != 1 {
 		t.Fatalf("stuck reported %d times, want 1", n)
+	}
+	if !turn.Stuck() {
+		t.Error("Turn.Stuck is false after the turn was reported stuck")
+	}
+	// The raw syscall answers 20 - nice.
+	if prio, err := unix.Getpriority(unix.PRIO_PROCESS, unix.Gettid()); err != nil || 20-prio != 19 {
+		t.Errorf("the stuck turn's thread runs at nice %d (%v), want 19", 20-prio, err)
 	}
 }

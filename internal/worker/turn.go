@@ -84,7 +84,10 @@ func (inst *Instance) watched(budget, limit time.Duration, startup bool, owner *
 	err := fn()
 	inst.watchedTurn = nil
 	used, killed := t.End()
-	runtime.UnlockOSThread()
+	if !t.Stuck() {
+		runtime.UnlockOSThread()
+	} // else this goroutine keeps the thread, now at the least priority, and Go ends it with the goroutine
+
 	if startup {
 		inst.startupCPU += used
 	}
