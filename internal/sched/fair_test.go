@@ -207,3 +207,48 @@ func TestStuckTurnGivesItsSlotUp(t *testing.T) {
 		t.Fatal("the one slot is not exactly free again")
 	}
 }
+
+// TestSteadyTenantIsNotBehindNewcomers: a tenant that worked alone (on the fast path, nobody
+// waiting) and then queues behind tenants that arrived while nobody was at work is at most
+// WakeCredit behind them, not behind by all the time it worked alone.
+func TestSteadyTenantIsNotBehindNewcomers(t *testing.T) {
+	var started []string
+	var mu sync.Mutex
+	f := newFairShare(1, func(inst *worker.Instance) {
+		mu.Lock()
+		started = append(started, inst.Spec().Name)
+		mu.Unlock()
+	})
+	steady := worker.New(&worker.Spec{Name: "steady"}, worker.Deps{})
+	f.admit("steady", 100) // a request of steady's in flight throughout: it is never forgotten
+	if !f.tryAcquire(steady) {
+		t.Fatal("the free slot was not taken")
+	}
+	f.mu.Lock()
+	f.holds[steady].since -= time.Second // a second of work, alone
+	f.mu.Unlock()
+	f.release(steady)
+	f.prune()
+
+	holder := worker.New(&worker.Spec{Name: "newcomer-0"}, worker.Deps{})
+	if !f.tryAcquire(holder) {
+		t.Fatal("the free slot was not taken")
+	}
+	for i := 1; i <= 3; i++ {
+		f.enqueue(worker.New(&worker.Spec{Name: fmt.Sprintf("newcomer-%d", i)}, worker.Deps{}))
+	}
+	f.enqueue(steady)
+	f.mu.Lock()
+	var behind time.Duration
+	for _, tn := range f.ready {
+		if tn.key != "steady" {
+			behind = max(behind, f.tenants["steady"].used-tn.used)
+		}
+	}
+	f.mu.Unlock()
+	if behind > WakeCredit {
+		t.Fatalf("steady is %v behind a newcomer, want at most WakeCredit (%v)", behind, WakeCredit)
+	}
+	f.release(holder)
+	waitFor(t, "a start", func() bool { mu.Lock(); defer mu.Unlock(); return len(started) == 1 })
+}
