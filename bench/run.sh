@@ -48,7 +48,10 @@ for b in "$workerd" "$deno"; do
   [ -x "$b" ] || chmod +x "$b"
 done
 
-# 3. islet (a failed build is reported as n/a in the table, not fatal) and the harness.
+# 3. islet (a failed build is reported as n/a in the table, not fatal) and the harness. The
+# cgo link flag the sysroot needs is the Makefile's, so that running this script directly
+# (not through make bench) builds the same way.
+export CGO_LDFLAGS_ALLOW="${CGO_LDFLAGS_ALLOW:--Wl,--dynamic-linker=.*}"
 mkdir -p bench/out
 islet_flags=()
 if [ -d cmd/islet ] && ls cmd/islet/*.go >/dev/null 2>&1; then
