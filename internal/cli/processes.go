@@ -34,6 +34,9 @@ type processFlags struct {
 	// layout's (see layout).
 	socket string
 	index  int
+	// platform is set by check for a platform node (no --config): its layout has a quarantine
+	// process besides the --processes ones (supervisor.QuarantineTier).
+	platform bool
 }
 
 func (f *processFlags) add(cmd *cobra.Command) {
@@ -53,6 +56,7 @@ const defaultPlatformProcesses = 2
 // check validates the flags of a serve in --config mode or not (platform), first settling
 // --processes' default.
 func (f *processFlags) check(config bool) error {
+	f.platform = !config
 	if f.processes == 0 {
 		f.processes = defaultPlatformProcesses
 		if config {
@@ -75,9 +79,14 @@ func (f *processFlags) check(config bool) error {
 	return nil
 }
 
-// layout is the assignment of workers to runtime processes that --processes and --tier give;
-// the supervisor and its runtime processes compute it from the same flags.
+// layout is the assignment of workers to runtime processes that --processes and --tier give,
+// and for a platform node of 2 or more processes one more, the quarantine process, for workers
+// whose process died under them (see supervisor.QuarantineTier); the supervisor and its runtime
+// processes compute it from the same flags.
 func (f *processFlags) layout() (*supervisor.Layout, error) {
+	if f.platform && f.processes >= 2 {
+		return supervisor.NewLayout(f.processes, map[string]int{supervisor.QuarantineTier: 1})
+	}
 	return supervisor.NewLayout(f.processes, f.tiers)
 }
 

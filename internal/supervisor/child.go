@@ -55,6 +55,10 @@ type child struct {
 	serves func(worker string) bool
 	// grants caches the egress policies the current process may connect under (broker.go).
 	grants grants
+	// flight tracks the workers with requests in the process; died, if set, is told the
+	// suspects when a process dies (see quarantine).
+	flight inflight
+	died   func(index int, suspects []string)
 
 	transport *http.Transport
 	proxy     *httputil.ReverseProxy
@@ -102,6 +106,9 @@ func (c *child) run(ctx context.Context, early chan<- error) {
 			}
 			early <- err
 			return
+		}
+		if c.died != nil {
+			c.died(c.index, c.flight.suspects(time.Now()))
 		}
 		if time.Since(started) >= stableAfter {
 			backoff = minBackoff

@@ -61,6 +61,9 @@ func newProxy(c *child) (*http.Transport, *httputil.ReverseProxy) {
 				w.WriteHeader(http.StatusBadGateway)
 				return
 			}
+			if worker, ok := r.Context().Value(workerKey{}).(string); ok {
+				c.flight.fail(worker, time.Now())
+			}
 			id := gateway.NewErrorID()
 			c.log.Error("runtime process failed a request", "process", c.index, "host", r.Host,
 				"path", r.URL.Path, "error_id", id, "err", err)
@@ -78,8 +81,13 @@ type dispatcher struct {
 	layout   *Layout
 	// tiers maps worker names to their tiers; replaced whole (setTiers), never modified.
 	tiers atomic.Pointer[map[string]string]
-	log   *slog.Logger
+	// quarantine, when the layout has the QuarantineTier, sends the workers it holds there.
+	quarantine *quarantine
+	log        *slog.Logger
 }
+
+// workerKey is the request context's key for the worker a proxied request is for.
+type workerKey struct{}
 
 // setTiers replaces the workers' tiers.
 func (d *dispatcher) setTiers(tiers map[string]string) { d.tiers.Store(&tiers) }
@@ -89,6 +97,9 @@ func (d *dispatcher) pick(worker string) *child {
 	tier := ""
 	if m := d.tiers.Load(); m != nil {
 		tier = (*m)[worker]
+	}
+	if d.quarantine.has(worker) {
+		tier = QuarantineTier
 	}
 	if d.layout == nil {
 		return d.children[Pick(worker, len(d.children))]
@@ -110,5 +121,7 @@ func (d *dispatcher) Dispatch(w http.ResponseWriter, r *http.Request, worker str
 		gateway.WriteError(w, http.StatusServiceUnavailable, id, "the runtime process serving this worker is restarting; retry")
 		return
 	}
-	c.proxy.ServeHTTP(w, r)
+	c.flight.begin(worker)
+	defer c.flight.end(worker)
+	c.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), workerKey{}, worker)))
 }

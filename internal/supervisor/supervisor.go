@@ -101,6 +101,16 @@ func Run(ctx context.Context, o Options) error {
 	defer os.RemoveAll(dir)
 
 	d := &dispatcher{log: o.Logger, layout: o.Layout}
+	if o.Layout.HasTier(QuarantineTier) && o.Feed != nil {
+		d.quarantine = newQuarantine(o.Logger, func() {
+			// The same workers under a new State: each process's part is computed again, and
+			// the egress grants with it (they are cached by State).
+			if st := o.Feed.Current(); st != nil {
+				moved := *st
+				o.Feed.Set(&moved)
+			}
+		})
+	}
 	gw := gateway.New(d, o.Logger)
 	warned := map[string]string{} // worker → the unconfigured tier it was warned about
 	setRouting := func(r Routing) {
@@ -153,6 +163,9 @@ func Run(ctx context.Context, o Options) error {
 		if o.Feed != nil {
 			c.feed = o.Feed
 			c.serves = func(worker string) bool { return d.pick(worker) == c }
+		}
+		if d.quarantine != nil {
+			c.died = d.quarantine.died
 		}
 		d.children = append(d.children, c)
 		running.Add(1)

@@ -109,7 +109,7 @@ func TestFleetRoles(t *testing.T) {
 	// The runtime processes hold no credential, no secret and no key, in their environment or
 	// on their command line.
 	pids := regexp.MustCompile(`msg="runtime process started" process=\d+ pid=(\d+)`).FindAllStringSubmatch(gw.output(), -1)
-	if len(pids) != 2 {
+	if len(pids) != 3 { // --processes 2 and the quarantine one
 		t.Fatalf("runtime processes started: %v\n%s", pids, gw.output())
 	}
 	nodeCred := strings.Fields(string(out))[0]
