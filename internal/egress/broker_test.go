@@ -108,7 +108,7 @@ func waitFor(t *testing.T, ch <-chan string, n int, what string) []string {
 
 // unixConnOf wraps one end of a socketpair as a *net.UnixConn (fd is closed; the conn has its
 // own copy).
-func unixConnOf(t *testing.T, fd int, name string) *net.UnixConn {
+func unixConnOf(t testing.TB, fd int, name string) *net.UnixConn {
 	t.Helper()
 	f := os.NewFile(uintptr(fd), name)
 	defer f.Close()
@@ -125,7 +125,7 @@ func unixConnOf(t *testing.T, fd int, name string) *net.UnixConn {
 
 // seqpacketPair makes a connected pair of Unix SOCK_SEQPACKET sockets, closed at the end of
 // the test.
-func seqpacketPair(t *testing.T) (client, server *net.UnixConn) {
+func seqpacketPair(t testing.TB) (client, server *net.UnixConn) {
 	t.Helper()
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -149,7 +149,7 @@ type brokerPair struct {
 
 // startBroker serves the broker protocol with granted on one end of a socketpair and makes a
 // client on the other. At the end of the test the server is stopped and awaited.
-func startBroker(t *testing.T, granted func(key string) *Policy) *brokerPair {
+func startBroker(t testing.TB, granted func(key string) *Policy) *brokerPair {
 	t.Helper()
 	cc, sc := seqpacketPair(t)
 	ctx, cancel := context.WithCancel(context.Background())
