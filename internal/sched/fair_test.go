@@ -71,14 +71,33 @@ func TestLongTurnsCannotHoldEverySlot(t *testing.T) {
 
 // TestTenantWithLeastTimeIsServedFirst: with every slot held and two tenants waiting, the slot
 // that frees goes to the tenant that used less executor time, whatever the arrival order.
+// startLog records the names of the instances a fairShare starts, in order.
+type startLog struct {
+	mu    sync.Mutex
+	names []string
+}
+
+func (l *startLog) start(inst *worker.Instance) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.names = append(l.names, inst.Spec().Name)
+}
+
+func (l *startLog) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.names)
+}
+
+func (l *startLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.names, ",")
+}
+
 func TestTenantWithLeastTimeIsServedFirst(t *testing.T) {
-	var started []string
-	var mu sync.Mutex
-	f := newFairShare(1, func(inst *worker.Instance) {
-		mu.Lock()
-		started = append(started, inst.Spec().Name)
-		mu.Unlock()
-	})
+	var started startLog
+	f := newFairShare(1, started.start)
 	heavy := worker.New(&worker.Spec{Name: "heavy"}, worker.Deps{})
 	light := worker.New(&worker.Spec{Name: "light"}, worker.Deps{})
 	holder := worker.New(&worker.Spec{Name: "holder"}, worker.Deps{})
@@ -96,15 +115,12 @@ func TestTenantWithLeastTimeIsServedFirst(t *testing.T) {
 	f.enqueue(heavy) // arrives first
 	f.enqueue(light)
 	f.release(holder)
-	waitFor(t, "one start", func() bool { mu.Lock(); defer mu.Unlock(); return len(started) == 1 })
-	mu.Lock()
-	got := strings.Join(started, ",")
-	mu.Unlock()
-	if got != "light" {
+	waitFor(t, "one start", func() bool { return started.count() == 1 })
+	if got := started.String(); got != "light" {
 		t.Fatalf("started %q first, want light", got)
 	}
 	f.release(light)
-	waitFor(t, "two starts", func() bool { mu.Lock(); defer mu.Unlock(); return len(started) == 2 })
+	waitFor(t, "two starts", func() bool { return started.count() == 2 })
 }
 
 // TestYieldHandsTheSlotOver: a holder asked to yield while another waits gives it the slot
@@ -212,13 +228,8 @@ func TestStuckTurnGivesItsSlotUp(t *testing.T) {
 // waiting) and then queues behind tenants that arrived while nobody was at work is at most
 // WakeCredit behind them, not behind by all the time it worked alone.
 func TestSteadyTenantIsNotBehindNewcomers(t *testing.T) {
-	var started []string
-	var mu sync.Mutex
-	f := newFairShare(1, func(inst *worker.Instance) {
-		mu.Lock()
-		started = append(started, inst.Spec().Name)
-		mu.Unlock()
-	})
+	var started startLog
+	f := newFairShare(1, started.start)
 	steady := worker.New(&worker.Spec{Name: "steady"}, worker.Deps{})
 	f.admit("steady", 100) // a request of steady's in flight throughout: it is never forgotten
 	if !f.tryAcquire(steady) {
@@ -250,5 +261,5 @@ func TestSteadyTenantIsNotBehindNewcomers(t *testing.T) {
 		t.Fatalf("steady is %v behind a newcomer, want at most WakeCredit (%v)", behind, WakeCredit)
 	}
 	f.release(holder)
-	waitFor(t, "a start", func() bool { mu.Lock(); defer mu.Unlock(); return len(started) == 1 })
+	waitFor(t, "a start", func() bool { return started.count() == 1 })
 }
