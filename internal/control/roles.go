@@ -87,6 +87,10 @@ func clientRoles() []Role {
 func ParseRole(s string) (Role, error) {
 	spec, err := specOf(Role(s))
 	if err != nil {
+		if s == "runtime" {
+			// islet up to December 2026 had it, and its credential files may still name it.
+			return "", fmt.Errorf("%w: runtime processes no longer connect to NATS (their supervisor feeds them); drop that credential", err)
+		}
 		return "", err
 	}
 	if spec.cluster {
