@@ -59,6 +59,9 @@ type child struct {
 	// suspects when a process dies (see quarantine).
 	flight inflight
 	died   func(index int, suspects []string)
+	// unansweredAt is when the current process's first heartbeat of the run that got it
+	// killed went unanswered (zero: it was not killed for hanging); guarded by mu.
+	unansweredAt time.Time
 
 	transport *http.Transport
 	proxy     *httputil.ReverseProxy
@@ -77,6 +80,14 @@ func newChild(index int, socket, exe string, args []string, out io.Writer, log *
 		ready: make(chan struct{}), served: make(chan struct{})}
 	c.transport, c.proxy = newProxy(c)
 	return c
+}
+
+// unanswered is when the last process stopped answering its heartbeat, if it was killed for
+// that (zero otherwise).
+func (c *child) unanswered() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.unansweredAt
 }
 
 // readyChan returns the channel that is closed while the current process is ready.
@@ -108,7 +119,12 @@ func (c *child) run(ctx context.Context, early chan<- error) {
 			return
 		}
 		if c.died != nil {
-			c.died(c.index, c.flight.suspects(time.Now()))
+			death := time.Now()
+			cutoff := death
+			if at := c.unanswered(); !at.IsZero() {
+				cutoff = at
+			}
+			c.died(c.index, c.flight.suspects(death, cutoff))
 		}
 		if time.Since(started) >= stableAfter {
 			backoff = minBackoff
@@ -147,6 +163,9 @@ func (c *child) runOnce(ctx context.Context) (status string, pid int, err error)
 	// pid is the process's id in the supervisor's PID namespace (in its own, it is 1).
 	pid = proc.Process.Pid
 	c.log.Info("runtime process started", "process", c.index, "pid", pid, "tier", c.tier, "socket", c.socket, "namespaces", ns)
+	c.mu.Lock()
+	c.unansweredAt = time.Time{}
+	c.mu.Unlock()
 	exited := make(chan struct{})
 	if feedConn != nil {
 		go c.serveFeed(feedConn, exited)

@@ -28,19 +28,27 @@ func (c *child) heartbeat(proc *os.Process, exited <-chan struct{}) {
 	tick := time.NewTicker(heartbeatEvery)
 	defer tick.Stop()
 	misses := 0
+	var firstMiss time.Time // when the first ask of this run of misses was sent
 	for {
 		select {
 		case <-exited:
 			return
 		case <-tick.C:
 		}
+		sent := time.Now()
 		if c.ask(client) {
 			misses = 0
 			continue
 		}
-		if misses++; misses < heartbeatMisses {
+		if misses++; misses == 1 {
+			firstMiss = sent
+		}
+		if misses < heartbeatMisses {
 			continue
 		}
+		c.mu.Lock()
+		c.unansweredAt = firstMiss
+		c.mu.Unlock()
 		c.log.Error("runtime process stopped answering; killing it", "process", c.index, "pid", proc.Pid,
 			"unanswered", misses, "each_within", heartbeatTimeout)
 		proc.Kill()

@@ -61,8 +61,8 @@ func newProxy(c *child) (*http.Transport, *httputil.ReverseProxy) {
 				w.WriteHeader(http.StatusBadGateway)
 				return
 			}
-			if worker, ok := r.Context().Value(workerKey{}).(string); ok {
-				c.flight.fail(worker, time.Now())
+			if req, ok := r.Context().Value(workerKey{}).(request); ok {
+				c.flight.fail(req, time.Now())
 			}
 			id := gateway.NewErrorID()
 			c.log.Error("runtime process failed a request", "process", c.index, "host", r.Host,
@@ -86,7 +86,7 @@ type dispatcher struct {
 	log        *slog.Logger
 }
 
-// workerKey is the request context's key for the worker a proxied request is for.
+// workerKey is the request context's key for the worker a proxied request is for (a request).
 type workerKey struct{}
 
 // setTiers replaces the workers' tiers.
@@ -121,7 +121,7 @@ func (d *dispatcher) Dispatch(w http.ResponseWriter, r *http.Request, worker str
 		gateway.WriteError(w, http.StatusServiceUnavailable, id, "the runtime process serving this worker is restarting; retry")
 		return
 	}
-	c.flight.begin(worker)
-	defer c.flight.end(worker)
-	c.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), workerKey{}, worker)))
+	id, req := c.flight.begin(worker)
+	defer c.flight.end(id)
+	c.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), workerKey{}, req)))
 }

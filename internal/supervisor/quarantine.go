@@ -91,53 +91,74 @@ func (q *quarantine) died(index int, suspects []string) {
 	}
 }
 
-// inflight tracks which workers have requests in a runtime process, and which had one fail
-// lately, to name the suspects when the process dies.
+// inflight tracks the requests in a runtime process, and those that failed lately, to name the
+// suspects when the process dies. Its methods are safe for concurrent use.
 type inflight struct {
 	mu     sync.Mutex
-	count  map[string]int
-	failed map[string]time.Time
+	next   uint64
+	open   map[uint64]request
+	failed []failure
 }
 
-func (f *inflight) begin(worker string) {
+// request is one request in the process: its worker and when it was handed over.
+type request struct {
+	worker string
+	start  time.Time
+}
+
+// failure is a request the process broke the connection of, and when.
+type failure struct {
+	request
+	at time.Time
+}
+
+// begin records a request of worker handed to the process now and returns what end and fail
+// take.
+func (f *inflight) begin(worker string) (id uint64, r request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.count == nil {
-		f.count = map[string]int{}
+	if f.open == nil {
+		f.open = map[uint64]request{}
 	}
-	f.count[worker]++
+	f.next++
+	r = request{worker: worker, start: time.Now()}
+	f.open[f.next] = r
+	return f.next, r
 }
 
-func (f *inflight) end(worker string) {
+func (f *inflight) end(id uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.count[worker]--; f.count[worker] <= 0 {
-		delete(f.count, worker)
-	}
+	delete(f.open, id)
 }
 
-// fail records that a request of worker failed because the process broke the connection.
-func (f *inflight) fail(worker string, at time.Time) {
+// fail records that the process broke r's connection at at.
+func (f *inflight) fail(r request, at time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.failed == nil {
-		f.failed = map[string]time.Time{}
+	// Only the last few matter (see suspects); keep the list short.
+	if len(f.failed) >= 4*maxSuspects {
+		f.failed = f.failed[1:]
 	}
-	f.failed[worker] = at
+	f.failed = append(f.failed, failure{request: r, at: at})
 }
 
-// suspects are the workers in flight now or failed within suspectWindow of at; the failures
-// are forgotten.
-func (f *inflight) suspects(at time.Time) []string {
+// suspects are the workers of the requests handed to a process before cutoff that were still
+// in it when it died at death, or whose connection it broke within suspectWindow of death. For
+// a crash cutoff is the death; for a process that stopped answering, when it stopped (the
+// requests sent to it after that are its victims, not its cause). The failures are forgotten.
+func (f *inflight) suspects(death, cutoff time.Time) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	seen := map[string]bool{}
-	for w := range f.count {
-		seen[w] = true
+	for _, r := range f.open {
+		if r.start.Before(cutoff) {
+			seen[r.worker] = true
+		}
 	}
-	for w, t := range f.failed {
-		if d := at.Sub(t); d < suspectWindow && d > -suspectWindow {
-			seen[w] = true
+	for _, x := range f.failed {
+		if d := death.Sub(x.at); d < suspectWindow && d > -suspectWindow && x.start.Before(cutoff) {
+			seen[x.worker] = true
 		}
 	}
 	f.failed = nil

@@ -43,25 +43,35 @@ func TestQuarantineMovesSuspects(t *testing.T) {
 	}
 }
 
-// TestInflightSuspects: the suspects are the workers in flight and those whose request failed
-// within suspectWindow of the death; failures are forgotten after.
+// TestInflightSuspects: the suspects are the workers of requests handed over before the cutoff
+// and still in the process, or broken within suspectWindow of the death; a request sent after
+// the cutoff (to a process that had stopped answering) is a victim, not a suspect; failures
+// are forgotten once taken.
 func TestInflightSuspects(t *testing.T) {
 	var f inflight
-	at := time.Unix(2000, 0)
-	f.begin("a")
-	f.begin("a")
-	f.begin("b")
-	f.end("b")
-	f.fail("c", at.Add(-time.Second))
-	f.fail("d", at.Add(-suspectWindow-time.Second))
-	got := f.suspects(at)
+	idA1, _ := f.begin("a")
+	idA2, _ := f.begin("a")
+	idB, _ := f.begin("b")
+	f.end(idB)
+	idC, c := f.begin("c")
+	f.fail(c, time.Now())
+	f.end(idC) // a broken request's handler ends at once
+	idD, d := f.begin("d")
+	f.fail(d, time.Now().Add(-suspectWindow-time.Second)) // broken long before the death
+	f.end(idD)
+	cutoff := time.Now().Add(time.Millisecond)
+	time.Sleep(2 * time.Millisecond) // after the cutoff, on every clock
+	idLate, _ := f.begin("late")
+	death := time.Now()
+	got := f.suspects(death, cutoff)
 	slices.Sort(got)
 	if !slices.Equal(got, []string{"a", "c"}) {
 		t.Fatalf("suspects %v, want [a c]", got)
 	}
-	f.end("a")
-	f.end("a")
-	if got := f.suspects(at); len(got) != 0 {
+	f.end(idA1)
+	f.end(idA2)
+	f.end(idLate)
+	if got := f.suspects(death, death); len(got) != 0 {
 		t.Fatalf("suspects after everything ended and failures were taken: %v", got)
 	}
 }
