@@ -28,8 +28,9 @@ const (
 
 // quarantine is the set of workers moved to the quarantine process. A runtime process that
 // dies (a V8 fatal error, a hang the heartbeat ends, every executor stuck) takes down every
-// worker it serves; the workers that had a request in it when it died are the suspects, and
-// they are served by the quarantine process for QuarantineFor, so a worker that kills its
+// worker it serves; the workers that had a request in it when it died (for a hang, one that
+// reached it before it stopped answering) are the suspects, and they are served by the
+// quarantine process for QuarantineFor, so a worker that kills its
 // process again kills only the quarantine one, and its former neighbours are left alone. Its
 // methods are safe for concurrent use.
 type quarantine struct {
