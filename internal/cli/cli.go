@@ -88,6 +88,13 @@ func (f *nodeFlags) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
 }
 
+// newNode starts the node f describes, with the Go scheduler's headroom over its executors
+// (sched.Headroom).
+func (f *nodeFlags) newNode(log *slog.Logger, dev bool) (*node.Node, error) {
+	sched.Headroom(f.executors)
+	return node.New(f.options(log, dev))
+}
+
 func (f *nodeFlags) options(log *slog.Logger, dev bool) node.Options {
 	opts := node.Options{Logger: log, EgressAllow: f.egressAllow, Sched: sched.Options{
 		Executors:     f.executors,
@@ -288,7 +295,7 @@ func run(ctx context.Context, flags nodeFlags, log *slog.Logger, src node.Source
 	v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
 	// islet dev talks to local services by default; a node serving tenants does not.
 	egress.SetAllowPrivate(flags.privateNet)
-	n, err := node.New(flags.options(log, dev))
+	n, err := flags.newNode(log, dev)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,6 @@ import (
 
 	"islet/internal/control"
 	"islet/internal/egress"
-	"islet/internal/node"
 	"islet/internal/v8"
 )
 
@@ -74,7 +73,7 @@ func runPlatform(ctx context.Context, flags nodeFlags, pf platformFlags, log *sl
 
 	v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
 	egress.SetAllowPrivate(flags.privateNet)
-	n, err := node.New(flags.options(log, false))
+	n, err := flags.newNode(log, false)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 	"syscall"
 
 	"islet/internal/egress"
-	"islet/internal/node"
 	"islet/internal/sandbox"
 	"islet/internal/supervisor"
 	"islet/internal/v8"
@@ -58,7 +57,7 @@ func runRuntimeProcess(ctx context.Context, flags nodeFlags, pf platformFlags, l
 	}
 	v8.Init(append(append([]string(nil), v8.DefaultFlags...), strings.Fields(flags.v8Flags)...)...)
 	egress.SetAllowPrivate(flags.privateNet)
-	n, err := node.New(flags.options(log, false))
+	n, err := flags.newNode(log, false)
 	if err != nil {
 		return err
 	}

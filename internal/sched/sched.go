@@ -86,14 +86,19 @@ var defaultExecutors = runtime.GOMAXPROCS(0)
 // may use.
 func DefaultExecutors() int { return defaultExecutors }
 
-// goHeadroom raises GOMAXPROCS above the executor count, unless the operator set GOMAXPROCS: a
+// Headroom raises GOMAXPROCS above the executor count, unless the operator set GOMAXPROCS: a
 // turn is a cgo call that keeps its goroutine's P until the Go scheduler takes it back, so with
 // one P per executor, executors that all run JavaScript (or are stuck in a built-in that does
 // not stop) leave the network poller, HTTP and the ops' goroutines waiting for a P. Measured in
 // the adversarial starvation test with every kind of hostile tenant at once (2 executors on 2
 // cores, two runs each): the victim's p50 was 8.8 and 12.9 ms with GOMAXPROCS 2, 3.4 and 3.9 ms
 // with 4, and it got 375 and 225 requests answered against 690 and 571.
-func goHeadroom(executors int) {
+// A process that runs a scheduler calls it once at start (islet serve and dev do); executors 0
+// is DefaultExecutors.
+func Headroom(executors int) {
+	if executors <= 0 {
+		executors = DefaultExecutors()
+	}
 	if os.Getenv("GOMAXPROCS") != "" {
 		return
 	}
@@ -102,13 +107,11 @@ func goHeadroom(executors int) {
 	}
 }
 
-// New starts the executors and the blank-isolate pool. It raises GOMAXPROCS above the executor
-// count (goHeadroom).
+// New starts the executors and the blank-isolate pool. Call Headroom first.
 func New(snap *v8.Snapshot, opts Options) *Scheduler {
 	if opts.Executors <= 0 {
 		opts.Executors = DefaultExecutors()
 	}
-	goHeadroom(opts.Executors)
 	if opts.MemoryBudget <= 0 {
 		opts.MemoryBudget = defaultMemoryBudget()
 	}

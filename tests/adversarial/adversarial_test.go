@@ -111,6 +111,7 @@ func startSuite(t *testing.T, limits gateway.ServerLimits, config func(*suite, *
 		t.Fatal(err)
 	}
 	s.addr = ln.Addr().String()
+	sched.Headroom(2) // as islet serve does before its node starts
 	n, err := node.New(node.Options{
 		Logger: slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Sched:  sched.Options{Executors: 2},
