@@ -48,6 +48,6 @@ run() {
     "$(echo "($after - $before) * 1000000 / $hz / $reqs" | bc -l)" "${took:-none}"
   kill $pid; wait $pid 2>/dev/null || true
 }
-echo "hello world through a platform node (2 runtime processes), wrk -c16 for $DUR"
+echo "hello world through a platform node (2 runtime processes and the quarantine one), wrk -c16 for $DUR"
 run sandbox
 run no-sandbox ISLET_NO_SANDBOX=1
