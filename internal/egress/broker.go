@@ -73,6 +73,9 @@ func NewBrokerClient(conn *net.UnixConn) *BrokerClient {
 // Dial asks the supervisor for a connection to addr under p and returns it, or the reason it
 // was refused.
 func (b *BrokerClient) Dial(ctx context.Context, p *Policy, network, addr string) (net.Conn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // the supervisor need not connect for nobody
+	}
 	done := make(chan brokered, 1)
 	b.mu.Lock()
 	if b.err != nil {
@@ -134,6 +137,7 @@ func (b *BrokerClient) read() {
 		if err := json.Unmarshal(buf[:n], &r); err != nil {
 			closeFDs(fds)
 			b.fail(fmt.Errorf("egress broker: a reply that is not one: %w", err))
+			b.conn.Close() // a supervisor that says nonsense is not asked again
 			return
 		}
 		res := brokered{err: errors.New(r.Error)}
@@ -206,7 +210,9 @@ func connOfFDs(fds []int) (net.Conn, error) {
 // fails or closes, or ctx ends. A request is connected only under a policy that granted
 // returns for its Key (the policies of the workers this client runs; nil: refused), to a TCP
 // address, by DialHere, which applies every egress check; then the connected socket is passed
-// to the client and closed here. Each request is served on its own goroutine.
+// to the client and closed here. Each request is served on its own goroutine, which may
+// outlive ServeBroker by as long as granted takes: its dial ends with ServeBroker's context,
+// and its reply goes nowhere.
 func ServeBroker(ctx context.Context, conn *net.UnixConn, granted func(key string) *Policy, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

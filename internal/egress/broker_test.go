@@ -867,3 +867,22 @@ func TestBrokerClientBadReplies(t *testing.T) {
 		t.Fatalf("a Dial after a bad reply: conn %v, error %v; want the connection's error", r.conn, r.err)
 	}
 }
+
+// TestBrokerDialAfterItsContextEnded: a Dial whose context has already ended returns its error
+// without asking the supervisor, which then connects for nobody.
+func TestBrokerDialAfterItsContextEnded(t *testing.T) {
+	var calls atomic.Int32
+	bp := startBroker(t, func(string) *Policy { calls.Add(1); return Base() })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if c, err := bp.client.Dial(ctx, Base(), "tcp", "127.0.0.1:1"); c != nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Dial after cancel = %v, %v; want context.Canceled", c, err)
+	}
+	// A request sent after it is answered first if the cancelled one was never sent.
+	if _, err := bp.client.Dial(context.Background(), Base(), "udp", "127.0.0.1:1"); err == nil {
+		t.Fatal("a udp dial was connected")
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("the supervisor was asked %d times, want once (the cancelled Dial sent nothing)", n)
+	}
+}
