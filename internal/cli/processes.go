@@ -40,7 +40,7 @@ type processFlags struct {
 }
 
 func (f *processFlags) add(cmd *cobra.Command) {
-	cmd.Flags().IntVar(&f.processes, "processes", 0, "run the workers in this many runtime processes under a supervisor that runs no V8, so a crash takes down only one process's workers; 1 runs them in this process (default: 2 for a platform node, whose tenants' code must not be able to end the node; 1 with --config)")
+	cmd.Flags().IntVar(&f.processes, "processes", 0, "run the workers in this many runtime processes under a supervisor that runs no V8, so a crash takes down only one process's workers; 1 runs them in this process (default: 2 for a platform node, whose tenants' code must not be able to end the node, which then runs one more for workers whose process died under them; 1 with --config)")
 	cmd.Flags().Var(&f.tiers, "tier", "give trust tier NAME (a worker's tier key in islet.toml) K runtime processes of its own, besides the --processes ones (repeatable; needs --config)")
 	cmd.Flags().StringVar(&f.socket, "child-socket", "", "serve on this Unix socket as a runtime process of a supervisor (internal)")
 	cmd.Flags().IntVar(&f.index, "child-index", 0, "this runtime process's index (internal)")
