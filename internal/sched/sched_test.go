@@ -280,6 +280,9 @@ func TestCondemnedInstanceAnswersEveryRequest(t *testing.T) {
 	s := newSched(t, Options{Executors: 2})
 	bomb := spec("bomb", `const keep = []; export default { fetch() { for (;;) keep.push(new Array(100000).fill(1.5)); } };`)
 	bomb.Limits.HeapBytes = 32 << 20
+	// Only the memory limit may end it: on a loaded machine (the race pass beside two busy
+	// loops) filling 32 MiB took longer than the default 50 ms of CPU.
+	bomb.Limits.CPUPerRequest = 30 * time.Second
 	s.SetWorkers([]*worker.Spec{bomb})
 	var wg sync.WaitGroup
 	answers := make(chan string, 60)
