@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -126,6 +127,18 @@ func (p *proc) waitFor(t *testing.T, s string) {
 }
 
 var client = &http.Client{Timeout: 20 * time.Second}
+
+// startedPids lists the pids runtime process k of the supervisor p has been started with, in
+// order (from its "runtime process started" log lines).
+func startedPids(p *proc, k int) []int {
+	re := regexp.MustCompile(fmt.Sprintf(`msg="runtime process started" process=%d pid=(\d+)`, k))
+	var out []int
+	for _, m := range re.FindAllStringSubmatch(p.output(), -1) {
+		pid, _ := strconv.Atoi(m[1])
+		out = append(out, pid)
+	}
+	return out
+}
 
 func get(t *testing.T, addr, host, path string) (int, http.Header, string) {
 	t.Helper()

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -52,15 +51,7 @@ func startProcessesPlatform(t *testing.T) *processesPlatform {
 		t.Fatalf("no bootstrap token: %v\n%s", err, pl.node.output())
 	}
 	pl.token = strings.TrimSpace(string(tok))
-	pidOf := func(k int) []int {
-		re := regexp.MustCompile(fmt.Sprintf(`msg="runtime process started" process=%d pid=(\d+)`, k))
-		var out []int
-		for _, m := range re.FindAllStringSubmatch(pl.node.output(), -1) {
-			pid, _ := strconv.Atoi(m[1])
-			out = append(out, pid)
-		}
-		return out
-	}
+	pidOf := func(k int) []int { return startedPids(pl.node, k) }
 	for k := 0; k < processes; k++ {
 		got := pidOf(k)
 		if len(got) != 1 {

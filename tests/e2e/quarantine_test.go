@@ -6,8 +6,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -61,15 +59,7 @@ func TestQuarantine(t *testing.T) {
 		t.Fatalf("no bootstrap token: %v\n%s", err, pl.node.output())
 	}
 	pl.token = strings.TrimSpace(string(tok))
-	pidsOf := func(k int) []int {
-		var out []int
-		re := regexp.MustCompile(fmt.Sprintf(`msg="runtime process started" process=%d pid=(\d+)`, k))
-		for _, m := range re.FindAllStringSubmatch(pl.node.output(), -1) {
-			pid, _ := strconv.Atoi(m[1])
-			out = append(out, pid)
-		}
-		return out
-	}
+	pidsOf := func(k int) []int { return startedPids(pl.node, k) }
 	for k := 0; k < 3; k++ {
 		started = append(started, pidsOf(k)...)
 	}

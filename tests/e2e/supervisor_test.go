@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -65,15 +64,7 @@ func TestProcessesContainACrash(t *testing.T) {
 		}
 	})
 	p := start(t, "serve", "--processes", strconv.Itoa(processes), "--config", filepath.Join(dir, "islet.toml"))
-	pidOf := func(k int) []int {
-		re := regexp.MustCompile(fmt.Sprintf(`msg="runtime process started" process=%d pid=(\d+)`, k))
-		var out []int
-		for _, m := range re.FindAllStringSubmatch(p.output(), -1) {
-			pid, _ := strconv.Atoi(m[1])
-			out = append(out, pid)
-		}
-		return out
-	}
+	pidOf := func(k int) []int { return startedPids(p, k) }
 	for k := 0; k < processes; k++ {
 		got := pidOf(k)
 		if len(got) != 1 {
