@@ -178,13 +178,14 @@ func serveCmd() *cobra.Command {
 func devCmd() *cobra.Command {
 	var flags nodeFlags
 	var name string
+	var ignoreUnsupported bool
 	cmd := &cobra.Command{
 		Use:   "dev <dir|file>",
 		Short: "serve one worker and reload it when its files change",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log := flags.logger()
-			load, cfgPath, err := devLoader(args[0], name, flags.listen, log)
+			load, cfgPath, err := devLoader(args[0], name, flags.listen, ignoreUnsupported, log)
 			if err != nil {
 				return err
 			}
@@ -193,13 +194,15 @@ func devCmd() *cobra.Command {
 	}
 	flags.add(cmd, config.DefaultListen, true)
 	cmd.Flags().StringVar(&name, "name", "", "worker name (default: from wrangler.toml, or the file or directory name)")
+	cmd.Flags().BoolVar(&ignoreUnsupported, "ignore-unsupported", false, "serve without the bindings, triggers and flags islet does not support, instead of refusing")
 	return cmd
 }
 
 // devLoader returns how `islet dev` reads its one worker: from a wrangler.jsonc, wrangler.json
 // or wrangler.toml (the argument, or one in the argument's directory; its path is returned to
-// be watched too), else from the entry file.
-func devLoader(arg, name, listen string, log *slog.Logger) (func() (*config.Config, error), string, error) {
+// be watched too), else from the entry file. A wrangler config that declares what islet cannot
+// honour is refused (at start-up, and on each reload) unless ignoreUnsupported is set.
+func devLoader(arg, name, listen string, ignoreUnsupported bool, log *slog.Logger) (func() (*config.Config, error), string, error) {
 	wrangler := ""
 	names := []string{"wrangler.jsonc", "wrangler.json", "wrangler.toml"}
 	if info, err := os.Stat(arg); err == nil && info.IsDir() {
@@ -215,13 +218,21 @@ func devLoader(arg, name, listen string, log *slog.Logger) (func() (*config.Conf
 	if wrangler != "" {
 		warned := false
 		return func() (*config.Config, error) {
-			cfg, ignored, err := config.LoadWrangler(wrangler)
+			cfg, report, err := config.LoadWrangler(wrangler)
 			if err != nil {
 				return nil, err
 			}
-			if len(ignored) > 0 && !warned {
+			if err := report.Refuse(ignoreUnsupported); err != nil {
+				return nil, err
+			}
+			if !warned {
 				warned = true
-				log.Warn("wrangler.toml keys islet does not support yet are ignored", "keys", strings.Join(ignored, ","))
+				for _, u := range report.Unsupported {
+					log.Warn("serving without what islet does not support", "item", u.String())
+				}
+				if len(report.NoEffect) > 0 {
+					log.Info("wrangler config keys that change nothing on islet", "keys", strings.Join(report.NoEffect, ","))
+				}
 			}
 			cfg.Listen = listen
 			if name != "" {

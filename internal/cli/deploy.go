@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,7 +22,7 @@ import (
 
 func deployCmd() *cobra.Command {
 	var name, message string
-	var minify bool
+	var minify, ignoreUnsupported bool
 	var f clientFlags
 	cmd := &cobra.Command{
 		Use:   "deploy [entry.ts|entry.js|dir] [--name N]",
@@ -32,7 +33,7 @@ func deployCmd() *cobra.Command {
 			if len(args) == 1 {
 				arg = args[0]
 			}
-			workers, err := deployTargets(arg, name)
+			workers, err := deployTargets(arg, name, ignoreUnsupported)
 			if err != nil {
 				return err
 			}
@@ -54,13 +55,15 @@ func deployCmd() *cobra.Command {
 	cmd.Flags().StringVar(&name, "name", "", "worker name (default: from the config, else the entry file's name)")
 	cmd.Flags().StringVar(&message, "message", "", "a note for the version history")
 	cmd.Flags().BoolVar(&minify, "minify", false, "minify the bundle")
+	cmd.Flags().BoolVar(&ignoreUnsupported, "ignore-unsupported", false, "deploy without the bindings, triggers and flags islet does not support, instead of refusing")
 	return cmd
 }
 
 // deployTargets reads what to deploy: an entry file, or a folder's islet.toml,
 // wrangler.jsonc, wrangler.json or wrangler.toml (the first found), or a config file named
-// directly.
-func deployTargets(arg, name string) ([]config.Worker, error) {
+// directly. A wrangler config that declares what islet cannot honour is refused, unless
+// ignoreUnsupported is set: then each such item is printed as a warning.
+func deployTargets(arg, name string, ignoreUnsupported bool) ([]config.Worker, error) {
 	info, err := os.Stat(arg)
 	if err != nil {
 		return nil, fmt.Errorf("deploy: %w", err)
@@ -93,10 +96,18 @@ func deployTargets(arg, name string) ([]config.Worker, error) {
 	if filepath.Base(cfgFile) == "islet.toml" {
 		cfg, err = config.Load(cfgFile)
 	} else {
-		var ignored []string
-		cfg, ignored, err = config.LoadWrangler(cfgFile)
-		if len(ignored) > 0 {
-			fmt.Fprintf(os.Stderr, "note: %s keys islet does not support yet are ignored: %v\n", filepath.Base(cfgFile), ignored)
+		var report config.Report
+		cfg, report, err = config.LoadWrangler(cfgFile)
+		if err == nil {
+			if err = report.Refuse(ignoreUnsupported); err != nil {
+				return nil, fmt.Errorf("deploy: %w", err)
+			}
+			for _, u := range report.Unsupported {
+				fmt.Fprintf(os.Stderr, "warning: deployed without %s\n", u)
+			}
+			if len(report.NoEffect) > 0 {
+				fmt.Fprintf(os.Stderr, "note: %s keys that change nothing on islet: %s\n", filepath.Base(cfgFile), strings.Join(report.NoEffect, ", "))
+			}
 		}
 	}
 	if err != nil {

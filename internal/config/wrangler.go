@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/pelletier/go-toml/v2"
 )
 
-// wranglerFile is the part of a wrangler.toml that islet understands. Other keys (bindings it
-// does not have yet, build settings) are reported, not refused, so an existing Workers project
-// runs unchanged where it can.
+// wranglerFile is the part of a wrangler.toml that islet understands. What else a config may
+// hold, and what islet does with it, is the catalogue in unsupported.go.
 type wranglerFile struct {
 	Name              string         `toml:"name" json:"name"`
 	Main              string         `toml:"main" json:"main"`
@@ -24,63 +22,50 @@ type wranglerFile struct {
 	Limits            Limits         `toml:"limits" json:"limits"`
 }
 
-// known are wrangler.toml's top-level keys islet reads, or ignores knowingly because they do
-// not change what the worker does on one node.
-var known = map[string]bool{
-	"name": true, "main": true, "compatibility_date": true, "route": true, "routes": true,
-	"vars": true, "limits": true, "compatibility_flags": true, "workers_dev": true,
-	"account_id": true, "$schema": true,
-}
-
 // LoadWrangler reads a project's wrangler.toml (or wrangler.jsonc / wrangler.json) as a
 // single-worker configuration: name, main,
 // compatibility_date, route/routes (strings, or tables with a pattern), [vars] and [limits].
-// It also returns the keys it ignored (bindings islet does not have yet, and the like), for
-// the caller to report.
-func LoadWrangler(path string) (*Config, []string, error) {
+// It also reports what the config declares that islet cannot honour (bindings, triggers,
+// compatibility flags, environments, unknown keys) and the keys that change nothing on islet;
+// the caller refuses the first (Report.Refuse) and mentions the second.
+func LoadWrangler(path string) (*Config, Report, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("wrangler config %s: %w", path, err)
+		return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, err)
 	}
 	data, err := os.ReadFile(abs)
 	if err != nil {
-		return nil, nil, fmt.Errorf("wrangler config: %w", err)
+		return nil, Report{}, fmt.Errorf("wrangler config: %w", err)
 	}
 	var wf wranglerFile
 	var all map[string]any
 	if ext := filepath.Ext(abs); ext == ".json" || ext == ".jsonc" {
 		plain := stripJSONC(data)
 		if err := json.Unmarshal(plain, &all); err != nil {
-			return nil, nil, fmt.Errorf("wrangler config %s: %w", path, err)
+			return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, err)
 		}
 		if err := json.Unmarshal(plain, &wf); err != nil {
-			return nil, nil, fmt.Errorf("wrangler config %s: %w", path, err)
+			return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, err)
 		}
 	} else {
 		if err := toml.NewDecoder(bytes.NewReader(data)).Decode(&wf); err != nil {
-			return nil, nil, fmt.Errorf("wrangler config %s: %w", path, decodeError(err))
+			return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, decodeError(err))
 		}
 		toml.Unmarshal(data, &all)
 	}
-	var ignored []string
-	for k := range all {
-		if !known[k] {
-			ignored = append(ignored, k)
-		}
-	}
-	sort.Strings(ignored)
+	report := checkWranglerKeys(filepath.Base(abs), all)
 	routes, err := wranglerRoutes(wf.Route, wf.Routes)
 	if err != nil {
-		return nil, nil, fmt.Errorf("wrangler config %s: %w", path, err)
+		return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, err)
 	}
 	w := workerFile{Name: wf.Name, Main: wf.Main, Routes: routes, CompatibilityDate: wf.CompatibilityDate,
 		Vars: wf.Vars, Limits: wf.Limits}
 	dir := filepath.Dir(abs)
 	worker, err := w.resolve(dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("wrangler config %s: %w", path, err)
+		return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, err)
 	}
-	return &Config{Listen: DefaultListen, Workers: []Worker{worker}, Dir: dir}, ignored, nil
+	return &Config{Listen: DefaultListen, Workers: []Worker{worker}, Dir: dir}, report, nil
 }
 
 // wranglerRoutes collects `route = "…"` and `routes = ["…", { pattern = "…" }]`.

@@ -17,7 +17,7 @@ func TestLoadWrangler(t *testing.T) {
 		os.WriteFile(p, []byte(s), 0o644)
 		return p
 	}
-	cfg, ignored, err := LoadWrangler(write(`
+	cfg, report, err := LoadWrangler(write(`
 name = "my-app"
 main = "src/index.js"
 compatibility_date = "2024-09-23"
@@ -45,8 +45,15 @@ id = "abc"
 	if want := []string{"example.com/*", "api.example.com/*", "shop.example.com/*"}; !reflect.DeepEqual(w.Routes, want) {
 		t.Errorf("routes = %q, want %q", w.Routes, want)
 	}
-	if !reflect.DeepEqual(ignored, []string{"kv_namespaces"}) {
-		t.Errorf("ignored = %q", ignored)
+	want := []Unsupported{{File: "wrangler.toml", Where: "[[kv_namespaces]] CACHE", Reason: "Workers KV is not supported"}}
+	if !reflect.DeepEqual(report.Unsupported, want) {
+		t.Errorf("unsupported = %+v", report.Unsupported)
+	}
+	if err := report.Refuse(false); err == nil || !strings.Contains(err.Error(), "wrangler.toml: [[kv_namespaces]] CACHE: Workers KV is not supported") {
+		t.Errorf("Refuse(false) = %v", err)
+	}
+	if err := report.Refuse(true); err != nil {
+		t.Errorf("Refuse(true) = %v", err)
 	}
 
 	for _, bad := range []struct{ toml, want string }{
@@ -89,7 +96,7 @@ func TestLoadWranglerJSONC(t *testing.T) {
   "vars": { "MODE": "test", },
   "observability": { "enabled": true },
 }`), 0o644)
-	cfg, ignored, err := LoadWrangler(p)
+	cfg, report, err := LoadWrangler(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,8 +104,8 @@ func TestLoadWranglerJSONC(t *testing.T) {
 	if w.Name != "jsonc-app" || w.Vars["MODE"] != "test" || !reflect.DeepEqual(w.Routes, []string{"example.com/*"}) {
 		t.Errorf("worker = %+v", w)
 	}
-	if !reflect.DeepEqual(ignored, []string{"observability"}) {
-		t.Errorf("ignored = %q", ignored)
+	if !reflect.DeepEqual(report.NoEffect, []string{"$schema", "observability"}) || len(report.Unsupported) != 0 {
+		t.Errorf("report = %+v", report)
 	}
 }
 

@@ -330,9 +330,17 @@ GREETING = "hi"
 binding = "CACHE"
 id = "abc"
 `)
-	p := start(t, "dev", dir, "--listen", "127.0.0.1:0")
+	// A binding islet does not have is refused by dev and deploy alike, named as declared.
+	const refusal = "wrangler.toml: [[kv_namespaces]] CACHE: Workers KV is not supported"
+	for _, cmd := range [][]string{{"dev", dir, "--listen", "127.0.0.1:0"}, {"deploy", dir}} {
+		out, err := runBounded(t, time.Minute, cmd...)
+		if err == nil || !strings.Contains(out, refusal) || !strings.Contains(out, "--ignore-unsupported") {
+			t.Errorf("islet %s: %v\n%s", cmd[0], err, out)
+		}
+	}
+	p := start(t, "dev", dir, "--listen", "127.0.0.1:0", "--ignore-unsupported")
 	if _, _, body := get(t, p.addr, "anything", "/"); body != "hi from wrangler" {
 		t.Fatalf("body %q", body)
 	}
-	p.waitFor(t, "kv_namespaces")
+	p.waitFor(t, refusal)
 }

@@ -1,0 +1,254 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Unsupported is one thing a wrangler config declares that islet cannot honour: a binding, a
+// trigger, a compatibility flag, an environment or a key islet does not know.
+type Unsupported struct {
+	File   string // the config file's base name, e.g. "wrangler.toml"
+	Where  string // where in it, as the user wrote it: "[[kv_namespaces]] CACHE", "compatibility_flags nodejs_compat"
+	Reason string // why it cannot be honoured: "Workers KV is not supported"
+}
+
+func (u Unsupported) String() string { return u.File + ": " + u.Where + ": " + u.Reason }
+
+// Report is what LoadWrangler found besides the worker itself.
+type Report struct {
+	// Unsupported lists what islet cannot honour, in file order of keys (sorted) and entries.
+	// Deploy and dev refuse the config when it is not empty, unless told to go on without them.
+	Unsupported []Unsupported
+	// NoEffect lists keys islet accepts knowingly that change nothing on islet (Cloudflare's
+	// own logging, placement, wrangler's tooling settings), for the caller to mention.
+	NoEffect []string
+}
+
+// UnsupportedError refuses a config that declares what islet cannot honour.
+type UnsupportedError struct{ Items []Unsupported }
+
+func (e *UnsupportedError) Error() string {
+	var b strings.Builder
+	b.WriteString("the config declares what islet does not support (pass --ignore-unsupported to go on without it):")
+	for _, u := range e.Items {
+		b.WriteString("\n  ")
+		b.WriteString(u.String())
+	}
+	return b.String()
+}
+
+// Refuse returns an *UnsupportedError for the report's unsupported items, or nil when there
+// are none or ignore is set.
+func (r Report) Refuse(ignore bool) error {
+	if len(r.Unsupported) == 0 || ignore {
+		return nil
+	}
+	return &UnsupportedError{Items: r.Unsupported}
+}
+
+// keyKind says how islet treats one top-level wrangler key.
+type keyKind int
+
+const (
+	keyRead        keyKind = iota // islet reads it (wranglerFile)
+	keyNoEffect                   // accepted; it changes nothing on islet
+	keyBindings                   // an array of binding tables, each named by nameField
+	keyTable                      // one binding table named by nameField, e.g. [ai]
+	keyNamedMap                   // a table of NAME = value bindings, e.g. [wasm_modules]
+	keyRefused                    // refused whenever present
+	keyCompatFlags                // compatibility_flags: each flag checked against compatFlags
+	keyTriggers                   // [triggers]: refused when crons is not empty
+	keyEnvs                       // [env.NAME] sections
+	keyNested                     // a table of binding arrays, e.g. queues.producers
+)
+
+// wranglerKey is one row of the catalogue of wrangler.toml's top-level keys.
+type wranglerKey struct {
+	kind      keyKind
+	what      string            // the feature, as the refusal names it
+	nameField string            // the field that names one binding
+	nested    map[string]string // keyNested: sub-array → its name field
+}
+
+// wranglerKeys is the one catalogue of wrangler's top-level keys and what islet does with each.
+// A key not listed here is refused as unknown.
+var wranglerKeys = map[string]wranglerKey{
+	"name": {kind: keyRead}, "main": {kind: keyRead}, "compatibility_date": {kind: keyRead},
+	"route": {kind: keyRead}, "routes": {kind: keyRead}, "vars": {kind: keyRead}, "limits": {kind: keyRead},
+
+	"$schema": {kind: keyNoEffect}, "account_id": {kind: keyNoEffect}, "workers_dev": {kind: keyNoEffect},
+	"preview_urls": {kind: keyNoEffect}, "send_metrics": {kind: keyNoEffect}, "keep_vars": {kind: keyNoEffect},
+	"upload_source_maps": {kind: keyNoEffect}, "minify": {kind: keyNoEffect}, "dev": {kind: keyNoEffect},
+	"observability": {kind: keyNoEffect}, "logpush": {kind: keyNoEffect}, "placement": {kind: keyNoEffect},
+	"usage_model": {kind: keyNoEffect}, "legacy_env": {kind: keyNoEffect},
+
+	"compatibility_flags": {kind: keyCompatFlags},
+	"triggers":            {kind: keyTriggers, what: "cron triggers are"},
+	"env":                 {kind: keyEnvs, what: "environments are"},
+
+	"kv_namespaces":             {kind: keyBindings, what: "Workers KV is", nameField: "binding"},
+	"services":                  {kind: keyBindings, what: "service bindings are", nameField: "binding"},
+	"d1_databases":              {kind: keyBindings, what: "D1 is", nameField: "binding"},
+	"r2_buckets":                {kind: keyBindings, what: "R2 is", nameField: "binding"},
+	"analytics_engine_datasets": {kind: keyBindings, what: "Analytics Engine is", nameField: "binding"},
+	"vectorize":                 {kind: keyBindings, what: "Vectorize is", nameField: "binding"},
+	"hyperdrive":                {kind: keyBindings, what: "Hyperdrive is", nameField: "binding"},
+	"mtls_certificates":         {kind: keyBindings, what: "mTLS certificate bindings are", nameField: "binding"},
+	"dispatch_namespaces":       {kind: keyBindings, what: "dispatch namespaces are", nameField: "binding"},
+	"send_email":                {kind: keyBindings, what: "Email bindings are", nameField: "name"},
+	"tail_consumers":            {kind: keyBindings, what: "tail workers are", nameField: "service"},
+	"migrations":                {kind: keyBindings, what: "Durable Object migrations are", nameField: "tag"},
+	"durable_objects": {kind: keyNested, what: "Durable Objects are",
+		nested: map[string]string{"bindings": "name"}},
+	"queues": {kind: keyNested, what: "Queues are",
+		nested: map[string]string{"producers": "binding", "consumers": "queue"}},
+	"ai":               {kind: keyTable, what: "Workers AI is", nameField: "binding"},
+	"browser":          {kind: keyTable, what: "Browser Rendering is", nameField: "binding"},
+	"images":           {kind: keyTable, what: "Images bindings are", nameField: "binding"},
+	"version_metadata": {kind: keyTable, what: "version metadata bindings are", nameField: "binding"},
+	"wasm_modules":     {kind: keyNamedMap, what: "Wasm module bindings are"},
+	"text_blobs":       {kind: keyNamedMap, what: "text blob bindings are"},
+	"data_blobs":       {kind: keyNamedMap, what: "data blob bindings are"},
+
+	"assets":                  {kind: keyRefused, what: "static assets are"},
+	"site":                    {kind: keyRefused, what: "Workers Sites are"},
+	"build":                   {kind: keyRefused, what: "custom builds are (run the build, then point main at its output)"},
+	"rules":                   {kind: keyRefused, what: "module rules are"},
+	"find_additional_modules": {kind: keyRefused, what: "additional modules are"},
+	"no_bundle":               {kind: keyRefused, what: "deploying without bundling is"},
+	"base_dir":                {kind: keyRefused, what: "base_dir is"},
+	"preserve_file_names":     {kind: keyRefused, what: "preserve_file_names is"},
+	"node_compat":             {kind: keyRefused, what: "the legacy node_compat polyfills are"},
+	"define":                  {kind: keyRefused, what: "build-time defines are"},
+	"alias":                   {kind: keyRefused, what: "module aliases are"},
+	"jsx_factory":             {kind: keyRefused, what: "jsx_factory is"},
+	"jsx_fragment":            {kind: keyRefused, what: "jsx_fragment is"},
+	"tsconfig":                {kind: keyRefused, what: "a custom tsconfig is"},
+	"unsafe":                  {kind: keyRefused, what: "unsafe bindings are"},
+	"secrets_store_secrets":   {kind: keyBindings, what: "Secrets Store bindings are", nameField: "binding"},
+	"workflows":               {kind: keyBindings, what: "Workflows are", nameField: "binding"},
+	"pipelines":               {kind: keyBindings, what: "Pipelines are", nameField: "binding"},
+}
+
+// compatFlags are the compatibility flags islet implements. It implements none yet, so every
+// flag a config names is refused, as the issue of each (nodejs_compat: Node.js compatibility)
+// lands it is added here.
+var compatFlags = map[string]bool{}
+
+// checkWranglerKeys classifies every top-level key of a decoded wrangler config.
+func checkWranglerKeys(file string, all map[string]any) Report {
+	var r Report
+	keys := make([]string, 0, len(all))
+	for k := range all {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	add := func(where, reason string) {
+		r.Unsupported = append(r.Unsupported, Unsupported{File: file, Where: where, Reason: reason})
+	}
+	for _, k := range keys {
+		v := all[k]
+		row, ok := wranglerKeys[k]
+		if !ok {
+			add(keyName(k), "islet does not know this key")
+			continue
+		}
+		notSupported := row.what + " not supported"
+		switch row.kind {
+		case keyRead:
+		case keyNoEffect:
+			r.NoEffect = append(r.NoEffect, k)
+		case keyRefused:
+			add(k, notSupported)
+		case keyCompatFlags:
+			list, _ := v.([]any)
+			for _, f := range list {
+				if s, _ := f.(string); !compatFlags[s] {
+					add(fmt.Sprintf("compatibility_flags %q", f), "islet does not implement this compatibility flag")
+				}
+			}
+		case keyTriggers:
+			t, _ := v.(map[string]any)
+			crons, _ := t["crons"].([]any)
+			for _, c := range crons {
+				add(fmt.Sprintf("[triggers] crons %q", c), notSupported)
+			}
+		case keyEnvs:
+			envs, _ := v.(map[string]any)
+			names := sortedKeys(envs)
+			for _, n := range names {
+				add("[env."+n+"]", notSupported+" (islet deploys the top-level worker only)")
+			}
+		case keyBindings:
+			for _, n := range entryNames(v, row.nameField) {
+				add("[["+k+"]] "+n, notSupported)
+			}
+		case keyNested:
+			t, _ := v.(map[string]any)
+			for _, sub := range sortedKeys(t) {
+				field, known := row.nested[sub]
+				if !known {
+					add(k+"."+sub, notSupported)
+					continue
+				}
+				for _, n := range entryNames(t[sub], field) {
+					add("[["+k+"."+sub+"]] "+n, notSupported)
+				}
+			}
+		case keyTable:
+			t, _ := v.(map[string]any)
+			n, _ := t[row.nameField].(string)
+			add(strings.TrimSpace("["+k+"] "+n), notSupported)
+		case keyNamedMap:
+			t, _ := v.(map[string]any)
+			for _, n := range sortedKeys(t) {
+				add("["+k+"] "+n, notSupported)
+			}
+		}
+	}
+	return r
+}
+
+// entryNames names each table of a binding array by its name field ("?" when it has none).
+func entryNames(v any, field string) []string {
+	list, _ := v.([]any)
+	if m, ok := v.(map[string]any); ok { // a single table where an array was expected
+		list = []any{m}
+	}
+	var out []string
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		n, _ := m[field].(string)
+		if n == "" {
+			n = "?"
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// keyName writes a key as TOML would: bare when it can be, quoted otherwise.
+func keyName(k string) string {
+	bare := k != ""
+	for _, c := range k {
+		if !(c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			bare = false
+		}
+	}
+	if bare {
+		return k
+	}
+	return strconv.Quote(k)
+}
+
+func sortedKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
