@@ -138,6 +138,13 @@ var wranglerKeys = map[string]wranglerKey{
 // lands it is added here.
 var compatFlags = map[string]bool{}
 
+// CompatibilityFlagSupported says whether islet implements a compatibility flag.
+func CompatibilityFlagSupported(flag string) bool { return compatFlags[flag] }
+
+// FeatureOfKey names the feature a wrangler key declares, as refusals write it ("Workers KV
+// is"), or "" for a key islet reads, ignores knowingly or does not know.
+func FeatureOfKey(key string) string { return wranglerKeys[key].what }
+
 // checkWranglerKeys classifies every top-level key of a decoded wrangler config.
 func checkWranglerKeys(file string, all map[string]any) Report {
 	var r Report

@@ -44,6 +44,12 @@ type Metadata struct {
 	EgressAllow []string `json:"egress_allow,omitempty"`
 	// Message describes the deploy in the version history.
 	Message string `json:"message,omitempty"`
+	// Bindings are bindings as Cloudflare's upload API lists them. ParseUpload folds the
+	// plain_text and json ones into Vars and refuses the rest (bindings.go), so a parsed
+	// upload never carries any.
+	Bindings []Binding `json:"bindings,omitempty"`
+	// CompatibilityFlags are refused at parse unless islet implements each (it implements none yet).
+	CompatibilityFlags []string `json:"compatibility_flags,omitempty"`
 }
 
 // Upload is a parsed deploy: metadata and the modules by path.

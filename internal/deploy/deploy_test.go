@@ -104,6 +104,13 @@ func TestParseUploadRefuses(t *testing.T) {
 		{"bad json", ct, part("metadata", `{"main_module":`) + end, "invalid_metadata"},
 		{"duplicate module", ct, part("metadata", `{}`) + part("a.js", "") + part("a.js", "") + end, "malformed_upload"},
 		{"bad module path", ct, part("metadata", `{}`) + part("/etc/passwd", "") + end, "invalid_module_path"},
+		{"kv binding", ct, part("metadata", `{"main_module":"a.js","bindings":[{"type":"kv_namespace","name":"KV","namespace_id":"1"}]}`) + end, "unsupported_binding"},
+		{"secret in metadata", ct, part("metadata", `{"main_module":"a.js","bindings":[{"type":"secret_text","name":"S","text":"x"}]}`) + end, "unsupported_binding"},
+		{"unknown binding type", ct, part("metadata", `{"main_module":"a.js","bindings":[{"type":"teleporter","name":"T"}]}`) + end, "unsupported_binding"},
+		{"compatibility flag", ct, part("metadata", `{"main_module":"a.js","compatibility_flags":["nodejs_compat"]}`) + end, "unsupported_binding"},
+		{"binding without name", ct, part("metadata", `{"main_module":"a.js","bindings":[{"type":"plain_text","text":"x"}]}`) + end, "invalid_metadata"},
+		{"binding twice", ct, part("metadata", `{"main_module":"a.js","vars":{"A":"1"},"bindings":[{"type":"plain_text","name":"A","text":"x"}]}`) + end, "invalid_metadata"},
+		{"json binding without json", ct, part("metadata", `{"main_module":"a.js","bindings":[{"type":"json","name":"J"}]}`) + end, "invalid_metadata"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,6 +120,39 @@ func TestParseUploadRefuses(t *testing.T) {
 				t.Fatalf("err = %v, want code %s", err, tc.code)
 			}
 		})
+	}
+}
+
+// TestMetadataBindings: plain_text and json bindings in Cloudflare's upload shape become vars,
+// and a refusal names every binding islet cannot honour, with its type and feature.
+func TestMetadataBindings(t *testing.T) {
+	const b = "BOUNDARY"
+	body := func(meta string) string {
+		return "--" + b + "\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n" + meta + "\r\n--" + b + "--\r\n"
+	}
+	ct := "multipart/form-data; boundary=" + b
+	up, err := ParseUpload(strings.NewReader(body(`{"main_module":"a.js","vars":{"V":"v"},"bindings":[
+		{"type":"plain_text","name":"GREETING","text":"hi"},
+		{"type":"json","name":"CONF","json":{"n":1,"list":[true]}}]}`)), ct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := up.Metadata
+	if m.Vars["GREETING"] != "hi" || m.Vars["V"] != "v" || len(m.Bindings) != 0 {
+		t.Fatalf("metadata = %+v", m)
+	}
+	if conf, _ := m.Vars["CONF"].(map[string]any); conf["n"] != 1.0 {
+		t.Fatalf("CONF = %#v", m.Vars["CONF"])
+	}
+	_, err = ParseUpload(strings.NewReader(body(`{"main_module":"a.js","bindings":[
+		{"type":"kv_namespace","name":"CACHE","namespace_id":"abc"},
+		{"type":"durable_object_namespace","name":"ROOM","class_name":"Room"}],"compatibility_flags":["nodejs_compat"]}`)), ct)
+	for _, want := range []string{"binding CACHE (kv_namespace): Workers KV is not supported",
+		"binding ROOM (durable_object_namespace): Durable Objects are not supported",
+		`compatibility flag "nodejs_compat": islet does not implement it`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to say %q", err, want)
+		}
 	}
 }
 
@@ -138,4 +178,14 @@ func FuzzParseUpload(f *testing.F) {
 		}
 		_ = up.Validate()
 	})
+}
+
+// TestEveryCloudflareTypeNamesAFeature: each refused binding type points at a wrangler key
+// whose feature name config's catalogue holds.
+func TestEveryCloudflareTypeNamesAFeature(t *testing.T) {
+	for typ, key := range cloudflareTypes {
+		if config.FeatureOfKey(key) == "" {
+			t.Errorf("%s → %s: no feature in config's catalogue", typ, key)
+		}
+	}
 }

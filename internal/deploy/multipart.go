@@ -55,6 +55,9 @@ func ParseUpload(body io.Reader, contentType string) (*Upload, error) {
 			if err := decodeStrict(data, &up.Metadata); err != nil {
 				return nil, Errorf(http.StatusBadRequest, "invalid_metadata", "metadata: %v", err)
 			}
+			if err := up.Metadata.foldBindings(); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if err := ValidateModulePath(name); err != nil {

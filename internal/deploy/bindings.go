@@ -1,0 +1,132 @@
+package deploy
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"islet/internal/config"
+)
+
+// Binding is one entry of the metadata's bindings list, as Cloudflare's upload API writes it:
+// {"type": "plain_text", "name": "GREETING", "text": "hi"}. Fields other than type, name, text
+// and json are kept in Other, so a binding of any type decodes and can be refused by name.
+type Binding struct {
+	Type  string
+	Name  string
+	Text  *string
+	JSON  json.RawMessage
+	Other map[string]json.RawMessage
+}
+
+// UnmarshalJSON reads one binding of any type.
+func (b *Binding) UnmarshalJSON(data []byte) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return err
+	}
+	for k, v := range fields {
+		var err error
+		switch k {
+		case "type":
+			err = json.Unmarshal(v, &b.Type)
+		case "name":
+			err = json.Unmarshal(v, &b.Name)
+		case "text":
+			err = json.Unmarshal(v, &b.Text)
+		case "json":
+			b.JSON = v
+		default:
+			if b.Other == nil {
+				b.Other = map[string]json.RawMessage{}
+			}
+			b.Other[k] = v
+		}
+		if err != nil {
+			return fmt.Errorf("binding field %q: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// MarshalJSON writes the binding back in the upload API's shape.
+func (b Binding) MarshalJSON() ([]byte, error) {
+	out := map[string]any{"type": b.Type, "name": b.Name}
+	if b.Text != nil {
+		out["text"] = *b.Text
+	}
+	if b.JSON != nil {
+		out["json"] = b.JSON
+	}
+	for k, v := range b.Other {
+		out[k] = v
+	}
+	return json.Marshal(out)
+}
+
+// cloudflareTypes maps the upload API's binding types islet does not implement to the wrangler
+// key that declares the same thing, whose feature name the refusal uses (config's catalogue).
+var cloudflareTypes = map[string]string{
+	"kv_namespace": "kv_namespaces", "service": "services", "durable_object_namespace": "durable_objects",
+	"queue": "queues", "d1": "d1_databases", "r2_bucket": "r2_buckets", "wasm_module": "wasm_modules",
+	"text_blob": "text_blobs", "data_blob": "data_blobs", "analytics_engine": "analytics_engine_datasets",
+	"ai": "ai", "browser": "browser", "vectorize": "vectorize", "hyperdrive": "hyperdrive",
+	"mtls_certificate": "mtls_certificates", "dispatch_namespace": "dispatch_namespaces",
+	"send_email": "send_email", "version_metadata": "version_metadata", "images": "images",
+	"secrets_store_secret": "secrets_store_secrets", "workflow": "workflows", "pipelines": "pipelines",
+}
+
+// foldBindings turns the metadata's plain_text and json bindings into vars and refuses every
+// other binding, and every compatibility flag islet does not implement, with one
+// unsupported_binding error that names each. Afterwards Bindings is empty: what a version
+// stores and runs is its vars.
+func (m *Metadata) foldBindings() error {
+	var refused []string
+	for _, b := range m.Bindings {
+		if b.Name == "" {
+			return Errorf(http.StatusBadRequest, "invalid_metadata", "a binding of type %q has no name", b.Type)
+		}
+		var value any
+		switch b.Type {
+		case "plain_text":
+			if b.Text == nil {
+				return Errorf(http.StatusBadRequest, "invalid_metadata", "plain_text binding %q has no text", b.Name)
+			}
+			value = *b.Text
+		case "json":
+			if b.JSON == nil || json.Unmarshal(b.JSON, &value) != nil {
+				return Errorf(http.StatusBadRequest, "invalid_metadata", "json binding %q has no valid json value", b.Name)
+			}
+		case "secret_text":
+			refused = append(refused, fmt.Sprintf("binding %s (secret_text): secrets are not taken from deploy metadata; set them with `islet secret put`", b.Name))
+			continue
+		default:
+			what := "this binding type is"
+			if key, ok := cloudflareTypes[b.Type]; ok {
+				what = config.FeatureOfKey(key)
+			}
+			refused = append(refused, fmt.Sprintf("binding %s (%s): %s not supported", b.Name, b.Type, what))
+			continue
+		}
+		if _, dup := m.Vars[b.Name]; dup {
+			return Errorf(http.StatusBadRequest, "invalid_metadata", "binding %q is declared twice (in vars and bindings, or twice in bindings)", b.Name)
+		}
+		if m.Vars == nil {
+			m.Vars = map[string]any{}
+		}
+		m.Vars[b.Name] = value
+	}
+	for _, f := range m.CompatibilityFlags {
+		if !config.CompatibilityFlagSupported(f) {
+			refused = append(refused, fmt.Sprintf("compatibility flag %q: islet does not implement it", f))
+		}
+	}
+	if len(refused) > 0 {
+		sort.Strings(refused)
+		return Errorf(http.StatusBadRequest, "unsupported_binding", "the metadata declares what islet does not support: %s", strings.Join(refused, "; "))
+	}
+	m.Bindings, m.CompatibilityFlags = nil, nil
+	return nil
+}
