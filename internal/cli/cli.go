@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -238,6 +240,9 @@ func devLoader(arg, name, listen string, ignoreUnsupported bool, log *slog.Logge
 			if name != "" {
 				cfg.Workers[0].Name = name
 			}
+			if err := applyDevVars(filepath.Dir(wrangler), &cfg.Workers[0], log); err != nil {
+				return nil, err
+			}
 			// In dev the one worker answers on every host, e.g. http://127.0.0.1:8787/.
 			cfg.Workers[0].Routes = append(cfg.Workers[0].Routes, "*/*")
 			return cfg, nil
@@ -247,15 +252,46 @@ func devLoader(arg, name, listen string, ignoreUnsupported bool, log *slog.Logge
 	if err != nil {
 		return nil, "", err
 	}
+	projectDir := filepath.Dir(main)
+	if info, err := os.Stat(arg); err == nil && info.IsDir() {
+		projectDir = arg
+	}
 	return func() (*config.Config, error) {
 		cfg, err := config.Dev(main, name, listen)
 		if err != nil {
+			return nil, err
+		}
+		if err := applyDevVars(projectDir, &cfg.Workers[0], log); err != nil {
 			return nil, err
 		}
 		// In dev the one worker answers on every host, e.g. http://127.0.0.1:8787/.
 		cfg.Workers[0].Routes = append(cfg.Workers[0].Routes, "*/*")
 		return cfg, nil
 	}, "", nil
+}
+
+// applyDevVars sets a dev project's .dev.vars (or .env) on its worker and logs the bindings the
+// worker then has, the values of those from the file hidden, as wrangler dev prints them.
+func applyDevVars(dir string, w *config.Worker, log *slog.Logger) error {
+	dv, err := config.LoadDevVars(dir)
+	if err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	fromFile := dv.Apply(w)
+	names := make([]string, 0, len(w.Vars))
+	for k := range w.Vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if slices.Contains(fromFile, k) {
+			log.Info("binding", "name", "env."+k, "value", "(hidden)", "from", filepath.Base(dv.File))
+			continue
+		}
+		v, _ := json.Marshal(w.Vars[k])
+		log.Info("binding", "name", "env."+k, "value", string(v))
+	}
+	return nil
 }
 
 // findMain picks the entry file of a directory: the first of index.js, index.mjs, worker.js,

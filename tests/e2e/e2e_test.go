@@ -319,7 +319,8 @@ func TestFetchLoopIsStopped(t *testing.T) {
 
 func TestDevReadsWranglerToml(t *testing.T) {
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "src/index.js"), `export default { fetch(req, env) { return new Response(env.GREETING + " from wrangler"); } };`)
+	write(t, filepath.Join(dir, "src/index.js"), `export default { fetch(req, env) { return new Response(env.GREETING + " from wrangler, key " + env.API_KEY); } };`)
+	write(t, filepath.Join(dir, ".dev.vars"), "API_KEY=sekret-value\n")
 	write(t, filepath.Join(dir, "wrangler.toml"), `
 name = "from-wrangler"
 main = "src/index.js"
@@ -339,8 +340,13 @@ id = "abc"
 		}
 	}
 	p := start(t, "dev", dir, "--listen", "127.0.0.1:0", "--ignore-unsupported")
-	if _, _, body := get(t, p.addr, "anything", "/"); body != "hi from wrangler" {
+	if _, _, body := get(t, p.addr, "anything", "/"); body != "hi from wrangler, key sekret-value" {
 		t.Fatalf("body %q", body)
 	}
 	p.waitFor(t, refusal)
+	// The bindings are printed, the .dev.vars value hidden.
+	p.waitFor(t, "env.API_KEY")
+	if out := p.output(); !strings.Contains(out, `value="\"hi\""`) || strings.Contains(out, "sekret-value") {
+		t.Errorf("dev printed its bindings as:\n%s", out)
+	}
 }
