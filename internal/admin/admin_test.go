@@ -212,7 +212,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			return e.acme.Do(ctx, "PUT", "/v1/workers/hello", map[string]any{"main_module": "index.js"}, "", nil)
 		}, 415, "malformed_upload"},
 		{"unknown metadata field", func() error {
-			body := "--X\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{\"main_module\":\"index.js\",\"bindings\":[]}\r\n--X\r\nContent-Disposition: form-data; name=\"index.js\"\r\n\r\nexport default {}\r\n--X--\r\n"
+			body := "--X\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{\"main_module\":\"index.js\",\"bogus\":[]}\r\n--X\r\nContent-Disposition: form-data; name=\"index.js\"\r\n\r\nexport default {}\r\n--X--\r\n"
 			return e.acme.Do(ctx, "PUT", "/v1/workers/hello", strings.NewReader(body), "multipart/form-data; boundary=X", nil)
 		}, 400, "invalid_metadata"},
 		{"bundle over the limit", func() error { _, err := e.acme.Deploy(ctx, "hello", bigModule); return err }, 413, "bundle_too_large"},

@@ -146,9 +146,15 @@ type HeapStats struct {
 // committed but empty pages.
 func (s HeapStats) InUse() int64 { return int64(s.UsedHeapSize + s.ExternalMemory) }
 
-// HeapStats reads the isolate's heap statistics.
+// HeapStats reads the isolate's heap statistics; all zero once the isolate is disposed. It
+// holds the isolate's lock, so Dispose waits for it rather than freeing the heap it reads.
 func (iso *Isolate) HeapStats() HeapStats {
 	var s C.islet_heap_stats
+	iso.mu.Lock()
+	defer iso.mu.Unlock()
+	if iso.disposed {
+		return HeapStats{}
+	}
 	C.islet_isolate_heap_stats(iso.p, &s)
 	return HeapStats{uint64(s.total_heap_size), uint64(s.used_heap_size), uint64(s.heap_size_limit),
 		uint64(s.external_memory), uint64(s.malloced_memory), uint64(s.array_buffer_memory)}

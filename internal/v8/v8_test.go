@@ -510,3 +510,16 @@ func TestOneAllocationFarPastTheHeapLimitCondemns(t *testing.T) {
 		t.Fatalf("err = %v, want OutOfMemory", err)
 	}
 }
+
+// TestHeapStatsAfterDispose: a disposed isolate's statistics read as zero instead of
+// dereferencing a freed heap (seen as a SIGSEGV in islet_isolate_heap_stats under load).
+func TestHeapStatsAfterDispose(t *testing.T) {
+	iso := newTestIsolate(t, Options{})
+	if iso.HeapStats().TotalHeapSize == 0 {
+		t.Fatal("a live isolate reports no heap")
+	}
+	iso.Dispose()
+	if s := iso.HeapStats(); s != (HeapStats{}) {
+		t.Fatalf("disposed isolate: %+v", s)
+	}
+}
