@@ -8,13 +8,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -278,12 +278,7 @@ func applyDevVars(dir string, w *config.Worker, log *slog.Logger) error {
 		return fmt.Errorf("dev: %w", err)
 	}
 	fromFile := dv.Apply(w)
-	names := make([]string, 0, len(w.Vars))
-	for k := range w.Vars {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(w.Vars)) {
 		if slices.Contains(fromFile, k) {
 			log.Info("binding", "name", "env."+k, "value", "(hidden)", "from", filepath.Base(dv.File))
 			continue

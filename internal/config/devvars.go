@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/joho/godotenv"
 )
@@ -43,14 +44,11 @@ func LoadDevVars(dir string) (DevVars, error) {
 // Apply sets the variables on w, over any [vars] of the same name (as wrangler does), and
 // returns their names, sorted.
 func (d DevVars) Apply(w *Worker) []string {
-	names := make([]string, 0, len(d.Vars))
 	for k, v := range d.Vars {
 		if w.Vars == nil {
 			w.Vars = map[string]any{}
 		}
 		w.Vars[k] = v
-		names = append(names, k)
 	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(d.Vars))
 }

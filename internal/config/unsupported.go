@@ -2,7 +2,8 @@ package config
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -148,11 +149,7 @@ func FeatureOfKey(key string) string { return wranglerKeys[key].what }
 // checkWranglerKeys classifies every top-level key of a decoded wrangler config.
 func checkWranglerKeys(file string, all map[string]any) Report {
 	var r Report
-	keys := make([]string, 0, len(all))
-	for k := range all {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(all))
 	add := func(where, reason string) {
 		r.Unsupported = append(r.Unsupported, Unsupported{File: file, Where: where, Reason: reason})
 	}
@@ -185,8 +182,7 @@ func checkWranglerKeys(file string, all map[string]any) Report {
 			}
 		case keyEnvs:
 			envs, _ := v.(map[string]any)
-			names := sortedKeys(envs)
-			for _, n := range names {
+			for _, n := range slices.Sorted(maps.Keys(envs)) {
 				add("[env."+n+"]", notSupported+" (islet deploys the top-level worker only)")
 			}
 		case keyBindings:
@@ -195,7 +191,7 @@ func checkWranglerKeys(file string, all map[string]any) Report {
 			}
 		case keyNested:
 			t, _ := v.(map[string]any)
-			for _, sub := range sortedKeys(t) {
+			for _, sub := range slices.Sorted(maps.Keys(t)) {
 				field, known := row.nested[sub]
 				if !known {
 					add(k+"."+sub, notSupported)
@@ -211,7 +207,7 @@ func checkWranglerKeys(file string, all map[string]any) Report {
 			add(strings.TrimSpace("["+k+"] "+n), notSupported)
 		case keyNamedMap:
 			t, _ := v.(map[string]any)
-			for _, n := range sortedKeys(t) {
+			for _, n := range slices.Sorted(maps.Keys(t)) {
 				add("["+k+"] "+n, notSupported)
 			}
 		}
@@ -249,13 +245,4 @@ func keyName(k string) string {
 		return k
 	}
 	return strconv.Quote(k)
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
