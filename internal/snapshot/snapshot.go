@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -86,6 +89,7 @@ func Build(exts []ext.Ext) (*v8.Snapshot, error) {
 		in, _ := json.Marshal(append([]string{}, e.Lazy.Internals...))
 		lazyDefs = append(lazyDefs, fmt.Sprintf("rt.defineLazy(%q, %s, %s);", e.Name, g, in))
 	}
+	files = append([]v8.SourceFile{primordialNames(files, lazy)}, files...)
 	if len(lazyDefs) > 0 {
 		files = append(files, v8.SourceFile{
 			Name: "ext:lazy.js",
@@ -118,6 +122,32 @@ func Build(exts []ext.Ext) (*v8.Snapshot, error) {
 		return op.Undefined, err
 	}})
 	return v8.BuildSnapshot(ops, files)
+}
+
+// identifier matches what may be a JavaScript identifier in the runtime's (ASCII) source.
+var identifier = regexp.MustCompile(`\b[A-Z][A-Za-z0-9_]*`)
+
+// primordialNames is the file evaluated first: it hands core's primordials the list of every
+// identifier in the runtime's files, eager and lazy, so that only built-ins some file can name
+// are captured. A name inside a string or a comment is listed too, which only captures more.
+func primordialNames(files []v8.SourceFile, lazy map[string][]v8.SourceFile) v8.SourceFile {
+	names := map[string]bool{}
+	add := func(fs []v8.SourceFile) {
+		for _, f := range fs {
+			for _, id := range identifier.FindAllString(f.Code, -1) {
+				names[id] = true
+			}
+		}
+	}
+	add(files)
+	for _, fs := range lazy {
+		add(fs)
+	}
+	list, _ := json.Marshal(slices.Sorted(maps.Keys(names)))
+	return v8.SourceFile{
+		Name: "ext:primordial-names.js",
+		Code: "(function (rt) { 'use strict'; rt.primordialNames = " + string(list) + ";\n})",
+	}
 }
 
 // extFiles reads, wraps and minifies an extension's JS files in name order.

@@ -74,3 +74,26 @@ func TestLazyNamesAreComplete(t *testing.T) {
 		t.Fatalf("lazy extensions define names they do not declare: %v; declare names they do not define: %v", missing, extra)
 	}
 }
+
+// TestOnlyNamedPrimordialsAreCaptured checks that core captures the built-ins some runtime file
+// names, and those alone: a file that names ArrayPrototypeFlatMap gets it, and
+// ArrayPrototypeCopyWithin, which no file here names, is not captured.
+func TestOnlyNamedPrimordialsAreCaptured(t *testing.T) {
+	probe := ext.Ext{Name: "probe", JS: fstest.MapFS{"99_probe.js": &fstest.MapFile{Data: []byte(
+		`const { ArrayPrototypeFlatMap } = rt.primordials;
+		rt.expose('__probe', () => [typeof ArrayPrototypeFlatMap,
+			['ArrayPrototype', 'CopyWithin'].join('') in rt.primordials, 'primordialNames' in rt].join());`)}}}
+	snap, err := Build([]ext.Ext{all.Exts[0], probe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iso := v8.NewIsolate(snap, v8.Options{}, v8.Callbacks{})
+	defer iso.Dispose()
+	v, err := iso.RunScript("probe.js", "__probe()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Str != "function,false,false" {
+		t.Errorf("captured FlatMap, captured CopyWithin, list left on rt = %q, want function,false,false", v.Str)
+	}
+}

@@ -7,6 +7,20 @@
 
 /** @type {Record<string, any>} */
 const primordials = Object.create(null);
+// The names the runtime's files mention (snapshot.Build lists every capitalised identifier in
+// them): only those are captured, since each capture costs every isolate memory (capturing all
+// of them cost 40 KiB of heap per worker, measured on V8 13.6). Without the list, everything is
+// captured.
+/** @type {Set<string> | null} */
+const wanted = Array.isArray(rt.primordialNames) ? new Set(rt.primordialNames) : null;
+delete rt.primordialNames;
+/**
+ * @param {string} name
+ * @param {any} value
+ */
+function capture(name, value) {
+  if (wanted === null || wanted.has(name)) primordials[name] = value;
+}
 const { apply, bind, call } = Function.prototype;
 /** @type {(fn: Function) => (self: any, ...args: any[]) => any} */
 const uncurryThis = bind.bind(call);
@@ -31,7 +45,7 @@ function copy(prefix, src, proto) {
         const d = Reflect.getOwnPropertyDescriptor(src, key);
         if (d && typeof d.value === 'function') {
           const n = key === Symbol.iterator ? 'SymbolIterator' : 'SymbolAsyncIterator';
-          primordials[`${prefix}${n}`] = proto ? uncurryThis(d.value) : d.value;
+          capture(`${prefix}${n}`, proto ? uncurryThis(d.value) : d.value);
         }
       }
       continue;
@@ -40,10 +54,10 @@ function copy(prefix, src, proto) {
     if (!d) continue;
     const name = `${prefix}${upper(key)}`;
     if ('value' in d) {
-      primordials[name] = proto && typeof d.value === 'function' ? uncurryThis(d.value) : d.value;
+      capture(name, proto && typeof d.value === 'function' ? uncurryThis(d.value) : d.value);
     } else {
-      if (d.get) primordials[`${prefix}Get${upper(key)}`] = proto ? uncurryThis(d.get) : d.get;
-      if (d.set) primordials[`${prefix}Set${upper(key)}`] = proto ? uncurryThis(d.set) : d.set;
+      if (d.get) capture(`${prefix}Get${upper(key)}`, proto ? uncurryThis(d.get) : d.get);
+      if (d.set) capture(`${prefix}Set${upper(key)}`, proto ? uncurryThis(d.set) : d.set);
     }
   }
 }
