@@ -124,12 +124,14 @@ func Build(exts []ext.Ext) (*v8.Snapshot, error) {
 	return v8.BuildSnapshot(ops, files)
 }
 
-// identifier matches what may be a JavaScript identifier in the runtime's (ASCII) source.
+// identifier matches a capitalised word of the runtime's (ASCII) source: every primordial's
+// name is one.
 var identifier = regexp.MustCompile(`\b[A-Z][A-Za-z0-9_]*`)
 
 // primordialNames is the file evaluated first: it hands core's primordials the list of every
-// identifier in the runtime's files, eager and lazy, so that only built-ins some file can name
-// are captured. A name inside a string or a comment is listed too, which only captures more.
+// capitalised identifier in the runtime's files, eager and lazy, so that only built-ins some
+// file can name are captured. A name inside a string or a comment is listed too, which only
+// captures more.
 func primordialNames(files []v8.SourceFile, lazy map[string][]v8.SourceFile) v8.SourceFile {
 	names := map[string]bool{}
 	add := func(fs []v8.SourceFile) {

@@ -16,20 +16,26 @@ var keysExt = ext.Ext{Name: "keys", JS: fstest.MapFS{"99_keys.js": &fstest.MapFi
 	`rt.expose('__keys', () => Object.getOwnPropertyNames(rt.internal).map((k) => 'internal.' + k)
 		.concat(Object.getOwnPropertyNames(globalThis).map((k) => 'global.' + k)).join());`)}}}
 
-func names(t *testing.T, exts []ext.Ext) map[string]bool {
+// run builds a snapshot of exts and returns what script gives in a new isolate from it.
+func run(t *testing.T, exts []ext.Ext, script string) string {
 	t.Helper()
-	snap, err := Build(append(exts, keysExt))
+	snap, err := Build(exts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	iso := v8.NewIsolate(snap, v8.Options{}, v8.Callbacks{})
 	defer iso.Dispose()
-	v, err := iso.RunScript("keys.js", "__keys()")
+	v, err := iso.RunScript("test.js", script)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return v.Str
+}
+
+func names(t *testing.T, exts []ext.Ext) map[string]bool {
+	t.Helper()
 	out := map[string]bool{}
-	for _, k := range strings.Split(v.Str, ",") {
+	for _, k := range strings.Split(run(t, append(exts, keysExt), "__keys()"), ",") {
 		out[k] = true
 	}
 	return out
@@ -83,17 +89,7 @@ func TestOnlyNamedPrimordialsAreCaptured(t *testing.T) {
 		`const { ArrayPrototypeFlatMap } = rt.primordials;
 		rt.expose('__probe', () => [typeof ArrayPrototypeFlatMap,
 			['ArrayPrototype', 'CopyWithin'].join('') in rt.primordials, 'primordialNames' in rt].join());`)}}}
-	snap, err := Build([]ext.Ext{all.Exts[0], probe})
-	if err != nil {
-		t.Fatal(err)
-	}
-	iso := v8.NewIsolate(snap, v8.Options{}, v8.Callbacks{})
-	defer iso.Dispose()
-	v, err := iso.RunScript("probe.js", "__probe()")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v.Str != "function,false,false" {
-		t.Errorf("captured FlatMap, captured CopyWithin, list left on rt = %q, want function,false,false", v.Str)
+	if got := run(t, []ext.Ext{all.Exts[0], probe}, "__probe()"); got != "function,false,false" {
+		t.Errorf("captured FlatMap, captured CopyWithin, list left on rt = %q, want function,false,false", got)
 	}
 }
