@@ -315,6 +315,9 @@ func TestCondemnedInstanceAnswersEveryRequest(t *testing.T) {
 // crypto.subtle) loads the runtime's own JavaScript inside the worker's request; that CPU time
 // is the platform's, so a request with a small CPU limit still succeeds on a fresh isolate.
 func TestLazyRuntimeCodeIsNotCharged(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector multiplies user code's CPU time past the 3 ms budget this test rests on")
+	}
 	s := newSched(t, Options{CPUPerRequest: 3 * time.Millisecond})
 	s.SetWorkers([]*worker.Spec{spec("lazy", `export default { fetch() {
 		new HTMLRewriter(); new Blob(["x"]); crypto.subtle;
