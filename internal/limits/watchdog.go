@@ -121,6 +121,14 @@ func (t *Turn) Stuck() bool {
 	return t.isStuck
 }
 
+// Excluded is the CPU time the turn's Exclude calls ran: the platform's work, which End leaves
+// out of what the turn used. Call it after End.
+func (t *Turn) Excluded() time.Duration {
+	t.w.mu.Lock()
+	defer t.w.mu.Unlock()
+	return t.excluded
+}
+
 // End stops watching the turn and returns the CPU time it used (less what Exclude ran) and
 // whether it was killed. It must be called on the thread that called Begin.
 func (t *Turn) End() (used time.Duration, killed bool) {

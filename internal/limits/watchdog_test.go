@@ -62,4 +62,7 @@ func TestWatchdogExcludeIsNotCharged(t *testing.T) {
 	if killed || used >= spent {
 		t.Fatalf("used %v (excluded work took %v), killed %v", used, spent, killed)
 	}
+	if ex := turn.Excluded(); ex < spent {
+		t.Fatalf("Excluded() = %v, want at least the %v the excluded work took", ex, spent)
+	}
 }

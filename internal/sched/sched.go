@@ -52,6 +52,9 @@ type Options struct {
 	StartupCPU    time.Duration
 	NoCPULimit    bool
 	Logger        *slog.Logger
+	// RequestFinished, if not nil, receives each request's usage once JS is finished with it
+	// (worker.Deps.Finished: on an executor thread; it must not block).
+	RequestFinished func(worker.Usage)
 }
 
 // Scheduler implements gateway.Dispatcher.
@@ -318,6 +321,7 @@ func (s *Scheduler) instance(name string) *worker.Instance {
 		Yield:         s.fair.yield,
 		Stuck:         s.stuck,
 		Blocking:      s.fair.block,
+		Finished:      s.opts.RequestFinished,
 	})
 	e := &entry{inst: inst}
 	e.elem = s.lru.PushFront(e)

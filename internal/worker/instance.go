@@ -53,6 +53,10 @@ type Deps struct {
 	// termination): the caller stops counting the turn's thread as an executor. The instance
 	// is retired first, so new requests go to a fresh isolate.
 	Stuck func(*Instance)
+	// Finished, if not nil, is called on the executor, with the isolate locked, once per
+	// request that reached JS, when JS is finished with it (see Usage). It must not block or
+	// call into the instance.
+	Finished func(Usage)
 }
 
 type loadState int
@@ -111,6 +115,7 @@ type Instance struct {
 	consoleBytes int             // console output of turns run for no request
 	egress       *egress.Policy  // made on the first outbound fetch
 	watchedTurn  *limits.Turn    // the turn running now under the watchdog, if any
+	toReport     []*Request      // requests released during watchedTurn, reported after it
 }
 
 type timer struct {

@@ -67,8 +67,12 @@ func (inst *Instance) afterResponse(req *Request) {
 }
 
 // release records that JS is finished with req: no deadline is needed any more, and its
-// outbound fetches still open (started without waitUntil) are cancelled, as in Workers.
+// outbound fetches still open (started without waitUntil) are cancelled, as in Workers. The
+// first release reports the request's usage (Deps.Finished).
 func (req *Request) release() {
+	if !req.released {
+		req.inst.report(req)
+	}
 	req.released = true
 	if req.waitTimer != nil {
 		req.waitTimer.Stop()

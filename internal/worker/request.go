@@ -34,7 +34,8 @@ type Request struct {
 	readActive bool
 
 	// Executor only.
-	cpuUsed      time.Duration // CPU time of the turns run on this request's behalf
+	cpuUsed      time.Duration // CPU time charged for the turns run on this request's behalf
+	runtimeCPU   time.Duration // CPU time of the runtime's own work in those turns (not charged)
 	subrequests  int           // outbound fetches made on this request's behalf
 	consoleBytes int           // console output written on this request's behalf
 	conns        *fetch.Conns  // its open outbound connections (made on its first fetch)

@@ -93,7 +93,9 @@ func (inst *Instance) watched(budget, limit time.Duration, startup bool, owner *
 	}
 	if owner != nil {
 		owner.cpuUsed += used
+		owner.runtimeCPU += t.Excluded()
 	}
+	inst.reportReleased()
 	if killed {
 		return &cpuLimitError{limit: limit, startup: startup}
 	}
