@@ -15,7 +15,7 @@ func logs(t *testing.T, script string) []string {
 	t.Helper()
 	e := exttest.New(t)
 	if got, err := e.Eval(isOurs); err != nil || got != "true" {
-		t.Skip("the console extension is not in the snapshot")
+		t.Fatalf("console is not the runtime's: %q, %v", got, err)
 	}
 	e.Logs = nil
 	if _, err := e.Eval(script); err != nil {
@@ -76,7 +76,7 @@ func TestConsoleErrors(t *testing.T) {
 
 func TestConsoleNamespace(t *testing.T) {
 	if got, err := exttest.Eval(t, isOurs); err != nil || got != "true" {
-		t.Skip("the console extension is not in the snapshot")
+		t.Fatalf("console is not the runtime's: %q, %v", got, err)
 	}
 	exttest.Run(t, []exttest.Case{
 		{Script: `Object.getOwnPropertyDescriptor(console, 'log').enumerable`, Want: "true"},
@@ -95,5 +95,20 @@ func TestConsoleResponse(t *testing.T) {
 	want := "1: Response {\n  status: 201,\n  statusText: '',\n  headers: Headers { 'content-type': 'text/plain;charset=UTF-8' },\n  bodyUsed: false,\n  ok: true,\n  redirected: false,\n  type: 'default',\n  url: ''\n}"
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("got %q", got)
+	}
+}
+
+// TestInspectorsAreCapturedBeforeUserCode: console loads on first use, after the worker's code
+// ran, yet it shows the runtime's classes through the getters captured when their extensions
+// loaded, not through a prototype the worker patched.
+func TestInspectorsAreCapturedBeforeUserCode(t *testing.T) {
+	e := exttest.New(t)
+	if _, err := e.Eval(`Object.defineProperty(URL.prototype, 'href', { get() { return 'patched'; }, configurable: true });
+		console.log(new URL('http://a/b'))`); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(e.Logs, "\n")
+	if !strings.Contains(got, "href: 'http://a/b'") || strings.Contains(got, "patched") {
+		t.Errorf("console.log(new URL(…)) after URL.prototype.href was patched: %q", got)
 	}
 }

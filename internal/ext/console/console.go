@@ -26,11 +26,17 @@ type Sink interface {
 	ConsoleLog(level int, msg string)
 }
 
-// Ext is the console extension.
+// Ext is the console extension. It is lazy (see ext.Lazy): loaded in an isolate when a worker
+// first touches console or the runtime first logs an uncaught error. How the runtime's own
+// classes print is registered eagerly by their extensions (core's 04_inspectors.js).
 var Ext = ext.Ext{
 	Name: "console",
 	JS:   ext.JSDir(files),
 	Ops:  []op.Def{{Name: "console_log", Sync: opLog}},
+	Lazy: &ext.Lazy{
+		Globals:   []string{"console"},
+		Internals: []string{"inspect", "inspectJSON", "indentLines", "console", "format", "consoleError", "consoleLog"},
+	},
 }
 
 // opLog is console_log(level number, text string) → undefined.

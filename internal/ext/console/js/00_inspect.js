@@ -73,20 +73,8 @@ const maxStringLength = 10000;
  * @typedef {{ depth: number, seen: any[], indent: string, quoteStrings?: boolean }} Ctx
  */
 
-/**
- * Inspectors for the runtime's own classes, by prototype: each returns the properties to show.
- * @type {Map<object, (v: any) => Array<[string, any]>>}
- */
-const inspectors = new SafeMap();
-
-/**
- * Registers how to show instances of a runtime class: `props(obj)` returns [name, value] pairs.
- * @param {object} proto
- * @param {(v: any) => Array<[string, any]>} props
- */
-function registerInspector(proto, props) {
-  inspectors.set(proto, props);
-}
+/** How the runtime's own classes show (see core's 04_inspectors.js), by prototype. */
+const inspectors = rt.internal.inspectors;
 
 const identifierRe = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 // Characters escaped inside quoted strings.
@@ -667,4 +655,3 @@ function json(v) {
 rt.internal.inspect = inspect;
 rt.internal.inspectJSON = json;
 rt.internal.indentLines = indentLines;
-rt.internal.registerInspector = registerInspector;

@@ -22,7 +22,6 @@ const {
   StringPrototypeRepeat,
   StringPrototypeSlice,
   SymbolToStringTag,
-  uncurryThis,
 } = rt.primordials;
 const inspect = rt.internal.inspect;
 const indentLines = rt.internal.indentLines;
@@ -385,73 +384,6 @@ for (let i = 0; i < names.length; i++) {
 ObjectDefineProperty(console, SymbolToStringTag, {
   __proto__: null, value: 'console', writable: false, enumerable: false, configurable: true,
 });
-
-// How the runtime's own classes print: their attributes, read with getters captured now.
-/**
- * @param {any} ctor
- * @param {string[]} attributes
- */
-function inspectAttributes(ctor, attributes) {
-  if (typeof ctor !== 'function') return;
-  /** @type {Array<[string, Function]>} */
-  const getters = [];
-  for (let i = 0; i < attributes.length; i++) {
-    let proto = ctor.prototype;
-    while (proto !== null) {
-      const d = ObjectGetOwnPropertyDescriptor(proto, attributes[i]);
-      if (d !== undefined && typeof d.get === 'function') {
-        ArrayPrototypePush(getters, [attributes[i], uncurryThis(d.get)]);
-        break;
-      }
-      proto = rt.primordials.ObjectGetPrototypeOf(proto);
-    }
-  }
-  rt.internal.registerInspector(ctor.prototype, (/** @type {any} */ obj) => {
-    /** @type {Array<[string, any]>} */
-    const out = [];
-    for (let i = 0; i < getters.length; i++) {
-      let value;
-      try {
-        value = getters[i][1](obj);
-      } catch (err) {
-        value = err;
-      }
-      ArrayPrototypePush(out, [getters[i][0], value]);
-    }
-    return out;
-  });
-}
-const I = rt.internal;
-inspectAttributes(I.URL, ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash']);
-// (Not `body`: reading it would create the stream a string or bytes body does not have yet.)
-inspectAttributes(I.Request, ['method', 'url', 'headers', 'bodyUsed', 'redirect', 'signal']);
-inspectAttributes(I.Response, ['status', 'statusText', 'headers', 'bodyUsed', 'ok', 'redirected', 'type', 'url']);
-inspectAttributes(I.AbortSignal, ['aborted', 'reason']);
-inspectAttributes(I.AbortController, ['signal']);
-inspectAttributes(I.Event, ['type', 'defaultPrevented', 'cancelable', 'timeStamp']);
-inspectAttributes(I.TextEncoder, ['encoding']);
-inspectAttributes(I.TextDecoder, ['encoding', 'fatal', 'ignoreBOM']);
-/**
- * Pair lists (URLSearchParams, Headers) print as their entries.
- * @param {any} ctor
- */
-function inspectPairs(ctor) {
-  if (typeof ctor !== 'function') return;
-  const entries = uncurryThis(ctor.prototype.entries);
-  const next = uncurryThis(rt.primordials.ObjectGetPrototypeOf(entries(new ctor())).next);
-  rt.internal.registerInspector(ctor.prototype, (/** @type {any} */ obj) => {
-    /** @type {Array<[string, any]>} */
-    const out = [];
-    const it = entries(obj);
-    for (;;) {
-      const r = next(it);
-      if (r.done) return out;
-      ArrayPrototypePush(out, [r.value[0], r.value[1]]);
-    }
-  });
-}
-inspectPairs(I.URLSearchParams);
-inspectPairs(I.Headers);
 
 rt.internal.console = console;
 rt.internal.format = format;

@@ -110,16 +110,25 @@ const pristine = [];
 }
 
 /**
+ * Whether two property descriptors (either may be undefined) hold the same value or accessors.
+ * @param {PropertyDescriptor | undefined} a
+ * @param {PropertyDescriptor | undefined} b
+ */
+const sameProperty = (a, b) => a === undefined || b === undefined ? a === b
+  : a.value === b.value && a.get === b.get && a.set === b.set;
+
+/**
  * Runs fn with the built-ins put back as they were before user code ran, then restores the
- * worker's changes. On prototypes (strict), properties the worker added are hidden too.
+ * worker's changes. On prototypes (strict), properties the worker added are hidden too. A
+ * property fn itself redefined (a lazily loaded extension's global, say) keeps fn's value.
  * @template T
  * @param {() => T} fn
  * @returns {T}
  */
 rt.internal.withPristineBuiltins = (fn) => {
   const { ReflectOwnKeys, ReflectGetOwnPropertyDescriptor, ReflectDefineProperty } = rt.primordials;
-  /** @type {Array<[any, string|symbol, PropertyDescriptor|undefined]>} */
-  const changed = [];
+  /** @type {Array<[any, string|symbol, PropertyDescriptor|undefined, PropertyDescriptor|undefined]>} */
+  const changed = []; // [object, key, the worker's property, the one put back]
   for (let i = 0; i < pristine.length; i++) {
     const { obj, keys, descs, strict } = pristine[i];
     const known = new SafeSet();
@@ -127,8 +136,8 @@ rt.internal.withPristineBuiltins = (fn) => {
       known.add(keys[j]);
       const now = ReflectGetOwnPropertyDescriptor(obj, keys[j]);
       const was = descs[j];
-      if (now === undefined || now.value !== was.value || now.get !== was.get || now.set !== was.set) {
-        if (ReflectDefineProperty(obj, keys[j], was)) changed[changed.length] = [obj, keys[j], now];
+      if (!sameProperty(now, was)) {
+        if (ReflectDefineProperty(obj, keys[j], was)) changed[changed.length] = [obj, keys[j], now, was];
       }
     }
     if (!strict) continue;
@@ -136,7 +145,7 @@ rt.internal.withPristineBuiltins = (fn) => {
     for (let j = 0; j < current.length; j++) {
       if (known.has(current[j])) continue;
       const now = ReflectGetOwnPropertyDescriptor(obj, current[j]);
-      if (ReflectDeleteProperty(obj, current[j])) changed[changed.length] = [obj, current[j], now];
+      if (ReflectDeleteProperty(obj, current[j])) changed[changed.length] = [obj, current[j], now, undefined];
     }
   }
   try {
@@ -144,6 +153,7 @@ rt.internal.withPristineBuiltins = (fn) => {
   } finally {
     for (let i = changed.length - 1; i >= 0; i--) {
       const c = changed[i]; // (no array destructuring: it would iterate)
+      if (!sameProperty(ReflectGetOwnPropertyDescriptor(c[0], c[1]), c[3])) continue; // fn's own
       if (c[2] === undefined) ReflectDeleteProperty(c[0], c[1]);
       else ReflectDefineProperty(c[0], c[1], c[2]);
     }

@@ -319,6 +319,8 @@ rt.internal.utf8Encode = utf8Encode;
 rt.internal.utf8Decode = utf8Decode;
 rt.internal.isAscii = (/** @type {string} */ s) => RegExpPrototypeExec(asciiOnly, s) !== null;
 
+rt.internal.inspectAttributes(TextEncoder, ['encoding']);
+rt.internal.inspectAttributes(TextDecoder, ['encoding', 'fatal', 'ignoreBOM']);
 rt.expose('TextEncoder', TextEncoder);
 rt.expose('TextDecoder', TextDecoder);
 rt.expose('atob', atob);

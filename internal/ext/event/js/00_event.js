@@ -686,6 +686,7 @@ function reportError(error) {
   if (typeof log === 'function') log('Uncaught', error);
 }
 
+rt.internal.inspectAttributes(Event, ['type', 'defaultPrevented', 'cancelable', 'timeStamp']);
 rt.internal.Event = Event;
 rt.internal.CustomEvent = CustomEvent;
 rt.internal.ErrorEvent = ErrorEvent;

@@ -237,5 +237,7 @@ rt.internal.AbortSignal = AbortSignal;
 rt.internal.AbortController = AbortController;
 rt.internal.isAbortSignal = isAbortSignal;
 
+rt.internal.inspectAttributes(AbortSignal, ['aborted', 'reason']);
+rt.internal.inspectAttributes(AbortController, ['signal']);
 rt.expose('AbortSignal', AbortSignal);
 rt.expose('AbortController', AbortController);

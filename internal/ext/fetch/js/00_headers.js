@@ -404,4 +404,5 @@ rt.internal.headers = {
   normalizeValue,
 };
 
+rt.internal.inspectPairs(Headers);
 rt.expose('Headers', Headers);

@@ -442,4 +442,6 @@ rt.internal.requestParts = (/** @type {Request} */ r) => requestParts(r);
 /** Cancels a Request's body (when its fetch is aborted before it starts). */
 rt.internal.requestCancelBody = (/** @type {Request} */ r, /** @type {any} */ reason) => requestCancelBody(r, reason);
 
+// (Not `body`: reading it would create the stream a string or bytes body does not have yet.)
+rt.internal.inspectAttributes(Request, ['method', 'url', 'headers', 'bodyUsed', 'redirect', 'signal']);
 rt.expose('Request', Request);

@@ -240,4 +240,5 @@ rt.internal.isResponse = isResponse;
  */
 rt.internal.responseParts = (/** @type {any} */ r) => responseParts(r);
 
+rt.internal.inspectAttributes(Response, ['status', 'statusText', 'headers', 'bodyUsed', 'ok', 'redirected', 'type', 'url']);
 rt.expose('Response', Response);

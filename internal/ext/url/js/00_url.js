@@ -609,5 +609,7 @@ rt.internal.serializeSearchParams = (/** @type {URLSearchParams} */ p) => serial
 rt.internal.formEncode = formEncode;
 rt.internal.parseForm = parseForm;
 
+rt.internal.inspectAttributes(URL, ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash']);
+rt.internal.inspectPairs(URLSearchParams);
 rt.expose('URL', URL);
 rt.expose('URLSearchParams', URLSearchParams);
