@@ -45,9 +45,10 @@ type fairShare struct {
 	abandoned map[*worker.Instance]bool
 	epoch     time.Time
 	kick      chan struct{} // wakes the preempter when someone starts waiting
-	// blocking counts turns inside a sync op's long computation (see blocking); heavy bounds
-	// how many run at once.
+	// blocking counts turns inside a sync op's long computation (see blocking), inBlock says
+	// whose they are; heavy bounds how many run at once.
 	blocking int
+	inBlock  map[*worker.Instance]int
 	heavy    chan struct{}
 	// floor is the least executor time of the tenants at work, as last seen; it only grows
 	// (see leastActiveLocked).
@@ -87,6 +88,7 @@ func newFairShare(slots int, start func(*worker.Instance)) *fairShare {
 		tenants:   map[string]*tenant{},
 		holds:     map[*worker.Instance]*hold{},
 		abandoned: map[*worker.Instance]bool{},
+		inBlock:   map[*worker.Instance]int{},
 		epoch:     time.Now(),
 		kick:      make(chan struct{}, 1),
 		// Go code holds one of the Go scheduler's Ps (GOMAXPROCS, by default the executor
@@ -215,6 +217,7 @@ func (f *fairShare) block(inst *worker.Instance, work func()) {
 	}
 	f.dropHoldLocked(inst, h)
 	f.blocking++
+	f.inBlock[inst]++
 	f.grantLocked()
 	f.mu.Unlock()
 
@@ -224,6 +227,9 @@ func (f *fairShare) block(inst *worker.Instance, work func()) {
 
 	f.mu.Lock()
 	f.blocking--
+	if f.inBlock[inst]--; f.inBlock[inst] == 0 {
+		delete(f.inBlock, inst)
+	}
 	t := f.tenantLocked(tenantKey(inst.Spec())) // looked up again: prune may have dropped it
 	if f.closed || f.free > 0 && f.ready.Len() == 0 {
 		f.free--
@@ -263,6 +269,14 @@ func (f *fairShare) isStuck(inst *worker.Instance) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.abandoned[inst]
+}
+
+// inTurn reports whether a turn of inst runs now: it holds a slot, or is stuck or blocking
+// without one.
+func (f *fairShare) inTurn(inst *worker.Instance) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.holds[inst] != nil || f.abandoned[inst] || f.inBlock[inst] > 0
 }
 
 // stuckTurns is how many turns are stuck now.

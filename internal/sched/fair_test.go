@@ -263,3 +263,29 @@ func TestSteadyTenantIsNotBehindNewcomers(t *testing.T) {
 	f.release(holder)
 	waitFor(t, "a start", func() bool { return started.count() == 1 })
 }
+
+// TestInTurnCoversEveryWayATurnRuns: an instance whose turn holds a slot, is stuck, or is inside
+// a blocking computation is in a turn (Close must not dispose it); one that released is not.
+func TestInTurnCoversEveryWayATurnRuns(t *testing.T) {
+	f := newFairShare(2, func(*worker.Instance) {})
+	inst := worker.New(&worker.Spec{Name: "a"}, worker.Deps{})
+	if f.inTurn(inst) {
+		t.Fatal("in a turn before any")
+	}
+	if !f.tryAcquire(inst) || !f.inTurn(inst) {
+		t.Fatal("holding a slot: not in a turn")
+	}
+	f.block(inst, func() {
+		if !f.inTurn(inst) {
+			t.Error("inside a blocking computation: not in a turn")
+		}
+	})
+	f.abandon(inst)
+	if !f.inTurn(inst) {
+		t.Fatal("stuck: not in a turn")
+	}
+	f.release(inst)
+	if f.inTurn(inst) {
+		t.Fatal("in a turn after its stuck turn ended")
+	}
+}

@@ -426,10 +426,11 @@ func (s *Scheduler) Close() {
 		s.retireLocked(name, e)
 	}
 	for _, inst := range s.retired {
-		if s.fair.isStuck(inst) {
-			// Its thread still runs inside the isolate: disposing it would crash the process.
-			// It is left to the process's exit.
-			s.log.Error("an isolate with a stuck turn is left undisposed at shutdown", "worker", inst.Spec().Name)
+		if s.fair.inTurn(inst) {
+			// Its thread still runs inside the isolate (a stuck turn, or one still running past
+			// the deadline above): disposing it would crash the process. It is left to the
+			// process's exit.
+			s.log.Error("an isolate whose turn still runs is left undisposed at shutdown", "worker", inst.Spec().Name)
 			continue
 		}
 		inst.Dispose()
