@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"islet/internal/gateway"
@@ -36,6 +37,13 @@ type Options struct {
 	// scratch isolates). Beyond it the least recently used idle instance is evicted before a
 	// new one starts: running out of mappings, or past V8's isolate ceiling, would abort V8.
 	MaxLive int
+	// Segments caps the segments of V8's process-wide function table that live instances may
+	// take (see v8.DispatchSegments and worker.Spec.Segments; default: v8.MaxIsolates less one
+	// for each blank-pool and scratch isolate). Past it idle instances are evicted, least
+	// recently used first, and when none is idle a new instance is refused with a 503: a full
+	// table would abort the process. WebAssembly exports, one entry per exported function
+	// per instance, are not counted yet.
+	Segments int
 	// TenantRequests caps the requests one tenant may have in flight (default
 	// limits.DefaultTenantRequests; negative: no cap).
 	TenantRequests int
@@ -74,11 +82,42 @@ type Scheduler struct {
 	live    map[string]*entry       // by worker name
 	lru     *list.List              // of *entry, most recent at the front
 	retired []*worker.Instance
+
+	segments atomic.Int64 // function-table segments of instances not yet disposed
+	evicting atomic.Int64 // those of them evicted and about to be disposed
 }
 
 type entry struct {
 	inst *worker.Instance
 	elem *list.Element
+	seg  *segments // what it holds of the function table
+}
+
+// segments are one instance's share of V8's function table (Options.Segments), from its
+// creation until its isolate is disposed. An instance evicted to make room is disposed soon
+// after; meanwhile its segments count as free for admission (evicting), which is why the
+// default budget keeps a margin.
+type segments struct {
+	need  int64
+	state atomic.Int32 // segLive, segEvicting or segDisposed
+}
+
+const (
+	segLive int32 = iota
+	segEvicting
+	segDisposed
+)
+
+// errNoRoom is instance's answer when a new instance's function-table segments do not fit
+// beside the busy ones (Options.Segments).
+type errNoRoom struct {
+	worker       string
+	need, in, of int
+}
+
+func (e *errNoRoom) Error() string {
+	return fmt.Sprintf("this node has no room for another isolate of worker %s now: its code needs %d segments of V8's function table, and busy isolates hold %d of the %d this node may use; retry later",
+		e.worker, e.need, e.in, e.of)
 }
 
 // defaultExecutors is GOMAXPROCS as the process started: the CPUs it may use (a cgroup's CPU
@@ -139,6 +178,10 @@ func New(snap *v8.Snapshot, opts Options) *Scheduler {
 			opts.Logger.Info("live isolates are capped by V8's per-process isolate ceiling; idle ones beyond it are evicted (run more processes with --processes for more)",
 				"max_live", v8max, "v8_max_isolates", v8.MaxIsolates)
 		}
+	}
+	if opts.Segments <= 0 {
+		// One segment per blank-pool and scratch isolate, and MaxIsolates' margin.
+		opts.Segments = maxLiveIsolates(opts.BlankPool)
 	}
 	s := &Scheduler{
 		opts:  opts,
@@ -239,6 +282,25 @@ func (s *Scheduler) SetWorkers(specs []*worker.Spec) {
 	}
 }
 
+// evictLocked retires an idle instance to make room and disposes it now (on an executor, so
+// it never races a turn); until then its segments count as evicting.
+func (s *Scheduler) evictLocked(e *entry) {
+	s.retireLocked(e.inst.Spec().Name, e)
+	if e.seg.state.CompareAndSwap(segLive, segEvicting) {
+		s.evicting.Add(e.seg.need)
+	}
+	e.inst.Post(e.inst.Dispose)
+}
+
+// disposed gives an instance's segments back once its isolate is gone (worker.Deps.Disposed;
+// it may run with s.mu held).
+func (s *Scheduler) disposed(seg *segments) {
+	if seg.state.Swap(segDisposed) == segEvicting {
+		s.evicting.Add(-seg.need)
+	}
+	s.segments.Add(-seg.need)
+}
+
 func (s *Scheduler) retireLocked(name string, e *entry) {
 	delete(s.live, name)
 	s.lru.Remove(e.elem)
@@ -258,7 +320,12 @@ func (s *Scheduler) Dispatch(w http.ResponseWriter, r *http.Request, name string
 		}
 	}()
 	for attempt := 0; attempt < 3; attempt++ {
-		inst := s.instance(name)
+		inst, err := s.instance(name)
+		if err != nil {
+			w.Header().Set("Retry-After", "1")
+			gateway.WriteError(w, http.StatusServiceUnavailable, gateway.NewErrorID(), err.Error())
+			return
+		}
 		if inst == nil {
 			gateway.WriteError(w, http.StatusNotFound, gateway.NewErrorID(), "no worker named "+name+" is deployed")
 			return
@@ -286,28 +353,35 @@ func (s *Scheduler) Dispatch(w http.ResponseWriter, r *http.Request, name string
 	gateway.WriteError(w, http.StatusServiceUnavailable, gateway.NewErrorID(), "worker "+name+" is being replaced; retry")
 }
 
-// instance returns the live instance of a worker, creating it if needed.
-func (s *Scheduler) instance(name string) *worker.Instance {
+// instance returns the live instance of a worker, creating it if needed: nil if no such worker
+// is deployed, an *errNoRoom if a new instance does not fit (Options.Segments).
+func (s *Scheduler) instance(name string) (*worker.Instance, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.live[name]; ok {
 		if !e.inst.Condemned() && !e.inst.Retired() {
 			s.lru.MoveToFront(e.elem)
-			return e.inst
+			return e.inst, nil
 		}
 		s.retireLocked(name, e)
 	}
 	spec, ok := s.specs[name]
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	for el := s.lru.Back(); el != nil && len(s.live) >= s.opts.MaxLive; {
+	seg := &segments{need: int64(spec.Segments())}
+	held := func() int64 { return s.segments.Load() - s.evicting.Load() }
+	for el := s.lru.Back(); el != nil && (len(s.live) >= s.opts.MaxLive || held()+seg.need > int64(s.opts.Segments)); {
 		prev := el.Prev()
 		if e := el.Value.(*entry); e.inst.Inflight() == 0 {
-			s.retireLocked(e.inst.Spec().Name, e)
+			s.evictLocked(e)
 		}
 		el = prev
 	}
+	if in := held(); in+seg.need > int64(s.opts.Segments) {
+		return nil, &errNoRoom{worker: name, need: int(seg.need), in: int(in), of: s.opts.Segments}
+	}
+	s.segments.Add(seg.need)
 	inst := worker.New(spec, worker.Deps{
 		NewIsolate:    s.newIsolate,
 		Schedule:      s.schedule,
@@ -322,11 +396,12 @@ func (s *Scheduler) instance(name string) *worker.Instance {
 		Stuck:         s.stuck,
 		Blocking:      s.fair.block,
 		Finished:      s.opts.RequestFinished,
+		Disposed:      func() { s.disposed(seg) },
 	})
-	e := &entry{inst: inst}
+	e := &entry{inst: inst, seg: seg}
 	e.elem = s.lru.PushFront(e)
 	s.live[name] = e
-	return inst
+	return inst, nil
 }
 
 // stuck gives up a stuck turn's slot (worker.Deps.Stuck) and tells OnStuck.
@@ -392,13 +467,15 @@ func (s *Scheduler) CodeCache() *worker.CodeCache { return s.cache }
 type Stats struct {
 	Live      int
 	HeapBytes int64
+	// Segments are the function-table segments of instances not yet disposed (Options.Segments).
+	Segments int64
 }
 
 // Stats reads the number of live instances and their heap.
 func (s *Scheduler) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := Stats{Live: len(s.live)}
+	st := Stats{Live: len(s.live), Segments: s.segments.Load()}
 	for _, e := range s.live {
 		st.HeapBytes += e.inst.HeapBytes()
 	}

@@ -373,3 +373,47 @@ func TestUsageIsReportedOnceAfterWaitUntil(t *testing.T) {
 		}
 	}
 }
+
+// bigSpec is a worker whose code may instantiate more than one segment of V8's function table
+// (its bound counts braces, even in a comment), so an isolate of it counts as three.
+func bigSpec(name string) *worker.Spec {
+	return spec(name, "// "+strings.Repeat("{", 6000)+"\n"+`export default { fetch() { return new Response("big"); } };`)
+}
+
+// TestSegmentsCapLiveInstances: a new instance that does not fit in Options.Segments evicts
+// idle ones, least recently used first, until it does; the segments held come back down to
+// the cap once the evicted isolates are disposed.
+func TestSegmentsCapLiveInstances(t *testing.T) {
+	s := newSched(t, Options{Segments: 4})
+	big := bigSpec("big")
+	if big.Segments() != 3 {
+		t.Fatalf("the big worker takes %d segments, want 3", big.Segments())
+	}
+	s.SetWorkers([]*worker.Spec{spec("a", `export default { fetch() { return new Response("a"); } };`),
+		spec("b", `export default { fetch() { return new Response("b"); } };`), big})
+	for _, name := range []string{"a", "b", "big", "a", "big"} {
+		if code, body := do(s, name, "/"); code != 200 {
+			t.Fatalf("%s: %d %q", name, code, body)
+		}
+		deadline := time.Now().Add(time.Minute)
+		for s.Stats().Segments > 4 {
+			if time.Now().After(deadline) {
+				t.Fatalf("after %s: %d segments held, cap 4", name, s.Stats().Segments)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// TestNoRoomForAnInstanceIsA503: an instance whose segments cannot fit even with every idle
+// instance evicted is refused with a 503 that says why, and the node goes on serving others.
+func TestNoRoomForAnInstanceIsA503(t *testing.T) {
+	s := newSched(t, Options{Segments: 2})
+	s.SetWorkers([]*worker.Spec{bigSpec("big"), spec("small", `export default { fetch() { return new Response("small"); } };`)})
+	if code, body := do(s, "big", "/"); code != 503 || !strings.Contains(body, "no room for another isolate of worker big") {
+		t.Fatalf("big: %d %q", code, body)
+	}
+	if code, body := do(s, "small", "/"); code != 200 || body != "small" {
+		t.Fatalf("small beside it: %d %q", code, body)
+	}
+}

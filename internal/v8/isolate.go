@@ -62,13 +62,28 @@ type Isolate struct {
 	disposed bool
 }
 
-// MaxIsolates is how many isolates one process may hold at once. V8 13.6 aborts the whole
-// process ("Fatal JavaScript out of memory: CALL_AND_RETRY_LAST" while deserializing the
-// snapshot) when it creates about the 4,070th live isolate, however much memory is free
-// (measured with bare isolates and with `islet serve` fleets of 10,000 workers; disposed
-// isolates give their share back). V8 10.2 had no such ceiling. Whoever keeps isolates alive
-// (the scheduler) must stay under this, leaving room for the short-lived ones (validation,
-// checks, blank pools); TestIsolateCeiling proves it on the V8 islet runs.
+// V8 13.6 keeps one process-wide table of function entries (its JSDispatchTable: 256 MiB of
+// 16-byte entries), and each isolate takes it a segment of DispatchSegmentEntries at a time:
+// one segment for a blank isolate with the runtime (measured: a fresh isolate that ran the
+// runtime's APIs still fits in it), one more for each further segment's worth of live
+// functions of its own. A function literal of the worker's code takes an entry once it is
+// instantiated (all closures of one literal share it; promise resolvers and other built-in
+// closures take none), and so does each exported function of each WebAssembly instance. When
+// no segment is free V8 aborts the whole process ("Fatal JavaScript out of memory:
+// CALL_AND_RETRY_LAST"), however much memory is free; freed entries and disposed isolates give
+// theirs back. Whoever creates isolates or lets them grow must keep the segments in use under
+// DispatchSegments (measured: 4,068 blank isolates abort the process; with 4,000 extra function
+// literals each, about 2,050).
+const (
+	DispatchSegments       = 4096
+	DispatchSegmentEntries = 4096
+)
+
+// MaxIsolates is how many isolates one process may hold at once: DispatchSegments less
+// margin, for isolates that use one segment each. Whoever keeps isolates alive (the
+// scheduler) must stay under this, leaving room for the short-lived ones (validation, checks,
+// blank pools), and count an isolate with more functions as more than one (see
+// DispatchSegments); TestIsolateCeiling proves it on the V8 islet runs.
 const MaxIsolates = 4000
 
 // liveIsolates counts isolates created and not yet disposed.

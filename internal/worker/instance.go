@@ -57,6 +57,9 @@ type Deps struct {
 	// request that reached JS, when JS is finished with it (see Usage). It must not block or
 	// call into the instance.
 	Finished func(Usage)
+	// Disposed, if not nil, is called once, at the end of the first Dispose, when the
+	// instance's isolate (if it had one) is gone. It must not call into the instance.
+	Disposed func()
 }
 
 type loadState int
@@ -342,6 +345,9 @@ func (inst *Instance) Dispose() {
 		inst.running.Store(nil)
 		inst.iso.Dispose()
 		inst.iso = nil
+	}
+	if inst.deps.Disposed != nil {
+		inst.deps.Disposed()
 	}
 }
 

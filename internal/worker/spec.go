@@ -57,6 +57,10 @@ type Spec struct {
 	// versionOnce computes version the first time Version is called, from any goroutine.
 	versionOnce sync.Once
 	version     string
+	// segmentsOnce computes segments the first time Segments is called.
+	segmentsOnce sync.Once
+	segments     int
+	functions    int // FunctionBound of its JavaScript modules
 }
 
 // Limits are a worker's resource limits; zero values take the node's defaults, which are

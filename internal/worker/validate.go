@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+
+	"islet/internal/v8"
 )
 
 // Validate starts spec once in a fresh isolate, as its first request would: compile, link,
@@ -15,6 +17,11 @@ import (
 // deps.Schedule and deps.RunNow are replaced: the instance's turns run on goroutines Validate
 // starts.
 func Validate(spec *Spec, deps Deps, wait time.Duration) error {
+	if n := spec.Segments(); n > MaxSegments {
+		return &LoadError{Worker: spec.Name, Err: fmt.Errorf(
+			"the worker's code may create up to %d functions (counting its braces, arrows and classes), more than the %d one worker may: V8 keeps one function table for the whole process",
+			spec.functions, MaxSegments*v8.DispatchSegmentEntries-RuntimeFunctions)}
+	}
 	deps.RunNow = nil
 	deps.Schedule = func(inst *Instance) {
 		go func() {

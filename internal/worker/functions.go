@@ -1,0 +1,44 @@
+package worker
+
+import (
+	"strings"
+
+	"islet/internal/v8"
+)
+
+// FunctionBound is an upper bound on the functions JavaScript source can instantiate, each
+// of which takes an entry of V8's function table (see v8.DispatchSegments): every function
+// literal has a body in braces or an arrow, and a class adds at most two functions of its own
+// (the field and static initialisers) to its braces; the module or script itself is one more.
+// Braces of blocks, objects and strings count too, so the bound is loose, never low.
+func FunctionBound(code string) int {
+	return 1 + strings.Count(code, "{") + strings.Count(code, "=>") + 2*strings.Count(code, "class")
+}
+
+// MaxSegments is the most segments of V8's process-wide function table one worker's isolate
+// may take (a sixteenth of the table): Validate refuses code that may need more, so that no
+// worker can fill the table alone.
+const MaxSegments = v8.DispatchSegments / 16
+
+// RuntimeFunctions is what V8 and the runtime take of an isolate's first segment of the
+// function table, at most: measured, an isolate that loaded every lazy extension and used the
+// main APIs of each still had room for 1,500 functions of the worker's own in that segment, and
+// not for 2,000. TestRuntimeLeavesRoomInItsSegment holds it to that.
+const RuntimeFunctions = 2600
+
+// Segments is how many segments of V8's function table an isolate of the worker may take
+// (see v8.DispatchSegments): enough for RuntimeFunctions and every function its JavaScript
+// modules can instantiate (FunctionBound). WebAssembly exports are not counted (each instance
+// takes an entry per exported function; see sched.Options.Segments). It is computed once; the
+// spec must not change after the first call.
+func (s *Spec) Segments() int {
+	s.segmentsOnce.Do(func() {
+		for path, code := range s.Modules {
+			if !IsWasm(path) {
+				s.functions += FunctionBound(code)
+			}
+		}
+		s.segments = (RuntimeFunctions + s.functions + v8.DispatchSegmentEntries - 1) / v8.DispatchSegmentEntries
+	})
+	return s.segments
+}
