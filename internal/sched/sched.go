@@ -90,14 +90,14 @@ type Scheduler struct {
 type entry struct {
 	inst *worker.Instance
 	elem *list.Element
-	seg  *segments // what it holds of the function table
+	seg  *segmentShare // what it holds of the function table
 }
 
-// segments are one instance's share of V8's function table (Options.Segments), from its
+// segmentShare is one instance's share of V8's function table (Options.Segments), from its
 // creation until its isolate is disposed. An instance evicted to make room is disposed soon
 // after; meanwhile its segments count as free for admission (evicting), which is why the
 // default budget keeps a margin.
-type segments struct {
+type segmentShare struct {
 	need  int64
 	state atomic.Int32 // segLive, segEvicting or segDisposed
 }
@@ -294,7 +294,7 @@ func (s *Scheduler) evictLocked(e *entry) {
 
 // disposed gives an instance's segments back once its isolate is gone (worker.Deps.Disposed;
 // it may run with s.mu held).
-func (s *Scheduler) disposed(seg *segments) {
+func (s *Scheduler) disposed(seg *segmentShare) {
 	if seg.state.Swap(segDisposed) == segEvicting {
 		s.evicting.Add(-seg.need)
 	}
@@ -369,7 +369,7 @@ func (s *Scheduler) instance(name string) (*worker.Instance, error) {
 	if !ok {
 		return nil, nil
 	}
-	seg := &segments{need: int64(spec.Segments())}
+	seg := &segmentShare{need: int64(spec.Segments())}
 	held := func() int64 { return s.segments.Load() - s.evicting.Load() }
 	for el := s.lru.Back(); el != nil && (len(s.live) >= s.opts.MaxLive || held()+seg.need > int64(s.opts.Segments)); {
 		prev := el.Prev()
