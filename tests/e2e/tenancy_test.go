@@ -24,7 +24,10 @@ func apiCall(t *testing.T, api, token, method, path, contentType string, body io
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	resp, err := client.Do(req)
+	// A deploy validates its upload in a child process the server gives up to 30 s (a top level
+	// that never checks for termination takes that long on a loaded machine): the 20 s client
+	// would give up first.
+	resp, err := slowClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
