@@ -41,8 +41,8 @@ type Options struct {
 	// take (see v8.DispatchSegments and worker.Spec.Segments; default: v8.MaxIsolates less one
 	// for each blank-pool and scratch isolate). Past it idle instances are evicted, least
 	// recently used first, and when none is idle a new instance is refused with a 503: a full
-	// table would abort the process. WebAssembly exports, one entry per exported function
-	// per instance, are not counted yet.
+	// table would abort the process. An isolate's WebAssembly instances grow its share as
+	// they are made (worker.Deps.GrowSegments), or are refused when the share cannot grow.
 	Segments int
 	// TenantRequests caps the requests one tenant may have in flight (default
 	// limits.DefaultTenantRequests; negative: no cap).
@@ -98,7 +98,7 @@ type entry struct {
 // after; meanwhile its segments count as free for admission (evicting), which is why the
 // default budget keeps a margin.
 type segmentShare struct {
-	need  int64
+	need  atomic.Int64 // Spec.Segments, grown for WebAssembly instances (grow)
 	state atomic.Int32 // segLive, segEvicting or segDisposed
 }
 
@@ -287,7 +287,7 @@ func (s *Scheduler) SetWorkers(specs []*worker.Spec) {
 func (s *Scheduler) evictLocked(e *entry) {
 	s.retireLocked(e.inst.Spec().Name, e)
 	if e.seg.state.CompareAndSwap(segLive, segEvicting) {
-		s.evicting.Add(e.seg.need)
+		s.evicting.Add(e.seg.need.Load())
 	}
 	e.inst.Post(e.inst.Dispose)
 }
@@ -295,10 +295,26 @@ func (s *Scheduler) evictLocked(e *entry) {
 // disposed gives an instance's segments back once its isolate is gone (worker.Deps.Disposed;
 // it may run with s.mu held).
 func (s *Scheduler) disposed(seg *segmentShare) {
+	need := seg.need.Load()
 	if seg.state.Swap(segDisposed) == segEvicting {
-		s.evicting.Add(-seg.need)
+		s.evicting.Add(-need)
 	}
-	s.segments.Add(-seg.need)
+	s.segments.Add(-need)
+}
+
+// grow gives an instance extra segments for its WebAssembly instances if they fit
+// (worker.Deps.GrowSegments). Nothing is evicted for them: it runs inside the instance's turn.
+func (s *Scheduler) grow(seg *segmentShare, extra int64) bool {
+	for {
+		held := s.segments.Load()
+		if held-s.evicting.Load()+extra > int64(s.opts.Segments) {
+			return false
+		}
+		if s.segments.CompareAndSwap(held, held+extra) {
+			seg.need.Add(extra)
+			return true
+		}
+	}
 }
 
 func (s *Scheduler) retireLocked(name string, e *entry) {
@@ -369,19 +385,20 @@ func (s *Scheduler) instance(name string) (*worker.Instance, error) {
 	if !ok {
 		return nil, nil
 	}
-	seg := &segmentShare{need: int64(spec.Segments())}
+	seg := &segmentShare{}
+	seg.need.Store(int64(spec.Segments()))
 	held := func() int64 { return s.segments.Load() - s.evicting.Load() }
-	for el := s.lru.Back(); el != nil && (len(s.live) >= s.opts.MaxLive || held()+seg.need > int64(s.opts.Segments)); {
+	for el := s.lru.Back(); el != nil && (len(s.live) >= s.opts.MaxLive || held()+seg.need.Load() > int64(s.opts.Segments)); {
 		prev := el.Prev()
 		if e := el.Value.(*entry); e.inst.Inflight() == 0 {
 			s.evictLocked(e)
 		}
 		el = prev
 	}
-	if in := held(); in+seg.need > int64(s.opts.Segments) {
-		return nil, &errNoRoom{worker: name, need: int(seg.need), in: int(in), of: s.opts.Segments}
+	if in := held(); in+seg.need.Load() > int64(s.opts.Segments) {
+		return nil, &errNoRoom{worker: name, need: spec.Segments(), in: int(in), of: s.opts.Segments}
 	}
-	s.segments.Add(seg.need)
+	s.segments.Add(seg.need.Load())
 	inst := worker.New(spec, worker.Deps{
 		NewIsolate:    s.newIsolate,
 		Schedule:      s.schedule,
@@ -397,6 +414,7 @@ func (s *Scheduler) instance(name string) (*worker.Instance, error) {
 		Blocking:      s.fair.block,
 		Finished:      s.opts.RequestFinished,
 		Disposed:      func() { s.disposed(seg) },
+		GrowSegments:  func(extra int) bool { return s.grow(seg, int64(extra)) },
 	})
 	e := &entry{inst: inst, seg: seg}
 	e.elem = s.lru.PushFront(e)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"islet/internal/snapshot"
+	"islet/internal/v8"
+	"islet/internal/v8/wasmtest"
 	"islet/internal/worker"
 )
 
@@ -415,5 +417,27 @@ func TestNoRoomForAnInstanceIsA503(t *testing.T) {
 	}
 	if code, body := do(s, "small", "/"); code != 200 || body != "small" {
 		t.Fatalf("small beside it: %d %q", code, body)
+	}
+}
+
+// TestWasmInstancesGrowTheShare: each WebAssembly instance of a module with a segment's worth
+// of functions grows its isolate's share of the function table by one segment, and the one
+// that would pass Options.Segments is refused with a RangeError the worker can catch.
+func TestWasmInstancesGrowTheShare(t *testing.T) {
+	s := newSched(t, Options{Segments: 3})
+	sp := spec("wasm", `import mod from "./m.wasm";
+		export default { fetch() {
+			try { new WebAssembly.Instance(mod); return new Response("made"); }
+			catch (e) { return new Response(e.constructor.name + ": " + e.message); }
+		} };`)
+	sp.Modules["m.wasm"] = wasmtest.Functions(v8.DispatchSegmentEntries)
+	s.SetWorkers([]*worker.Spec{sp})
+	for i, want := range []string{"made", "made", "RangeError: WebAssembly.Instance(): this node's function table"} {
+		if code, body := do(s, "wasm", "/"); code != 200 || !strings.HasPrefix(body, want) {
+			t.Fatalf("instance %d: %d %q, want %q…", i+1, code, body, want)
+		}
+		if held := s.Stats().Segments; held > 3 {
+			t.Fatalf("after instance %d: %d segments held, cap 3", i+1, held)
+		}
 	}
 }

@@ -116,9 +116,11 @@ int islet_module_compile(islet_isolate* iso, const char* url, size_t url_len, co
                          size_t* cache_out_len, char** requests, size_t* requests_len, islet_error* err);
 // islet_module_wasm compiles an uploaded WebAssembly binary into a synthetic module whose default
 // export is its WebAssembly.Module. It is the only way Wasm code is generated: the worker's own
-// JS is refused (WebAssembly.compile, instantiate(bytes), new WebAssembly.Module).
+// JS is refused (WebAssembly.compile, instantiate(bytes), new WebAssembly.Module). functions is
+// the module's function index space; each new instance of it is first allowed by the Go
+// callback isletGoWasmInstance (new WebAssembly.Instance, WebAssembly.instantiate(module)).
 int islet_module_wasm(islet_isolate* iso, const char* url, size_t url_len, const char* bytes, size_t len,
-                      int* module_id, islet_error* err);
+                      int functions, int* module_id, islet_error* err);
 int islet_module_instantiate(islet_isolate* iso, int module_id, islet_error* err);
 // islet_module_evaluate evaluates; *promise receives a handle to the evaluation promise.
 int islet_module_evaluate(islet_isolate* iso, int module_id, int* promise, islet_error* err);

@@ -23,6 +23,7 @@
 #include <map>
 #include <mutex>
 
+#include "_cgo_export.h"
 #include "islet_internal.h"
 #include "islet_v8.h"
 
@@ -267,11 +268,54 @@ void WasmCompileGuard(const FunctionCallbackInfo<Value>& info) {
   ReturnRejected(info, Refusal(info.GetIsolate(), "WebAssembly.compile()"));
 }
 
+// FunctionsKey names the private property islet_module_wasm puts on each uploaded
+// WebAssembly.Module: the size of its function index space (see wasmFacts in Go).
+Local<v8::Private> FunctionsKey(Isolate* isolate) {
+  return v8::Private::ForApi(isolate, String::NewFromUtf8Literal(isolate, "islet.wasmFunctions"));
+}
+
+// InstanceAllowed asks the isolate's Go side (Callbacks.WasmInstance) whether an instance of
+// module may be made: each takes up to that many entries of V8's function table. It returns
+// the refusal's RangeError, or an empty value when the instance may be made.
+Local<Value> InstanceRefusal(Isolate* isolate, Local<Value> module) {
+  if (!module->IsWasmModuleObject()) return Local<Value>();
+  islet_isolate* iso = IsolateOf(isolate);
+  Local<Value> n;
+  if (iso == nullptr ||
+      !module.As<Object>()->GetPrivate(isolate->GetCurrentContext(), FunctionsKey(isolate)).ToLocal(&n) ||
+      !n->IsInt32()) {
+    return Local<Value>();
+  }
+  char msg[512];
+  size_t len = 0;
+  if (isletGoWasmInstance(iso->go_handle, n.As<v8::Int32>()->Value(), msg, sizeof msg, &len) == 0) {
+    return Local<Value>();
+  }
+  return v8::Exception::RangeError(NewString(isolate, msg, len));
+}
+
+// InstanceConstructorGuard runs before V8's `new WebAssembly.Instance(module, imports)`: true
+// means it threw (InstanceRefusal), false lets V8 go on.
+bool InstanceConstructorGuard(const FunctionCallbackInfo<Value>& info) {
+  if (info.Length() < 1) return false;
+  Local<Value> refusal = InstanceRefusal(info.GetIsolate(), info[0]);
+  if (refusal.IsEmpty()) return false;
+  info.GetIsolate()->ThrowException(refusal);
+  return true;
+}
+
 void WasmInstantiateGuard(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
   if (info.Length() > 0 && (info[0]->IsArrayBuffer() || info[0]->IsArrayBufferView())) {
     ReturnRejected(info, Refusal(isolate, "WebAssembly.instantiate()"));
     return;
+  }
+  if (info.Length() > 0) {
+    Local<Value> refusal = InstanceRefusal(isolate, info[0]);
+    if (!refusal.IsEmpty()) {
+      ReturnRejected(info, refusal);
+      return;
+    }
   }
   // A WebAssembly.Module (or anything else, which V8 rejects with a TypeError) goes to V8's own
   // WebAssembly.instantiate, kept in the guard's data.
@@ -396,6 +440,7 @@ void InstallWasmGuards(Isolate* isolate, Local<Context> ctx) {
 void SetupWasm(islet_isolate* iso) {
   iso->isolate->SetAllowWasmCodeGenerationCallback(AllowWasmCodeGen);
   iso->isolate->SetWasmModuleCallback(ModuleConstructorGuard);
+  iso->isolate->SetWasmInstanceCallback(InstanceConstructorGuard);
 }
 
 }  // namespace islet
@@ -403,7 +448,7 @@ void SetupWasm(islet_isolate* iso) {
 extern "C" {
 
 int islet_module_wasm(islet_isolate* iso, const char* url, size_t url_len, const char* bytes, size_t len,
-                      int* module_id, islet_error* err) {
+                      int functions, int* module_id, islet_error* err) {
   if (iso->condemned) {
     islet::SetError(err, ISLET_FAIL_OOM, "the worker's isolate was condemned after reaching its memory limit", "");
     return ISLET_FAIL_OOM;
@@ -419,6 +464,12 @@ int islet_module_wasm(islet_isolate* iso, const char* url, size_t url_len, const
   if (!compiled.ToLocal(&wasm)) {
     if (tc.HasCaught() || tc.HasTerminated() || iso->oom) return islet::Finish(iso, tc, err);
     islet::SetError(err, ISLET_FAIL_INTERNAL, "V8 refused to compile the WebAssembly module", "");
+    return ISLET_FAIL_INTERNAL;
+  }
+  if (wasm->SetPrivate(isolate->GetCurrentContext(), islet::FunctionsKey(isolate), v8::Integer::New(isolate, functions))
+          .IsNothing()) {
+    if (tc.HasCaught() || tc.HasTerminated() || iso->oom) return islet::Finish(iso, tc, err);
+    islet::SetError(err, ISLET_FAIL_INTERNAL, "could not mark the WebAssembly module", "");
     return ISLET_FAIL_INTERNAL;
   }
   Local<String> exports[] = {String::NewFromUtf8Literal(isolate, "default")};

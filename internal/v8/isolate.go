@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"runtime/cgo"
 	"sync"
@@ -39,6 +40,11 @@ type Callbacks struct {
 	// RequestInterrupt, with the isolate entered and JS paused. It must not call into the
 	// isolate; it may block (the JS waits, and its thread's CPU clock stands still).
 	Interrupt func()
+	// WasmInstance is asked before each new instance of an uploaded WebAssembly module (new
+	// WebAssembly.Instance, WebAssembly.instantiate(module)), with the module's function count:
+	// each instance may take that many entries of V8's function table (see DispatchSegments).
+	// An error refuses the instance with a RangeError carrying its message. Nil allows all.
+	WasmInstance func(functions int) error
 }
 
 // Options configure a new isolate.
@@ -232,15 +238,15 @@ func (iso *Isolate) CompileModule(url, code string, cache []byte) (CompiledModul
 // the only way an isolate generates Wasm code: the worker's own JS cannot compile bytes.
 func (iso *Isolate) CompileWasmModule(url string, wasm string) (int, error) {
 	// A shared memory's buffer is a SharedArrayBuffer, which workers never get.
-	where, checkErr := wasmSharedMemory(wasm)
-	if where != "" {
-		return -1, wasmRefusal(url, "the module declares a shared memory ("+where+"); shared memories are not available in workers")
+	facts, checkErr := wasmScan(wasm)
+	if facts.shared != "" {
+		return -1, wasmRefusal(url, "the module declares a shared memory ("+facts.shared+"); shared memories are not available in workers")
 	}
 	var id C.int
 	var ce C.islet_error
 	up, un := cstr(url)
 	wp, wn := cstr(wasm)
-	rc := C.islet_module_wasm(iso.p, up, un, wp, wn, &id, &ce)
+	rc := C.islet_module_wasm(iso.p, up, un, wp, wn, C.int(min(facts.functions, math.MaxInt32)), &id, &ce)
 	runtime.KeepAlive(url)
 	runtime.KeepAlive(wasm)
 	if err := takeError(rc, &ce); err != nil {

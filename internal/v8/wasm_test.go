@@ -214,3 +214,33 @@ func TestWasmSharedMemoryReader(t *testing.T) {
 		}
 	}
 }
+
+// Each new instance of an uploaded module is first allowed by Callbacks.WasmInstance, given the
+// module's function count (testWasm: one import and two definitions); a refusal is a RangeError
+// from the constructor and a rejection from WebAssembly.instantiate, with the callback's message.
+func TestWasmInstancesAskFirst(t *testing.T) {
+	iso := newTestIsolate(t, Options{})
+	var asked []int
+	iso.cb.WasmInstance = func(functions int) error {
+		asked = append(asked, functions)
+		if len(asked) > 2 {
+			return fmt.Errorf("no room for %d more functions", functions)
+		}
+		return nil
+	}
+	wasmImporter(t, iso, `import mod from "./m.wasm";
+		const imports = { env: { double: (x) => x * 2 } };
+		const first = new WebAssembly.Instance(mod, imports);
+		const second = await WebAssembly.instantiate(mod, imports);
+		let ctor, promise;
+		try { new WebAssembly.Instance(mod, imports); ctor = "made"; } catch (e) { ctor = e.constructor.name + ": " + e.message; }
+		try { await WebAssembly.instantiate(mod, imports); promise = "made"; } catch (e) { promise = e.constructor.name + ": " + e.message; }
+		globalThis.result = [first.exports.add(1, 2), second.exports.twice(4), ctor, promise].join("|");`)
+	got, err := iso.RunScript("check.js", "result")
+	if err != nil || got.Str != "3|8|RangeError: no room for 3 more functions|RangeError: no room for 3 more functions" {
+		t.Fatalf("got %q %v", got.Str, err)
+	}
+	if fmt.Sprint(asked) != "[3 3 3 3]" {
+		t.Fatalf("asked %v, want four times for 3 functions", asked)
+	}
+}

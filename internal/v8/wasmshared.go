@@ -5,10 +5,11 @@ import (
 	"fmt"
 )
 
-// Wasm binary section and import kinds read by wasmSharedMemory.
+// Wasm binary section and import kinds read by wasmScan.
 const (
-	wasmSectionImport = 2
-	wasmSectionMemory = 5
+	wasmSectionImport   = 2
+	wasmSectionFunction = 3
+	wasmSectionMemory   = 5
 
 	wasmImportFunc   = 0
 	wasmImportTable  = 1
@@ -23,53 +24,80 @@ const (
 
 var errWasmTruncated = errors.New("truncated")
 
-// wasmSharedMemory reports where a Wasm binary declares or imports a shared memory (a memory
-// whose buffer is a SharedArrayBuffer), or "" when it does not. It reads only the import and
-// memory sections. An error means the binary could not be read this far; callers refuse such a
-// module, since V8 accepting bytes this reader does not understand must not open a way to
-// shared memory.
+// wasmFacts are what islet reads from a Wasm binary before V8 compiles it.
+type wasmFacts struct {
+	// shared says where the module declares or imports a shared memory (a memory whose buffer
+	// is a SharedArrayBuffer), or is "".
+	shared string
+	// functions is the size of its function index space (imported and defined functions): the
+	// most JS functions one instance of it can hand out (exports and table entries are made
+	// once per function), each an entry of V8's function table (see DispatchSegments).
+	functions int
+}
+
+// wasmSharedMemory is wasmScan's shared-memory answer.
 func wasmSharedMemory(bin string) (string, error) {
+	f, err := wasmScan(bin)
+	return f.shared, err
+}
+
+// wasmScan reads the import, function and memory sections of a Wasm binary, stopping at the
+// first shared memory. An error means the binary could not be read this far; callers refuse
+// such a module, since V8 accepting bytes this reader does not understand must not open a way
+// to shared memory.
+func wasmScan(bin string) (wasmFacts, error) {
+	var f wasmFacts
 	r := wasmReader{b: bin}
 	if len(bin) < 8 || bin[:4] != "\x00asm" {
-		return "", errors.New("not a WebAssembly binary")
+		return f, errors.New("not a WebAssembly binary")
 	}
 	r.off = 8
 	for r.off < len(r.b) {
 		id, err := r.byte()
 		if err != nil {
-			return "", err
+			return f, err
 		}
 		size, err := r.u32()
 		if err != nil {
-			return "", err
+			return f, err
 		}
 		if uint64(size) > uint64(len(r.b)-r.off) {
-			return "", fmt.Errorf("section %d: %w", id, errWasmTruncated)
+			return f, fmt.Errorf("section %d: %w", id, errWasmTruncated)
 		}
 		sec := wasmReader{b: r.b[:r.off+int(size)], off: r.off}
 		r.off += int(size)
 		switch id {
 		case wasmSectionImport:
-			if where, err := sec.sharedImport(); where != "" || err != nil {
-				return where, err
+			funcs, where, err := sec.imports()
+			f.functions += funcs
+			if where != "" || err != nil {
+				f.shared = where
+				return f, err
 			}
+		case wasmSectionFunction:
+			n, err := sec.u32()
+			if err != nil {
+				return f, err
+			}
+			f.functions += int(n)
 		case wasmSectionMemory:
 			n, err := sec.u32()
 			if err != nil {
-				return "", err
+				return f, err
 			}
 			for i := uint32(0); i < n; i++ {
 				shared, err := sec.limits()
 				if err != nil {
-					return "", err
+					return f, err
 				}
 				if shared {
-					return fmt.Sprintf("memory %d", i), nil
+					f.shared = fmt.Sprintf("memory %d", i)
+					return f, nil
 				}
 			}
 		}
 	}
-	return "", nil
+	return f, nil
 }
 
 type wasmReader struct {
@@ -154,35 +182,38 @@ func (r *wasmReader) limits() (bool, error) {
 	return flags&wasmLimitsShared != 0, nil
 }
 
-func (r *wasmReader) sharedImport() (string, error) {
+// imports reads the import section: how many functions it imports, and where it imports a
+// shared memory ("" if it does not).
+func (r *wasmReader) imports() (funcs int, shared string, err error) {
 	n, err := r.u32()
 	if err != nil {
-		return "", err
+		return funcs, "", err
 	}
 	for i := uint32(0); i < n; i++ {
 		module, err := r.name()
 		if err != nil {
-			return "", err
+			return funcs, "", err
 		}
 		field, err := r.name()
 		if err != nil {
-			return "", err
+			return funcs, "", err
 		}
 		kind, err := r.byte()
 		if err != nil {
-			return "", err
+			return funcs, "", err
 		}
 		switch kind {
 		case wasmImportFunc:
+			funcs++
 			_, err = r.u32()
 		case wasmImportTable:
 			if err = r.valType(); err == nil { // the table's reference type
 				_, err = r.limits()
 			}
 		case wasmImportMemory:
-			var shared bool
-			if shared, err = r.limits(); err == nil && shared {
-				return fmt.Sprintf("import %q %q", module, field), nil
+			var sh bool
+			if sh, err = r.limits(); err == nil && sh {
+				return funcs, fmt.Sprintf("import %q %q", module, field), nil
 			}
 		case wasmImportGlobal:
 			if err = r.valType(); err == nil {
@@ -193,11 +224,11 @@ func (r *wasmReader) sharedImport() (string, error) {
 				_, err = r.u32()
 			}
 		default:
-			return "", fmt.Errorf("import %d has unknown kind %d", i, kind)
+			return funcs, "", fmt.Errorf("import %d has unknown kind %d", i, kind)
 		}
 		if err != nil {
-			return "", fmt.Errorf("import %d: %w", i, err)
+			return funcs, "", fmt.Errorf("import %d: %w", i, err)
 		}
 	}
-	return "", nil
+	return funcs, "", nil
 }

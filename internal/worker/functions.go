@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"fmt"
 	"strings"
 
 	"islet/internal/v8"
@@ -28,9 +29,8 @@ const RuntimeFunctions = 2600
 
 // Segments is how many segments of V8's function table an isolate of the worker may take
 // (see v8.DispatchSegments): enough for RuntimeFunctions and every function its JavaScript
-// modules can instantiate (FunctionBound). WebAssembly exports are not counted (each instance
-// takes an entry per exported function; see sched.Options.Segments). It is computed once; the
-// spec must not change after the first call.
+// modules can instantiate (FunctionBound). WebAssembly instances are counted as they are made
+// (Instance.wasmInstance). It is computed once; the spec must not change after the first call.
 func (s *Spec) Segments() int {
 	s.segmentsOnce.Do(func() {
 		for path, code := range s.Modules {
@@ -41,4 +41,39 @@ func (s *Spec) Segments() int {
 		s.segments = (RuntimeFunctions + s.functions + v8.DispatchSegmentEntries - 1) / v8.DispatchSegmentEntries
 	})
 	return s.segments
+}
+
+// segmentsWith is Segments with wasm more functions (of WebAssembly instances).
+func (s *Spec) segmentsWith(wasm int) int {
+	s.Segments()
+	return (RuntimeFunctions + s.functions + wasm + v8.DispatchSegmentEntries - 1) / v8.DispatchSegmentEntries
+}
+
+// wasmInstance is asked before each new WebAssembly instance (v8.Callbacks.WasmInstance;
+// executor only): each may take an entry of V8's function table per function of its module,
+// until collected, which islet cannot see, so every instance made counts for the isolate's
+// life. Past half of MaxSegments the instance is retired (its next requests get a fresh
+// isolate); past MaxSegments, or when the node cannot grant more segments, the instance is
+// refused with a RangeError.
+func (inst *Instance) wasmInstance(functions int) error {
+	if inst.segmentsHeld == 0 {
+		inst.segmentsHeld = inst.spec.Segments()
+	}
+	need := inst.spec.segmentsWith(inst.wasmFuncs + functions)
+	if need > MaxSegments {
+		inst.Retire()
+		return fmt.Errorf("WebAssembly.Instance(): this isolate has made WebAssembly instances with %d functions in all, and another %d would take more of V8's process-wide function table than one isolate may; the worker's next requests get a fresh isolate",
+			inst.wasmFuncs, functions)
+	}
+	if need > inst.segmentsHeld {
+		if inst.deps.GrowSegments != nil && !inst.deps.GrowSegments(need-inst.segmentsHeld) {
+			return fmt.Errorf("WebAssembly.Instance(): this node's function table (V8's, one per process) has no room for another %d functions now; retry later", functions)
+		}
+		inst.segmentsHeld = need
+	}
+	inst.wasmFuncs += functions
+	if need > MaxSegments/2 {
+		inst.Retire()
+	}
+	return nil
 }

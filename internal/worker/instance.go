@@ -60,6 +60,10 @@ type Deps struct {
 	// Disposed, if not nil, is called once, at the end of the first Dispose, when the
 	// instance's isolate (if it had one) is gone. It must not call into the instance.
 	Disposed func()
+	// GrowSegments, if not nil, asks for extra segments of V8's function table beyond
+	// Spec.Segments, for WebAssembly instances (see Instance.wasmInstance); false refuses.
+	// Called on the executor inside a turn.
+	GrowSegments func(extra int) bool
 }
 
 type loadState int
@@ -119,6 +123,8 @@ type Instance struct {
 	egress       *egress.Policy  // made on the first outbound fetch
 	watchedTurn  *limits.Turn    // the turn running now under the watchdog, if any
 	toReport     []*Request      // requests released during watchedTurn, reported after it
+	wasmFuncs    int             // functions of the WebAssembly instances made in the isolate
+	segmentsHeld int             // function-table segments granted: Spec.Segments, grown for Wasm
 }
 
 type timer struct {
@@ -354,8 +360,9 @@ func (inst *Instance) Dispose() {
 // callbacks connect the isolate to this instance.
 func (inst *Instance) callbacks() v8.Callbacks {
 	return v8.Callbacks{
-		Host:    inst,
-		Resolve: inst.resolve,
+		Host:         inst,
+		Resolve:      inst.resolve,
+		WasmInstance: inst.wasmInstance,
 		AsyncStarted: func(id int) {
 			inst.pendingAsync++
 			inst.asyncOwners[id] = inst.current

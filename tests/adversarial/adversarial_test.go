@@ -152,8 +152,12 @@ func (s *suite) config(t *testing.T) *config.Config {
 		}
 		w := config.Worker{Name: name, Main: filepath.Join(dst, "index.js"), Vars: vars}
 		if c != nil {
-			if c.wasm {
-				if err := os.WriteFile(filepath.Join(dst, "m.wasm"), []byte(wasmtest.Module), 0o644); err != nil {
+			if c.wasm || c.wasmFunctions > 0 {
+				bin := wasmtest.Module
+				if c.wasmFunctions > 0 {
+					bin = wasmtest.Functions(c.wasmFunctions)
+				}
+				if err := os.WriteFile(filepath.Join(dst, "m.wasm"), []byte(bin), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -17,8 +17,10 @@ type testCase struct {
 	limits config.Limits
 	// extra names more workers (folders under cases/) the case uses.
 	extra []string
-	// wasm puts wasmtest.Module in the worker's folder as m.wasm.
-	wasm bool
+	// wasm puts wasmtest.Module in the worker's folder as m.wasm; wasmFunctions puts
+	// wasmtest.Functions(wasmFunctions) there instead.
+	wasm          bool
+	wasmFunctions int
 	// probes are requests to the hostile worker, in order, each with its expected answer.
 	probes []probe
 	// attack replaces probes when the attack is the client's (inbound HTTP).
@@ -119,6 +121,9 @@ var cases = []testCase{
 	{name: "mem-arraybuffers", category: "memory", limits: memCPU, probes: one(200, "RangeError after 32 MiB: Array buffer allocation failed")},
 	{name: "mem-wasm-grow", category: "memory", limits: memCPU, wasm: true, probes: one(200, "memory.grow refused at ")},
 	{name: "mem-wasm-memories", category: "memory", limits: memCPU, probes: one(503, memoryLimit)},
+	// 1 GiB of heap holds the instances up to the most one isolate may take of the table.
+	{name: "mem-wasm-function-table", category: "memory", limits: config.Limits{CPUMillis: 5000, MemoryMB: 1024}, wasmFunctions: 4096,
+		probes: one(200, "instances, then RangeError: WebAssembly.Instance(): this isolate has made WebAssembly instances")},
 	{name: "mem-closures", category: "memory", attack: closureLeak, expect: "503 memory limit after ~30 requests, then 200 from a fresh isolate"},
 	{name: "mem-huge-typedarray", category: "memory", probes: one(200, "RangeError: ")},
 	{name: "mem-string-length", category: "memory", probes: one(200, "RangeError: Invalid string length")},

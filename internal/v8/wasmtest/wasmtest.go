@@ -2,6 +2,8 @@
 // binding, workers importing .wasm files, the adversarial suite).
 package wasmtest
 
+import "strconv"
+
 // Module is this module (96 bytes):
 //
 //	(module
@@ -29,3 +31,34 @@ var Module = string([]byte{
 	0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b, // local.get 0, local.get 1, i32.add
 	0x06, 0x00, 0x20, 0x00, 0x40, 0x00, 0x0b, // local.get 0, memory.grow 0
 })
+
+// Functions is a module of n functions of no parameters and no results, exported as "0", "1",
+// …, with no memory: each of its instances hands JS n functions.
+func Functions(n int) string {
+	uleb := func(b []byte, v int) []byte {
+		for {
+			c := byte(v & 0x7f)
+			if v >>= 7; v == 0 {
+				return append(b, c)
+			}
+			b = append(b, c|0x80)
+		}
+	}
+	section := func(m []byte, id byte, body []byte) []byte {
+		return append(uleb(append(m, id), len(body)), body...)
+	}
+	m := []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}
+	m = section(m, 1, []byte{0x01, 0x60, 0x00, 0x00}) // one type: () -> ()
+	funcs, exports, code := uleb(nil, n), uleb(nil, n), uleb(nil, n)
+	for i := 0; i < n; i++ {
+		funcs = append(funcs, 0x00)
+		name := strconv.Itoa(i)
+		exports = append(uleb(exports, len(name)), name...)
+		exports = uleb(append(exports, 0x00), i)
+		code = append(code, 0x02, 0x00, 0x0b) // body: no locals, end
+	}
+	m = section(m, 3, funcs)
+	m = section(m, 7, exports)
+	m = section(m, 10, code)
+	return string(m)
+}
