@@ -106,9 +106,10 @@ var cases = []testCase{
 	{name: "cpu-timer-storm", category: "cpu", limits: config.Limits{CPUMillis: 5000}, probes: one(200, "RangeError after 10000 timers: too many timers: a worker may have 10000 armed at once")},
 	{name: "cpu-regex", category: "cpu", probes: one(503, cpuLimit)},
 	{name: "mem-split-parts", category: "mem", limits: config.Limits{MemoryMB: 128}, probes: one(200, "RangeError")},
+	{name: "mem-slice-string", category: "mem", limits: config.Limits{MemoryMB: 128}, probes: one(200, "RangeError: Array.prototype.slice on a string of length 268435456 is refused")},
 	{name: "cpu-sparse-builtins", category: "cpu", probes: one(200, "sort: RangeError\ntoSorted: RangeError\njoin: RangeError\n"+
 		"toString: RangeError\nreverse: RangeError\ntoReversed: RangeError\nfill: RangeError\ncopyWithin: RangeError\n"+
-		"flat: RangeError\nwith: RangeError\nlastIndexOf: RangeError\nsplice: RangeError")},
+		"flat: RangeError\nwith: RangeError\nlastIndexOf: RangeError\nsplice: RangeError\nslice: RangeError")},
 	{name: "cpu-json-bomb", category: "cpu", probes: one(503, cpuLimit)},
 	{name: "cpu-json-deep", category: "cpu", probes: one(503, cpuLimit)},
 	{name: "cpu-startup-loop", category: "cpu", probes: one(500, "the worker's top level exceeded the start-up CPU time limit of 1s")},

@@ -13,6 +13,7 @@ const methods = {
   with: (a) => a.with(3, 1),
   lastIndexOf: (a) => a.lastIndexOf(7),
   splice: (a) => a.splice(1, 1),
+  slice: (a) => a.slice(),
 };
 export default {
   fetch() {
