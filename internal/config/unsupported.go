@@ -170,7 +170,7 @@ func checkWranglerKeys(file string, all map[string]any) Report {
 		case keyCompatFlags:
 			list, _ := v.([]any)
 			for _, f := range list {
-				if s, _ := f.(string); !compatFlags[s] {
+				if s, _ := f.(string); !CompatibilityFlagSupported(s) {
 					add(fmt.Sprintf("compatibility_flags %q", f), "islet does not implement this compatibility flag")
 				}
 			}
