@@ -2,6 +2,7 @@ package feed
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -11,7 +12,8 @@ import (
 )
 
 // Follower follows the control plane: it resolves the worker records into States and hands
-// each one to emit. With a cache it saves every State that resolved completely, and it can
+// each one to emit. With a cache it saves every State it emits, less the workers that did not
+// resolve completely (so that one that never can does not stop the others' saves), and it can
 // emit the saved state while the control plane does not answer (ServeCache). Its lifecycle is
 // ServeCache (optional), then ServeControl, never concurrently: the versions resolved from the
 // cache carry over to the live records.
@@ -20,6 +22,9 @@ type Follower struct {
 	cache *nodecache.Cache
 	emit  func(*State) error
 	log   *slog.Logger
+	// partial is the last State saved without some workers, as the records saved; a retry
+	// that resolves the same is not saved again.
+	partial string
 }
 
 // NewFollower makes a follower that opens secrets with open, hands each State to emit (an
@@ -68,14 +73,15 @@ func (f *Follower) ServeControl(ctx context.Context, store *control.Store, first
 		if current == nil {
 			continue
 		}
-		st, complete := f.res.Resolve(ctx, store, current)
+		st, unresolved := f.res.resolveEach(ctx, store, current)
 		if err := f.emit(st); err != nil {
 			f.log.Error("cannot install workers", "err", err)
-			complete = false
-		}
-		if complete {
+			retry.Reset(retryEvery)
+		} else if len(unresolved) == 0 {
+			f.partial = ""
 			f.save(current, st)
 		} else {
+			f.savePartial(current, st, unresolved)
 			retry.Reset(retryEvery)
 		}
 		if first != nil {
@@ -126,6 +132,25 @@ func (f *Follower) save(records map[string]*control.Worker, st *State) {
 	if err != nil {
 		f.log.Error("cannot save the node cache; it keeps the previous state", "dir", f.cache.Dir(), "err", err)
 	}
+}
+
+// savePartial saves st less the workers in unresolved (and their records), unless that is what
+// it saved last time: a worker whose version can never be read (a secret sealed under another
+// key) is left out of the cache, and the others are still saved.
+func (f *Follower) savePartial(records map[string]*control.Worker, st *State, unresolved map[string]bool) {
+	keep := map[string]*control.Worker{}
+	part := &State{Workers: map[string]*Worker{}, Bundles: st.Bundles}
+	for name, rec := range records {
+		if w := st.Workers[name]; w != nil && !unresolved[name] {
+			keep[name], part.Workers[name] = rec, w
+		}
+	}
+	key, err := json.Marshal(keep)
+	if err != nil || string(key) == f.partial {
+		return
+	}
+	f.partial = string(key)
+	f.save(keep, part)
 }
 
 // cacheSource serves versions and bundles from a loaded cache state (a Source).

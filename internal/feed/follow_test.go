@@ -375,3 +375,29 @@ func TestServeControl(t *testing.T) {
 		t.Fatal("ServeControl did not return after its context ended")
 	}
 }
+
+// TestUnresolvableWorkerDoesNotStopSaves: a worker whose version cannot be read is left out of
+// the saved cache and the others are saved; the same partial State is not saved twice.
+func TestUnresolvableWorkerDoesNotStopSaves(t *testing.T) {
+	sealer := testSealer(t)
+	src := newFakeSource()
+	src.add("good", "v1", "good code")
+	recs := records(record("good", "v1", nil, nil), record("lost", "v9", nil, nil)) // no v9 anywhere
+	st, unresolved := NewResolver(sealer, discard()).resolveEach(context.Background(), src, recs)
+	if !unresolved["lost"] || unresolved["good"] {
+		t.Fatalf("unresolved %v, want only lost", unresolved)
+	}
+	dir := filepath.Join(t.TempDir(), "cache")
+	f := NewFollower(sealer, openCache(t, dir, false), discard(), func(*State) error { return nil })
+	f.savePartial(recs, st, unresolved)
+	var e emitted
+	saved, n, err := NewFollower(sealer, openCache(t, dir, true), discard(), e.emit).ServeCache(context.Background())
+	if err != nil || n != 1 || e.all()[0].Workers["good"] == nil {
+		t.Fatalf("ServeCache after a partial save: %d workers, %v", n, err)
+	}
+	f.savePartial(recs, st, unresolved)
+	again, _, err := NewFollower(sealer, openCache(t, dir, true), discard(), (&emitted{}).emit).ServeCache(context.Background())
+	if err != nil || !again.Equal(saved) {
+		t.Fatalf("the same partial State was saved again (%v, then %v): %v", saved, again, err)
+	}
+}

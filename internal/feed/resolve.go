@@ -52,7 +52,13 @@ func NewResolver(open Opener, log *slog.Logger) *Resolver {
 // and its rollout is dropped unless the previous State ran the same one; each such failure is
 // logged.
 func (r *Resolver) Resolve(ctx context.Context, src Source, records map[string]*control.Worker) (st *State, complete bool) {
-	complete = true
+	st, unresolved := r.resolveEach(ctx, src, records)
+	return st, len(unresolved) == 0
+}
+
+// resolveEach is Resolve, naming the workers whose current or rollout version was not resolved.
+func (r *Resolver) resolveEach(ctx context.Context, src Source, records map[string]*control.Worker) (st *State, unresolved map[string]bool) {
+	unresolved = map[string]bool{}
 	st = &State{Workers: map[string]*Worker{}, Bundles: map[string]*control.Bundle{}}
 	names := make([]string, 0, len(records))
 	for name := range records {
@@ -67,7 +73,7 @@ func (r *Resolver) Resolve(ctx context.Context, src Source, records map[string]*
 		switch {
 		case err != nil:
 			r.log.Error("cannot load worker version; serving the previous one if any", "worker", name, "version", rec.Current, "err", err)
-			complete = false
+			unresolved[name] = true
 			if prev == nil {
 				continue
 			}
@@ -82,7 +88,7 @@ func (r *Resolver) Resolve(ctx context.Context, src Source, records map[string]*
 				w.Rollout = &Rollout{Version: v, Percent: ro.Percent}
 			default:
 				r.log.Error("cannot load rollout version", "worker", name, "version", ro.Version, "err", err)
-				complete = false
+				unresolved[name] = true
 				if prev != nil && prev.Rollout != nil && prev.Rollout.Version.ID == ro.Version {
 					w.Rollout = &Rollout{Version: prev.Rollout.Version, Percent: ro.Percent}
 				}
@@ -94,7 +100,7 @@ func (r *Resolver) Resolve(ctx context.Context, src Source, records map[string]*
 		}
 	}
 	r.prune(st)
-	return st, complete
+	return st, unresolved
 }
 
 // version resolves version id of rec's worker.
