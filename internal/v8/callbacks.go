@@ -175,21 +175,22 @@ func isletGoUnhandledRejection(h C.uintptr_t, msg *C.char, msgLen C.size_t, stac
 
 //export isletGoWasmInstance
 func isletGoWasmInstance(h C.uintptr_t, functions C.int, msg *C.char, msgCap C.size_t, msgLen *C.size_t) (refused C.int) {
+	refuse := func(why string) C.int {
+		*msgLen = C.size_t(copy(unsafe.Slice((*byte)(unsafe.Pointer(msg)), int(msgCap)), why))
+		return 1
+	}
 	// A panic refuses the instance: the table it guards must not be filled by a bug.
 	defer func() {
 		if r := recover(); r != nil {
-			refused = 1
-			*msgLen = C.size_t(copy(unsafe.Slice((*byte)(unsafe.Pointer(msg)), int(msgCap)), "WebAssembly.Instance(): refused (internal error)"))
+			refused = refuse("WebAssembly.Instance(): refused (internal error)")
 		}
 	}()
 	iso := cgo.Handle(h).Value().(*Isolate)
 	if iso.cb.WasmInstance == nil {
 		return 0
 	}
-	err := iso.cb.WasmInstance(int(functions))
-	if err == nil {
-		return 0
+	if err := iso.cb.WasmInstance(int(functions)); err != nil {
+		return refuse(err.Error())
 	}
-	*msgLen = C.size_t(copy(unsafe.Slice((*byte)(unsafe.Pointer(msg)), int(msgCap)), err.Error()))
-	return 1
+	return 0
 }

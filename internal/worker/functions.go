@@ -38,7 +38,7 @@ func (s *Spec) Segments() int {
 				s.functions += FunctionBound(code)
 			}
 		}
-		s.segments = (RuntimeFunctions + s.functions + v8.DispatchSegmentEntries - 1) / v8.DispatchSegmentEntries
+		s.segments = segmentsFor(s.functions)
 	})
 	return s.segments
 }
@@ -46,7 +46,12 @@ func (s *Spec) Segments() int {
 // segmentsWith is Segments with wasm more functions (of WebAssembly instances).
 func (s *Spec) segmentsWith(wasm int) int {
 	s.Segments()
-	return (RuntimeFunctions + s.functions + wasm + v8.DispatchSegmentEntries - 1) / v8.DispatchSegmentEntries
+	return segmentsFor(s.functions + wasm)
+}
+
+// segmentsFor is how many segments an isolate takes with functions of its own.
+func segmentsFor(functions int) int {
+	return (RuntimeFunctions + functions + v8.DispatchSegmentEntries - 1) / v8.DispatchSegmentEntries
 }
 
 // wasmInstance is asked before each new WebAssembly instance (v8.Callbacks.WasmInstance;

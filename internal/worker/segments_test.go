@@ -33,7 +33,7 @@ const runtimeWorkout = `for (const f of [
 // About 4.5 GiB for some seconds, so the race pass skips it.
 func TestRuntimeLeavesRoomInItsSegment(t *testing.T) {
 	if raceEnabled || testing.Short() {
-		t.Skip("holds MaxIsolates isolates (about 5 GiB); not under -race or -short")
+		t.Skip("holds MaxIsolates isolates (about 4.5 GiB); not under -race or -short")
 	}
 	snap, err := snapshot.Get()
 	if err != nil {
