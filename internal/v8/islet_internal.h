@@ -80,6 +80,9 @@ struct islet_isolate {
   v8::Isolate* isolate = nullptr;
   std::unique_ptr<islet::CountingAllocator> allocator;
   v8::StartupData startup{nullptr, 0};
+  // Bytes of the runtime's shared sources (islet_source) this isolate's heap refers to: counted
+  // by V8 as its external memory, though they exist once in the process.
+  size_t shared_source_bytes = 0;
   v8::Global<v8::Context> context;
   v8::Global<v8::Object> rt;
   v8::Global<v8::Object> host;

@@ -106,10 +106,10 @@ std::unique_ptr<IsletPlatform> g_platform;
 
 void OpCallback(const FunctionCallbackInfo<Value>& info);
 
-// Every C++ function V8 may call from a snapshot must be listed here.
-const intptr_t g_external_refs[] = {
+// Every C++ function V8 may call from a snapshot must be among its external references; a
+// snapshot adds its shared sources after these.
+const intptr_t g_static_external_refs[] = {
     reinterpret_cast<intptr_t>(OpCallback),
-    0,
 };
 
 std::string ToUtf8(Isolate* isolate, Local<Value> v) {
@@ -173,8 +173,29 @@ uintptr_t StackLimit() {
 
 }  // namespace
 
+// islet_source is a runtime file's text, kept for the rest of the process and shared by every
+// isolate as the contents of an external string. V8 calls Dispose when one of those strings dies
+// (or its isolate does); the bytes stay, because other isolates and snapshots still point at them.
+struct islet_source final : public v8::String::ExternalOneByteStringResource {
+  explicit islet_source(std::string s) : text(std::move(s)) {}
+  const char* data() const override { return text.data(); }
+  size_t length() const override { return text.size(); }
+  void Dispose() override {}
+  const std::string text;
+};
+
+// islet_snapshot is a startup blob and the external references it was made with (the op callback
+// and the addresses of its shared sources, zero-terminated); an isolate made from the blob must
+// be given the same references. Kept for the rest of the process.
+struct islet_snapshot {
+  v8::StartupData blob{nullptr, 0};
+  std::vector<intptr_t> refs;
+  size_t shared_bytes = 0;  // the length of the shared sources among refs
+};
+
 struct islet_snapshot_creator {
   v8::SnapshotCreator* creator = nullptr;
+  islet_snapshot* snapshot = nullptr;
   v8::Global<Context> context;
   v8::Global<Object> rt;
   v8::Global<Object> ops;
@@ -209,6 +230,14 @@ Local<String> NewString(Isolate* isolate, const char* p, size_t n) {
     return String::Empty(isolate);
   }
   return s;
+}
+
+// RuntimeSource is a runtime file's text as a V8 string: an external string over `shared` when
+// there is one (no copy in the isolate's heap), else a copy of the n bytes at p.
+Local<String> RuntimeSource(Isolate* isolate, const char* p, size_t n, islet_source* shared) {
+  Local<String> s;
+  if (shared && String::NewExternalOneByte(isolate, shared).ToLocal(&s)) return s;
+  return NewString(isolate, p, n);
 }
 
 void SetError(islet_error* err, int kind, const std::string& message, const std::string& stack) {
@@ -549,9 +578,28 @@ void islet_init(const char* flags, size_t flags_len) {
   v8::V8::Initialize();
 }
 
-islet_snapshot_creator* islet_snapshot_new(void) {
+islet_source* islet_source_new(const char* src, size_t len) {
+  for (size_t i = 0; i < len; i++) {
+    if (static_cast<unsigned char>(src[i]) >= 0x80) return nullptr;
+  }
+  return new islet_source(std::string(src, len));
+}
+
+islet_snapshot_creator* islet_snapshot_new(islet_source* const* sources, size_t n_sources) {
   auto* c = new islet_snapshot_creator;
-  c->creator = new v8::SnapshotCreator(g_external_refs);
+  c->snapshot = new islet_snapshot;
+  std::vector<intptr_t>& refs = c->snapshot->refs;
+  refs.assign(std::begin(g_static_external_refs), std::end(g_static_external_refs));
+  for (size_t i = 0; i < n_sources; i++) {
+    // The address of the resource: V8 writes its index into the blob in its place.
+    auto ref = reinterpret_cast<intptr_t>(static_cast<v8::String::ExternalOneByteStringResource*>(sources[i]));
+    if (std::find(refs.begin(), refs.end(), ref) == refs.end()) {
+      refs.push_back(ref);
+      c->snapshot->shared_bytes += sources[i]->length();
+    }
+  }
+  refs.push_back(0);
+  c->creator = new v8::SnapshotCreator(refs.data());
   Isolate* isolate = c->creator->GetIsolate();
   HandleScope hs(isolate);
   Local<Context> ctx = Context::New(isolate);
@@ -582,7 +630,7 @@ void islet_snapshot_add_op(islet_snapshot_creator* c, const char* name, size_t n
 }
 
 int islet_snapshot_run(islet_snapshot_creator* c, const char* name, size_t name_len, const char* src, size_t src_len,
-                       islet_error* err) {
+                       islet_source* shared, islet_error* err) {
   Isolate* isolate = c->creator->GetIsolate();
   HandleScope hs(isolate);
   Local<Context> ctx = c->context.Get(isolate);
@@ -592,7 +640,7 @@ int islet_snapshot_run(islet_snapshot_creator* c, const char* name, size_t name_
   v8::Local<v8::Script> script;
   Local<Value> fn;
   Local<Value> arg = c->rt.Get(isolate);
-  if (!v8::Script::Compile(ctx, NewString(isolate, src, src_len), &origin).ToLocal(&script) ||
+  if (!v8::Script::Compile(ctx, islet::RuntimeSource(isolate, src, src_len, shared), &origin).ToLocal(&script) ||
       !script->Run(ctx).ToLocal(&fn)) {
     DescribeException(isolate, tc.Exception(), tc.Message(), err);
     return ISLET_FAIL_EXCEPTION;
@@ -609,7 +657,7 @@ int islet_snapshot_run(islet_snapshot_creator* c, const char* name, size_t name_
   return ISLET_FAIL_NONE;
 }
 
-int islet_snapshot_take(islet_snapshot_creator* c, char** blob, size_t* blob_len, islet_error* err) {
+int islet_snapshot_take(islet_snapshot_creator* c, islet_snapshot** out, islet_error* err) {
   Isolate* isolate = c->creator->GetIsolate();
   {
     HandleScope hs(isolate);
@@ -621,28 +669,33 @@ int islet_snapshot_take(islet_snapshot_creator* c, char** blob, size_t* blob_len
   c->ops.Reset();
   c->context.Reset();
   v8::StartupData data = c->creator->CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kKeep);
+  islet_snapshot* snap = c->snapshot;
   delete c->creator;
   delete c;
   if (!data.data || data.raw_size <= 0) {
+    delete[] data.data;
+    delete snap;
     SetError(err, ISLET_FAIL_INTERNAL, "V8 could not create the startup snapshot", "");
     return ISLET_FAIL_INTERNAL;
   }
-  *blob = const_cast<char*>(data.data);  // allocated with new[]; kept for the process lifetime
-  *blob_len = static_cast<size_t>(data.raw_size);
+  snap->blob = data;  // the blob is allocated with new[]; both are kept for the process lifetime
+  *out = snap;
   return ISLET_FAIL_NONE;
 }
 
-islet_isolate* islet_isolate_new(const char* blob, size_t blob_len, size_t heap_limit, uintptr_t go_handle) {
+size_t islet_snapshot_size(const islet_snapshot* s) { return static_cast<size_t>(s->blob.raw_size); }
+
+islet_isolate* islet_isolate_new(const islet_snapshot* snap, size_t heap_limit, uintptr_t go_handle) {
   auto* iso = new islet_isolate;
   iso->go_handle = go_handle;
-  iso->startup.data = blob;
-  iso->startup.raw_size = static_cast<int>(blob_len);
+  iso->startup = snap->blob;
+  iso->shared_source_bytes = snap->shared_bytes;
   Isolate::CreateParams params;
   // ArrayBuffers and Wasm memories get as much memory again as the heap may use.
   iso->allocator = std::make_unique<islet::CountingAllocator>(heap_limit);
   params.array_buffer_allocator = iso->allocator.get();
   params.snapshot_blob = &iso->startup;
-  params.external_references = g_external_refs;
+  params.external_references = snap->refs.data();
   if (heap_limit) params.constraints.ConfigureDefaultsFromHeapSize(0, heap_limit);
   Isolate* isolate = Isolate::New(params);
   iso->isolate = isolate;
@@ -706,7 +759,9 @@ void islet_isolate_heap_stats(islet_isolate* iso, islet_heap_stats* out) {
   out->total_heap_size = hs.total_heap_size();
   out->used_heap_size = hs.used_heap_size();
   out->heap_size_limit = hs.heap_size_limit();
-  out->external_memory = hs.external_memory();
+  // V8 counts an external string's bytes in every isolate that holds one; the runtime's shared
+  // sources exist once in the process, so they are not this isolate's memory.
+  out->external_memory = hs.external_memory() - std::min(hs.external_memory(), iso->shared_source_bytes);
   out->malloced_memory = hs.malloced_memory();
   out->array_buffer_memory = iso->allocator ? iso->allocator->used() : 0;
 }
@@ -915,7 +970,7 @@ int islet_run_microtasks(islet_isolate* iso, islet_error* err) {
 }
 
 int islet_runtime_eval(islet_isolate* iso, const char* name, size_t name_len, const char* src, size_t src_len,
-                       islet_error* err) {
+                       islet_source* shared, islet_error* err) {
   Isolate* isolate = iso->isolate;
   HandleScope hs(isolate);
   Local<Context> ctx = isolate->GetCurrentContext();
@@ -924,7 +979,9 @@ int islet_runtime_eval(islet_isolate* iso, const char* name, size_t name_len, co
   Local<v8::Script> script;
   Local<Value> fn;
   Local<Value> arg = iso->rt.Get(isolate);
-  if (!v8::Script::Compile(ctx, NewString(isolate, src, src_len), &origin).ToLocal(&script) ||
+  Local<String> source = islet::RuntimeSource(isolate, src, src_len, shared);
+  if (source->IsExternalOneByte()) iso->shared_source_bytes += source->Length();
+  if (!v8::Script::Compile(ctx, source, &origin).ToLocal(&script) ||
       !script->Run(ctx).ToLocal(&fn) || !fn->IsFunction() ||
       fn.As<Function>()->Call(ctx, v8::Undefined(isolate), 1, &arg).IsEmpty()) {
     if (tc.HasTerminated() || isolate->IsExecutionTerminating()) {

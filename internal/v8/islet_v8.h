@@ -63,13 +63,15 @@ typedef struct {
 
 typedef struct islet_isolate islet_isolate;
 typedef struct islet_snapshot_creator islet_snapshot_creator;
+typedef struct islet_snapshot islet_snapshot;
+typedef struct islet_source islet_source;
 typedef struct islet_op_return islet_op_return;
 
 typedef struct {
   size_t total_heap_size;
   size_t used_heap_size;
   size_t heap_size_limit;
-  size_t external_memory;
+  size_t external_memory;  // less the runtime's shared sources (islet_source), which are the process's
   size_t malloced_memory;
   size_t array_buffer_memory;  // bytes held by the isolate's ArrayBuffers and Wasm memories
 } islet_heap_stats;
@@ -82,19 +84,31 @@ const char* islet_v8_version(void);
 // islet_init sets V8 flags and starts the platform. Call once, before anything else.
 void islet_init(const char* flags, size_t flags_len);
 
-// Snapshot building: create, declare the ops, run runtime files, then take the blob.
-islet_snapshot_creator* islet_snapshot_new(void);
+// islet_source_new copies an ASCII runtime source into memory kept for the rest of the process.
+// Isolates compile it as an external string, so the bytes exist once however many isolates hold
+// the script; a snapshot keeps it external (it is one of the snapshot's external references).
+// NULL if the source is not ASCII (V8's one-byte strings are Latin-1, not UTF-8).
+islet_source* islet_source_new(const char* src, size_t len);
+
+// Snapshot building: create (naming every shared source the runtime files use), declare the
+// ops, run runtime files, then take the snapshot.
+islet_snapshot_creator* islet_snapshot_new(islet_source* const* sources, size_t n_sources);
 // islet_snapshot_add_op makes rt.ops[name] a native function calling Go op `id`.
 void islet_snapshot_add_op(islet_snapshot_creator* c, const char* name, size_t name_len, int id);
-// islet_snapshot_run evaluates `src` (which must evaluate to a function) and calls it with rt.
+// islet_snapshot_run evaluates a runtime file (which must evaluate to a function) and calls it
+// with rt. The file is `shared` when it is not NULL (it must be one islet_snapshot_new named),
+// else the src_len bytes at src.
 int islet_snapshot_run(islet_snapshot_creator* c, const char* name, size_t name_len, const char* src,
-                       size_t src_len, islet_error* err);
-// islet_snapshot_take finishes the snapshot and frees the creator; *blob is malloc'ed.
-int islet_snapshot_take(islet_snapshot_creator* c, char** blob, size_t* blob_len, islet_error* err);
+                       size_t src_len, islet_source* shared, islet_error* err);
+// islet_snapshot_take finishes the snapshot and frees the creator. The snapshot is kept for the
+// rest of the process.
+int islet_snapshot_take(islet_snapshot_creator* c, islet_snapshot** out, islet_error* err);
+// islet_snapshot_size is the size of the snapshot's blob in bytes.
+size_t islet_snapshot_size(const islet_snapshot* s);
 
-// Isolates. The blob must outlive every isolate made from it. heap_limit bounds the V8 heap and,
-// separately, the memory of the isolate's ArrayBuffers and Wasm memories (0: no limits).
-islet_isolate* islet_isolate_new(const char* blob, size_t blob_len, size_t heap_limit, uintptr_t go_handle);
+// Isolates. heap_limit bounds the V8 heap and, separately, the memory of the isolate's
+// ArrayBuffers and Wasm memories (0: no limits).
+islet_isolate* islet_isolate_new(const islet_snapshot* snap, size_t heap_limit, uintptr_t go_handle);
 void islet_isolate_dispose(islet_isolate* iso);
 void islet_isolate_terminate(islet_isolate* iso);
 // islet_isolate_request_interrupt makes the isolate call the Go callback isletGoInterrupt on its
@@ -141,10 +155,10 @@ int islet_call_host(islet_isolate* iso, const char* name, size_t name_len, const
 int islet_run_microtasks(islet_isolate* iso, islet_error* err);
 
 // islet_runtime_eval runs a runtime file (which must evaluate to a function) and calls it with
-// rt, in the current context. Only for Go code running inside an op callback: the isolate is
-// already locked and entered.
+// rt, in the current context: `shared` when it is not NULL, else the src_len bytes at src. Only
+// for Go code running inside an op callback: the isolate is already locked and entered.
 int islet_runtime_eval(islet_isolate* iso, const char* name, size_t name_len, const char* src, size_t src_len,
-                       islet_error* err);
+                       islet_source* shared, islet_error* err);
 
 // Op returns, called by Go inside an op callback.
 void islet_ret_number(islet_op_return* r, double v);

@@ -105,7 +105,7 @@ func NewIsolate(snap *Snapshot, opts Options, cb Callbacks) *Isolate {
 	liveIsolates.Add(1)
 	iso := &Isolate{snap: snap, cb: cb}
 	iso.handle = cgo.NewHandle(iso)
-	iso.p = C.islet_isolate_new(snap.blob, C.size_t(snap.size), C.size_t(opts.HeapLimit), C.uintptr_t(iso.handle))
+	iso.p = C.islet_isolate_new(snap.p, C.size_t(opts.HeapLimit), C.uintptr_t(iso.handle))
 	return iso
 }
 
@@ -371,12 +371,13 @@ func (iso *Isolate) CallHost(name string, args ...op.Value) (op.Value, error) {
 }
 
 // EvalRuntime runs a runtime file (code evaluating to a function of rt) in the isolate's
-// context. It may only be called by an op, inside a call into the isolate.
+// context; its text is shared with every other isolate (see sharedSource). It may only be
+// called by an op, inside a call into the isolate.
 func (iso *Isolate) EvalRuntime(name, code string) error {
 	var ce C.islet_error
 	np, nn := cstr(name)
 	sp, sn := cstr(code)
-	rc := C.islet_runtime_eval(iso.p, np, nn, sp, sn, &ce)
+	rc := C.islet_runtime_eval(iso.p, np, nn, sp, sn, sharedSource(code), &ce)
 	runtime.KeepAlive(name)
 	runtime.KeepAlive(code)
 	return takeError(rc, &ce)
