@@ -4,6 +4,7 @@
 package limits
 
 import (
+	"runtime"
 	"sync"
 	"time"
 
@@ -15,11 +16,23 @@ import (
 // rarely, and a turn inside one would hold its thread for as long as it likes.
 const StuckAfter = time.Second
 
+// DemoteAfter is the CPU time a turn may use before its thread runs at the least priority
+// (nice LeastPriority) until the turn ends: when the CPUs are short, the threads that parse
+// requests, run ops and run other tenants' short turns come first, so a tenant whose turns run
+// long slows others down less (measured in the adversarial starvation test).
+const DemoteAfter = 2 * time.Millisecond
+
+// LeastPriority is the nice value of a demoted or stuck turn's thread.
+const LeastPriority = 19
+
 // Watchdog watches running turns. One watchdog serves a whole node: it wakes every Interval
 // and only while turns run.
 type Watchdog struct {
 	interval   time.Duration
 	stuckAfter time.Duration
+	// demote says whether long turns are demoted (see DemoteAfter): only when the process may
+	// give their threads their priority back at the turn's end (CanRestorePriority).
+	demote bool
 
 	mu      sync.Mutex
 	running map[*Turn]struct{}
@@ -40,6 +53,7 @@ type Turn struct {
 	killed  bool      // guarded by w.mu
 	killAt  time.Time // when the turn was first killed; guarded by w.mu
 	isStuck bool      // stuck has been called; guarded by w.mu
+	demoted bool      // the thread runs at LeastPriority until End; guarded by w.mu
 	// paused counts Exclude calls in progress and excluded the CPU time they took; guarded by
 	// w.mu.
 	paused   int
@@ -53,6 +67,7 @@ func NewWatchdog(interval time.Duration) *Watchdog {
 	w := &Watchdog{
 		interval:   interval,
 		stuckAfter: StuckAfter,
+		demote:     CanRestorePriority(),
 		running:    map[*Turn]struct{}{},
 		wake:       make(chan struct{}, 1),
 		stop:       make(chan struct{}),
@@ -72,9 +87,10 @@ func (w *Watchdog) Close() {
 // time, kill is called (from the watchdog's goroutine), and again at every check until End.
 // If the turn still runs StuckAfter after the first kill, stuck (if not nil) is called once,
 // also from the watchdog's goroutine, so that the caller can stop waiting for the thread, and
-// the thread's scheduling priority is lowered to the least (nice 19), so that the CPU it still
-// burns goes to other threads first; the caller must then never give that thread back to Go's
-// pool (see Stuck). kill and stuck must be quick and must not call into the watchdog.
+// the thread's scheduling priority is lowered to the least (LeastPriority), so that the CPU it
+// still burns goes to other threads first; the caller must then never give that thread back to
+// Go's pool (see Stuck). A turn past DemoteAfter runs at LeastPriority too, and End gives its
+// thread its priority back. kill and stuck must be quick and must not call into the watchdog.
 func (w *Watchdog) Begin(budget time.Duration, kill, stuck func()) *Turn {
 	tid := unix.Gettid()
 	t := &Turn{w: w, tid: tid, clock: threadClock(tid), budget: budget, kill: kill, stuck: stuck}
@@ -137,7 +153,13 @@ func (t *Turn) End() (used time.Duration, killed bool) {
 	delete(t.w.running, t)
 	used -= t.excluded
 	killed = t.killed
+	restore := t.demoted && !t.isStuck
 	t.w.mu.Unlock()
+	if restore {
+		// Cannot fail once CanRestorePriority said yes; if it did, the thread would stay slow
+		// for whatever Go runs on it next, which costs speed, not correctness.
+		unix.Setpriority(unix.PRIO_PROCESS, t.tid, 0)
+	}
 	return used, killed
 }
 
@@ -177,7 +199,11 @@ func (w *Watchdog) check() {
 		// A killed turn still running is killed again on every tick: V8 can swallow a
 		// termination request (one that arrives while JSON.parse runs is dropped, and the loop
 		// around it goes on), so one request is not enough.
-		if t.killed || cpuOf(t.clock)-t.start > t.budget {
+		used := cpuOf(t.clock) - t.start
+		if w.demote && !t.demoted && used > DemoteAfter {
+			t.demoted = unix.Setpriority(unix.PRIO_PROCESS, t.tid, LeastPriority) == nil
+		}
+		if t.killed || used > t.budget {
 			if !t.killed {
 				t.killed = true
 				t.killAt = time.Now()
@@ -185,11 +211,41 @@ func (w *Watchdog) check() {
 				t.isStuck = true
 				t.stuck()
 				// Raising a thread's nice value needs no privilege; failing to is harmless.
-				unix.Setpriority(unix.PRIO_PROCESS, t.tid, 19)
+				unix.Setpriority(unix.PRIO_PROCESS, t.tid, LeastPriority)
 			}
 			t.kill()
 		}
 	}
+}
+
+var (
+	restoreOnce sync.Once
+	restoreOK   bool
+)
+
+// CanRestorePriority reports whether this process may lower a thread's nice value back to 0
+// after raising it (CAP_SYS_NICE, or an RLIMIT_NICE of 20 or more). It finds out once, on a
+// thread of its own, which it lets Go end if the value could not be put back.
+func CanRestorePriority() bool {
+	restoreOnce.Do(func() {
+		done := make(chan bool)
+		go func() {
+			runtime.LockOSThread()
+			tid := unix.Gettid()
+			if unix.Setpriority(unix.PRIO_PROCESS, tid, 1) != nil {
+				runtime.UnlockOSThread()
+				done <- false
+				return
+			}
+			ok := unix.Setpriority(unix.PRIO_PROCESS, tid, 0) == nil
+			if ok {
+				runtime.UnlockOSThread()
+			} // else the goroutine exits locked, and Go ends the thread with it
+			done <- ok
+		}()
+		restoreOK = <-done
+	})
+	return restoreOK
 }
 
 // ThreadCPU is the CPU time the calling thread has used.
