@@ -11,7 +11,7 @@
 //	tier = "untrusted"                  # optional trust tier (see `islet serve --tier`)
 //	[worker.vars]
 //	GREETING = "hi"                     # env.GREETING
-//	[worker.limits]                     # Workers' defaults when unset
+//	[worker.limits]                     # Workers' defaults when unset (limits.Table)
 //	cpu_ms = 50                         # CPU time per request
 //	memory_mb = 128                     # isolate heap (ArrayBuffers and Wasm memories: as much again)
 //	subrequests = 50                    # outbound fetches per request
@@ -32,6 +32,8 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"islet/internal/limits"
 )
 
 // DefaultListen is the address served when the file sets no listen key.
@@ -76,24 +78,9 @@ type Worker struct {
 	Tier string
 }
 
-// Limits is a worker's [worker.limits] table (named as wrangler.toml's [limits]). Zero means
-// the node's default, which is Workers'.
-type Limits struct {
-	// CPUMillis is the CPU time one request may use, in milliseconds (1 to 30000).
-	CPUMillis int `toml:"cpu_ms" json:"cpu_ms"`
-	// MemoryMB is the worker's isolate heap limit in MiB (16 to 4096).
-	MemoryMB int `toml:"memory_mb" json:"memory_mb"`
-	// Subrequests is how many outbound fetches one request may make (1 to 10,000,000;
-	// default 50).
-	Subrequests int `toml:"subrequests" json:"subrequests"`
-	// RequestBodyMB bounds an incoming request's body in MiB (1 to 500; default 100).
-	RequestBodyMB int `toml:"request_body_mb" json:"request_body_mb"`
-	// WaitUntilMillis is how long waitUntil work may run after the response, in milliseconds
-	// (1 to 30000; default 30000).
-	WaitUntilMillis int `toml:"wait_until_ms" json:"wait_until_ms"`
-	// ConsoleKB bounds one request's console output in KiB (1 to 65536; default 256).
-	ConsoleKB int `toml:"console_kb" json:"console_kb"`
-}
+// Limits is a worker's [worker.limits] table (named as wrangler.toml's [limits]): one field per
+// row of limits.Table, whose keys, defaults and bounds apply. Zero means the default, Workers'.
+type Limits = limits.Declared
 
 // file is the TOML shape of islet.toml.
 type file struct {

@@ -131,28 +131,6 @@ func (wf *workerFile) resolve(dir string) (Worker, error) {
 	return w, nil
 }
 
-// Validate checks each limit that is set against its range.
-func (l Limits) Validate() error {
-	ranges := []struct {
-		key      string
-		v        int
-		min, max int
-	}{
-		{"cpu_ms", l.CPUMillis, 1, 30000},
-		{"memory_mb", l.MemoryMB, 16, 4096},
-		{"subrequests", l.Subrequests, 1, 10_000_000},
-		{"request_body_mb", l.RequestBodyMB, 1, 500},
-		{"wait_until_ms", l.WaitUntilMillis, 1, 30000},
-		{"console_kb", l.ConsoleKB, 1, 65536},
-	}
-	for _, r := range ranges {
-		if r.v != 0 && (r.v < r.min || r.v > r.max) {
-			return fmt.Errorf("limits.%s: %d is outside %d to %d", r.key, r.v, r.min, r.max)
-		}
-	}
-	return nil
-}
-
 // compatibilityDate returns v, a TOML string or local date, as "YYYY-MM-DD" ("" when unset).
 func compatibilityDate(v any) (string, error) {
 	var s string

@@ -35,25 +35,37 @@ var DefaultPlan = Plan{
 	WorkersMax:     100,
 }
 
-// planFields is the one table of a plan's fields: the limit each bounds, its range, and how
-// to read it from a Plan and from a worker's limits (nil for a field that bounds no limit).
-var planFields = []struct {
+// planField is one field of a plan: the limit it bounds (a row of limits.Table, or "" for a
+// field that bounds no limit) and, for one that does not, its own range.
+type planField struct {
 	key, limit string
 	min, max   int
 	get        func(*Plan) *int
-	declared   func(config.Limits) int
-}{
-	{"cpu_ms_max", "cpu_ms", 1, 30000, func(p *Plan) *int { return &p.CPUMsMax }, func(l config.Limits) int { return l.CPUMillis }},
-	{"memory_mb_max", "memory_mb", 16, 4096, func(p *Plan) *int { return &p.MemoryMBMax }, func(l config.Limits) int { return l.MemoryMB }},
-	{"subrequests_max", "subrequests", 1, 10_000_000, func(p *Plan) *int { return &p.SubrequestsMax }, func(l config.Limits) int { return l.Subrequests }},
-	{"workers_max", "", 1, 100_000, func(p *Plan) *int { return &p.WorkersMax }, nil},
+}
+
+// planFields is the one table of a plan's fields. A field that bounds a limit takes that
+// limit's range from limits.Table.
+var planFields = []planField{
+	{key: "cpu_ms_max", limit: "cpu_ms", get: func(p *Plan) *int { return &p.CPUMsMax }},
+	{key: "memory_mb_max", limit: "memory_mb", get: func(p *Plan) *int { return &p.MemoryMBMax }},
+	{key: "subrequests_max", limit: "subrequests", get: func(p *Plan) *int { return &p.SubrequestsMax }},
+	{key: "workers_max", min: 1, max: 100_000, get: func(p *Plan) *int { return &p.WorkersMax }},
+}
+
+// bounds is the field's range: its limit's, or its own.
+func (f planField) bounds() (min, max int) {
+	if l, ok := limits.Lookup(f.limit); ok {
+		return l.Min, l.Max
+	}
+	return f.min, f.max
 }
 
 // Validate checks each field that is set against its range.
 func (p Plan) Validate() error {
 	for _, f := range planFields {
-		if v := *f.get(&p); v != 0 && (v < f.min || v > f.max) {
-			return fmt.Errorf("%s: %d is outside %d to %d", f.key, v, f.min, f.max)
+		v := *f.get(&p)
+		if min, max := f.bounds(); v != 0 && (v < min || v > max) {
+			return fmt.Errorf("%s: %d is outside %d to %d", f.key, v, min, max)
 		}
 	}
 	return nil
@@ -76,10 +88,11 @@ func (p Plan) Effective() Plan {
 func (p Plan) CheckLimits(l config.Limits) error {
 	e := p.Effective()
 	for _, f := range planFields {
-		if f.declared == nil {
+		if f.limit == "" {
 			continue
 		}
-		if v, max := f.declared(l), *f.get(&e); v > max {
+		lim, _ := limits.Lookup(f.limit)
+		if v, max := lim.Declared(l), *f.get(&e); v > max {
 			return fmt.Errorf("limits.%s = %d is over the account's plan (%s = %d)", f.limit, v, f.key, max)
 		}
 	}

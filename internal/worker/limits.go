@@ -15,12 +15,12 @@ const (
 	// DefaultSubrequests is how many outbound fetches one request may make.
 	DefaultSubrequests = limits.DefaultSubrequests
 	// DefaultRequestBodyBytes bounds an incoming request's body (Workers' 100 MB).
-	DefaultRequestBodyBytes = 100 << 20
+	DefaultRequestBodyBytes = limits.DefaultRequestBodyMB << 20
 	// DefaultWaitUntil is how long waitUntil work may run after the response, and the most a
 	// worker may be given.
-	DefaultWaitUntil = 30 * time.Second
+	DefaultWaitUntil = limits.DefaultWaitUntilMillis * time.Millisecond
 	// DefaultConsoleBytes bounds the console output of one request.
-	DefaultConsoleBytes = 256 << 10
+	DefaultConsoleBytes = limits.DefaultConsoleKB << 10
 )
 
 // MaxSubrequests is the default number of subrequests per request (DefaultSubrequests).
