@@ -68,7 +68,7 @@ func (s *Server) workerCounts(ctx context.Context) (map[string]int, error) {
 }
 
 func forbidden(what string) error {
-	return deploy.Errorf(http.StatusForbidden, "forbidden", "only an admin token can %s", what)
+	return deploy.Errorf(deploy.CodeForbidden, "only an admin token can %s", what)
 }
 
 // listAccounts shows every account with a record to an admin, and its own to anyone else.
@@ -101,7 +101,7 @@ func (s *Server) listAccounts(r *http.Request, tok *control.Token) (any, error) 
 func (s *Server) showAccount(r *http.Request, tok *control.Token) (any, error) {
 	name := r.PathValue("name")
 	if !tok.Admin && name != tok.Account {
-		return nil, deploy.Errorf(http.StatusNotFound, "account_not_found", "you can see only your own account, %q", tok.Account)
+		return nil, deploy.Errorf(deploy.CodeAccountNotFound, "you can see only your own account, %q", tok.Account)
 	}
 	a, _, err := s.account(r.Context(), name)
 	if err != nil {
@@ -124,7 +124,7 @@ func (s *Server) createAccount(r *http.Request, tok *control.Token) (any, error)
 		return nil, err
 	}
 	if err := s.store.PutAccount(r.Context(), a, 0); errors.Is(err, control.ErrExists) {
-		return nil, deploy.Errorf(http.StatusConflict, "account_exists", "account %q exists; change it with PUT /v1/accounts/%s (islet account set)", a.Name, a.Name)
+		return nil, deploy.Errorf(deploy.CodeAccountExists, "account %q exists; change it with PUT /v1/accounts/%s (islet account set)", a.Name, a.Name)
 	} else if err != nil {
 		return nil, unavailable(err)
 	}
@@ -147,7 +147,7 @@ func (s *Server) putAccount(r *http.Request, tok *control.Token) (any, error) {
 	}
 	name := r.PathValue("name")
 	if body.Name != "" && body.Name != name {
-		return nil, deploy.Errorf(http.StatusBadRequest, "invalid_body", "the body names account %q, the path %q", body.Name, name)
+		return nil, deploy.Errorf(deploy.CodeInvalidBody, "the body names account %q, the path %q", body.Name, name)
 	}
 	a, err := s.checkAccount(r.Context(), name, body)
 	if err != nil {
@@ -159,7 +159,7 @@ func (s *Server) putAccount(r *http.Request, tok *control.Token) (any, error) {
 	}
 	a.Created = old.Created
 	if err := s.store.PutAccount(r.Context(), a, rev); errors.Is(err, control.ErrConflict) || errors.Is(err, control.ErrExists) {
-		return nil, deploy.Errorf(http.StatusConflict, "conflict", "account %q was changed concurrently; retry", name)
+		return nil, deploy.Errorf(deploy.CodeConflict, "account %q was changed concurrently; retry", name)
 	} else if err != nil {
 		return nil, unavailable(err)
 	}
@@ -170,13 +170,13 @@ func (s *Server) putAccount(r *http.Request, tok *control.Token) (any, error) {
 // checkAccount validates what an operator gives account name.
 func (s *Server) checkAccount(ctx context.Context, name string, body accountBody) (*control.Account, error) {
 	if !accountName.MatchString(name) {
-		return nil, deploy.Errorf(http.StatusBadRequest, "invalid_account", "account %q: lower-case letters, digits, _ and -", name)
+		return nil, deploy.Errorf(deploy.CodeInvalidAccount, "account %q: lower-case letters, digits, _ and -", name)
 	}
 	if err := body.Plan.Validate(); err != nil {
-		return nil, deploy.Errorf(http.StatusBadRequest, "invalid_plan", "plan: %v", err)
+		return nil, deploy.Errorf(deploy.CodeInvalidPlan, "plan: %v", err)
 	}
 	if _, err := limits.ParseEgressRules(body.EgressAllow); err != nil {
-		return nil, deploy.Errorf(http.StatusBadRequest, "invalid_egress_allow", "egress_allow: %v", err)
+		return nil, deploy.Errorf(deploy.CodeInvalidEgressAllow, "egress_allow: %v", err)
 	}
 	others, err := s.store.Zones(ctx)
 	if err != nil {
@@ -184,7 +184,7 @@ func (s *Server) checkAccount(ctx context.Context, name string, body accountBody
 	}
 	zones, err := tenancy.CheckZones(name, body.Zones, others)
 	if err != nil {
-		return nil, deploy.Errorf(http.StatusConflict, "zone_taken", "%v", err)
+		return nil, deploy.Errorf(deploy.CodeZoneTaken, "%v", err)
 	}
 	return &control.Account{Name: name, Plan: body.Plan, Zones: zones, EgressAllow: body.EgressAllow}, nil
 }
@@ -201,10 +201,10 @@ func (s *Server) checkTenantDeploy(ctx context.Context, tok *control.Token, isNe
 		return err
 	}
 	if err := a.Plan.CheckLimits(lim); err != nil {
-		return deploy.Errorf(http.StatusForbidden, "over_plan", "%v; an operator raises it with `islet account set %s`", err, a.Name)
+		return deploy.Errorf(deploy.CodeOverPlan, "%v; an operator raises it with `islet account set %s`", err, a.Name)
 	}
 	if err := tenancy.CheckEgress(egress, a.EgressAllow); err != nil {
-		return deploy.Errorf(http.StatusForbidden, "egress_not_granted", "%v", err)
+		return deploy.Errorf(deploy.CodeEgressNotGranted, "%v", err)
 	}
 	if isNew {
 		counts, err := s.workerCounts(ctx)
@@ -212,7 +212,7 @@ func (s *Server) checkTenantDeploy(ctx context.Context, tok *control.Token, isNe
 			return err
 		}
 		if err := a.Plan.CheckWorkers(counts[a.Name]); err != nil {
-			return deploy.Errorf(http.StatusForbidden, "over_plan", "%v", err)
+			return deploy.Errorf(deploy.CodeOverPlan, "%v", err)
 		}
 	}
 	return nil

@@ -108,7 +108,7 @@ func New(o Options) *Server {
 	s.handle("GET /v1/tokens", s.listTokens)
 	s.handle("DELETE /v1/tokens/{id}", s.revokeToken)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, deploy.Errorf(http.StatusNotFound, "not_found", "no such API endpoint: %s %s", r.Method, r.URL.Path))
+		writeError(w, deploy.Errorf(deploy.CodeNotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	return s
 }
@@ -131,7 +131,7 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 		addr := clientAddr(r)
 		if blocked, wait := s.throttle.blocked(addr); blocked {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			writeError(w, deploy.Errorf(http.StatusTooManyRequests, "too_many_failures",
+			writeError(w, deploy.Errorf(deploy.CodeTooManyFailures,
 				"too many failed authentications from %s; retry in %v", addr, wait.Round(time.Millisecond)))
 			return
 		}
@@ -161,15 +161,15 @@ func (s *Server) authenticate(r *http.Request) (*control.Token, error) {
 	h := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || token == "" {
-		return nil, deploy.Errorf(http.StatusUnauthorized, "unauthorized", "send an API token: Authorization: Bearer <token>")
+		return nil, deploy.Errorf(deploy.CodeUnauthorized, "send an API token: Authorization: Bearer <token>")
 	}
 	tok, err := s.store.Authenticate(r.Context(), strings.TrimSpace(token))
 	if errors.Is(err, control.ErrNotFound) {
-		return nil, deploy.Errorf(http.StatusUnauthorized, "unauthorized", "the API token is not valid")
+		return nil, deploy.Errorf(deploy.CodeUnauthorized, "the API token is not valid")
 	}
 	var expired *control.ExpiredError
 	if errors.As(err, &expired) {
-		return nil, deploy.Errorf(http.StatusUnauthorized, "token_expired", "the API token expired at %s; an admin creates a new one", expired.At.Format(time.RFC3339))
+		return nil, deploy.Errorf(deploy.CodeTokenExpired, "the API token expired at %s; an admin creates a new one", expired.At.Format(time.RFC3339))
 	}
 	if err != nil {
 		return nil, unavailable(err)
@@ -178,7 +178,7 @@ func (s *Server) authenticate(r *http.Request) (*control.Token, error) {
 }
 
 func unavailable(err error) error {
-	return deploy.Errorf(http.StatusServiceUnavailable, "store_unavailable", "the control plane's store did not answer: %v", err)
+	return deploy.Errorf(deploy.CodeStoreUnavailable, "the control plane's store did not answer: %v", err)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -192,7 +192,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func writeError(w http.ResponseWriter, err error) {
 	var de *deploy.Error
 	if !errors.As(err, &de) {
-		de = deploy.Errorf(http.StatusInternalServerError, "internal", "%v", err)
+		de = deploy.Errorf(deploy.CodeInternal, "%v", err)
 	}
 	writeJSON(w, de.Status, map[string]any{"error": de})
 }
@@ -202,7 +202,7 @@ func decodeBody(r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return deploy.Errorf(http.StatusBadRequest, "invalid_body", "request body: %v", err)
+		return deploy.Errorf(deploy.CodeInvalidBody, "request body: %v", err)
 	}
 	return nil
 }

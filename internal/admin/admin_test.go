@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -22,7 +21,7 @@ func (f *fakeValidator) Validate(_ context.Context, _ string, up *deploy.Upload)
 	f.calls++
 	for p, b := range up.Modules {
 		if strings.Contains(string(b), "SYNTAX") {
-			return deploy.Errorf(http.StatusBadRequest, "script_error", "%s:1:1: SyntaxError: Unexpected identifier", p)
+			return deploy.Errorf(deploy.CodeScriptError, "%s:1:1: SyntaxError: Unexpected identifier", p)
 		}
 	}
 	return nil
@@ -210,7 +209,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		}, 400, "malformed_upload"},
 		{"json instead of multipart", func() error {
 			return e.acme.Do(ctx, "PUT", "/v1/workers/hello", map[string]any{"main_module": "index.js"}, "", nil)
-		}, 415, "malformed_upload"},
+		}, 415, "unsupported_content_type"},
 		{"unknown metadata field", func() error {
 			body := "--X\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{\"main_module\":\"index.js\",\"bogus\":[]}\r\n--X\r\nContent-Disposition: form-data; name=\"index.js\"\r\n\r\nexport default {}\r\n--X--\r\n"
 			return e.acme.Do(ctx, "PUT", "/v1/workers/hello", strings.NewReader(body), "multipart/form-data; boundary=X", nil)

@@ -31,7 +31,7 @@ func (s *Server) deploy(r *http.Request, tok *control.Token) (any, error) {
 	up, err := deploy.ParseUpload(body, r.Header.Get("Content-Type"))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) || err != nil && errors.As(errors.Unwrap(err), &tooBig) {
-		return nil, deploy.Errorf(http.StatusRequestEntityTooLarge, "upload_too_large", "the upload is over %d bytes", deploy.MaxUploadBytes)
+		return nil, deploy.Errorf(deploy.CodeUploadTooLarge, "the upload is over %d bytes", deploy.MaxUploadBytes)
 	}
 	if err != nil {
 		return nil, err
@@ -45,7 +45,7 @@ func (s *Server) deploy(r *http.Request, tok *control.Token) (any, error) {
 	case err != nil:
 		return nil, unavailable(err)
 	case existing.Account != tok.Account:
-		return nil, deploy.Errorf(http.StatusConflict, "name_taken", "the worker name %q is taken by another account", name)
+		return nil, deploy.Errorf(deploy.CodeNameTaken, "the worker name %q is taken by another account", name)
 	}
 	if err := s.checkTenantDeploy(ctx, tok, existing == nil, up.Metadata.Limits, up.Metadata.EgressAllow); err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func (s *Server) deploy(r *http.Request, tok *control.Token) (any, error) {
 	select {
 	case s.validating <- struct{}{}:
 	case <-ctx.Done():
-		return nil, deploy.Errorf(http.StatusServiceUnavailable, "busy", "validation queue: %v", ctx.Err())
+		return nil, deploy.Errorf(deploy.CodeBusy, "validation queue: %v", ctx.Err())
 	}
 	err = s.validator.Validate(ctx, name, up)
 	<-s.validating
@@ -77,7 +77,7 @@ func (s *Server) deploy(r *http.Request, tok *control.Token) (any, error) {
 		if w == nil {
 			w = &control.Worker{Name: name, Account: tok.Account}
 		} else if w.Account != tok.Account {
-			return nil, deploy.Errorf(http.StatusConflict, "name_taken", "the worker name %q is taken by another account", name)
+			return nil, deploy.Errorf(deploy.CodeNameTaken, "the worker name %q is taken by another account", name)
 		}
 		unchanged = w.Current == v.ID && w.Rollout == nil
 		if w.Current != v.ID {
@@ -124,7 +124,7 @@ func (s *Server) putSecret(r *http.Request, tok *control.Token) (any, error) {
 		return nil, err
 	}
 	if !secretName.MatchString(secret) {
-		return nil, deploy.Errorf(http.StatusBadRequest, "invalid_secret_name", "secret name %q: letters, digits and _, not starting with a digit", secret)
+		return nil, deploy.Errorf(deploy.CodeInvalidSecretName, "secret name %q: letters, digits and _, not starting with a digit", secret)
 	}
 	var body struct {
 		Value *string `json:"value"`
@@ -133,7 +133,7 @@ func (s *Server) putSecret(r *http.Request, tok *control.Token) (any, error) {
 		return nil, err
 	}
 	if body.Value == nil || len(*body.Value) > 5<<10 {
-		return nil, deploy.Errorf(http.StatusBadRequest, "invalid_secret", "send {\"value\": \"...\"} of at most 5 KiB")
+		return nil, deploy.Errorf(deploy.CodeInvalidSecret, "send {\"value\": \"...\"} of at most 5 KiB")
 	}
 	sealed, err := s.sealer.Seal(name, secret, *body.Value)
 	if err != nil {
@@ -158,7 +158,7 @@ func (s *Server) deleteSecret(r *http.Request, tok *control.Token) (any, error) 
 	}
 	if _, err := s.update(r.Context(), name, tok, func(w *control.Worker) error {
 		if _, ok := w.Secrets[secret]; !ok {
-			return deploy.Errorf(http.StatusNotFound, "secret_not_found", "worker %q has no secret %q", name, secret)
+			return deploy.Errorf(deploy.CodeSecretNotFound, "worker %q has no secret %q", name, secret)
 		}
 		delete(w.Secrets, secret)
 		return nil
@@ -175,7 +175,7 @@ var accountName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
 func (s *Server) createToken(r *http.Request, tok *control.Token) (any, error) {
 	if !tok.Admin {
-		return nil, deploy.Errorf(http.StatusForbidden, "forbidden", "only an admin token can create tokens")
+		return nil, deploy.Errorf(deploy.CodeForbidden, "only an admin token can create tokens")
 	}
 	var body struct {
 		Account string `json:"account"`
@@ -188,13 +188,13 @@ func (s *Server) createToken(r *http.Request, tok *control.Token) (any, error) {
 		return nil, err
 	}
 	if !accountName.MatchString(body.Account) {
-		return nil, deploy.Errorf(http.StatusBadRequest, "invalid_account", "account %q: lower-case letters, digits, _ and -", body.Account)
+		return nil, deploy.Errorf(deploy.CodeInvalidAccount, "account %q: lower-case letters, digits, _ and -", body.Account)
 	}
 	t := control.Token{Account: body.Account, Admin: body.Admin, Name: body.Name}
 	if body.ExpiresIn != "" {
 		d, err := time.ParseDuration(body.ExpiresIn)
 		if err != nil || d <= 0 || d > maxTokenLifetime {
-			return nil, deploy.Errorf(http.StatusBadRequest, "invalid_expiry", "expires_in %q: a duration such as 720h, at most %v", body.ExpiresIn, maxTokenLifetime)
+			return nil, deploy.Errorf(deploy.CodeInvalidExpiry, "expires_in %q: a duration such as 720h, at most %v", body.ExpiresIn, maxTokenLifetime)
 		}
 		at := time.Now().UTC().Add(d).Truncate(time.Second)
 		t.Expires = &at
@@ -249,5 +249,5 @@ func (s *Server) revokeToken(r *http.Request, tok *control.Token) (any, error) {
 		}
 		return map[string]any{"revoked": id}, nil
 	}
-	return nil, deploy.Errorf(http.StatusNotFound, "token_not_found", "no token with ID %q in your account", id)
+	return nil, deploy.Errorf(deploy.CodeTokenNotFound, "no token with ID %q in your account", id)
 }

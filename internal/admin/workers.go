@@ -40,7 +40,7 @@ func (s *Server) info(w *control.Worker) *WorkerInfo {
 }
 
 func notFound(name string) error {
-	return deploy.Errorf(http.StatusNotFound, "worker_not_found", "no worker named %q in your account", name)
+	return deploy.Errorf(deploy.CodeWorkerNotFound, "no worker named %q in your account", name)
 }
 
 // owned reads a worker the token's account may act on.
@@ -154,10 +154,10 @@ func (s *Server) rollback(r *http.Request, tok *control.Token) (any, error) {
 				}
 			}
 			if target == "" {
-				return deploy.Errorf(http.StatusConflict, "no_earlier_version", "worker %q has no version before %s", w.Name, w.Current)
+				return deploy.Errorf(deploy.CodeNoEarlierVersion, "worker %q has no version before %s", w.Name, w.Current)
 			}
 		} else if !slices.ContainsFunc(w.Versions, func(v control.VersionRef) bool { return v.ID == target }) {
-			return deploy.Errorf(http.StatusNotFound, "version_not_found", "worker %q has no version %q", w.Name, target)
+			return deploy.Errorf(deploy.CodeVersionNotFound, "worker %q has no version %q", w.Name, target)
 		}
 		w.Current, w.Rollout = target, nil
 		return nil
@@ -177,7 +177,7 @@ func (s *Server) rollout(r *http.Request, tok *control.Token) (any, error) {
 		return nil, err
 	}
 	if body.Percent < 0 || body.Percent > 100 {
-		return nil, deploy.Errorf(http.StatusBadRequest, "invalid_rollout", "percent %d: 0 to 100", body.Percent)
+		return nil, deploy.Errorf(deploy.CodeInvalidRollout, "percent %d: 0 to 100", body.Percent)
 	}
 	name := r.PathValue("name")
 	if err := deploy.ValidateName(name); err != nil {
@@ -185,7 +185,7 @@ func (s *Server) rollout(r *http.Request, tok *control.Token) (any, error) {
 	}
 	w, err := s.update(r.Context(), name, tok, func(w *control.Worker) error {
 		if !slices.ContainsFunc(w.Versions, func(v control.VersionRef) bool { return v.ID == body.Version }) {
-			return deploy.Errorf(http.StatusNotFound, "version_not_found", "worker %q has no version %q", w.Name, body.Version)
+			return deploy.Errorf(deploy.CodeVersionNotFound, "worker %q has no version %q", w.Name, body.Version)
 		}
 		switch {
 		case body.Percent == 0 || body.Version == w.Current:
@@ -257,7 +257,7 @@ func (s *Server) checkRoutes(ctx context.Context, name, account string, admin bo
 	}
 	for _, r := range routes {
 		if err := tenancy.CheckRoute(r, account, admin, zones); err != nil {
-			return deploy.Errorf(http.StatusForbidden, "route_not_in_zone", "%v", err)
+			return deploy.Errorf(deploy.CodeRouteNotInZone, "%v", err)
 		}
 	}
 	all, err := s.store.Workers(ctx)
@@ -273,9 +273,9 @@ func (s *Server) checkRoutes(ctx context.Context, name, account string, admin bo
 				continue
 			}
 			if other.Account != account {
-				return deploy.Errorf(http.StatusConflict, "route_taken", "route %q belongs to another account", r)
+				return deploy.Errorf(deploy.CodeRouteTaken, "route %q belongs to another account", r)
 			}
-			return deploy.Errorf(http.StatusConflict, "route_taken", "route %q belongs to your worker %q; remove it there first", r, other.Name)
+			return deploy.Errorf(deploy.CodeRouteTaken, "route %q belongs to your worker %q; remove it there first", r, other.Name)
 		}
 	}
 	return nil

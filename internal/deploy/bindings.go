@@ -3,7 +3,6 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 
@@ -86,18 +85,18 @@ func (m *Metadata) foldBindings() error {
 	var refused []string
 	for _, b := range m.Bindings {
 		if b.Name == "" {
-			return Errorf(http.StatusBadRequest, "invalid_metadata", "a binding of type %q has no name", b.Type)
+			return Errorf(CodeInvalidMetadata, "a binding of type %q has no name", b.Type)
 		}
 		var value any
 		switch b.Type {
 		case "plain_text":
 			if b.Text == nil {
-				return Errorf(http.StatusBadRequest, "invalid_metadata", "plain_text binding %q has no text", b.Name)
+				return Errorf(CodeInvalidMetadata, "plain_text binding %q has no text", b.Name)
 			}
 			value = *b.Text
 		case "json":
 			if b.JSON == nil || json.Unmarshal(b.JSON, &value) != nil {
-				return Errorf(http.StatusBadRequest, "invalid_metadata", "json binding %q has no valid json value", b.Name)
+				return Errorf(CodeInvalidMetadata, "json binding %q has no valid json value", b.Name)
 			}
 		case "secret_text":
 			refused = append(refused, fmt.Sprintf("binding %s (secret_text): secrets are not taken from deploy metadata; set them with `islet secret put`", b.Name))
@@ -111,7 +110,7 @@ func (m *Metadata) foldBindings() error {
 			continue
 		}
 		if _, dup := m.Vars[b.Name]; dup {
-			return Errorf(http.StatusBadRequest, "invalid_metadata", "binding %q is declared twice (in vars and bindings, or twice in bindings)", b.Name)
+			return Errorf(CodeInvalidMetadata, "binding %q is declared twice (in vars and bindings, or twice in bindings)", b.Name)
 		}
 		if m.Vars == nil {
 			m.Vars = map[string]any{}
@@ -125,7 +124,7 @@ func (m *Metadata) foldBindings() error {
 	}
 	if len(refused) > 0 {
 		sort.Strings(refused)
-		return Errorf(http.StatusBadRequest, "unsupported_binding", "the metadata declares what islet does not support: %s", strings.Join(refused, "; "))
+		return Errorf(CodeUnsupportedBinding, "the metadata declares what islet does not support: %s", strings.Join(refused, "; "))
 	}
 	m.Bindings, m.CompatibilityFlags = nil, nil
 	return nil

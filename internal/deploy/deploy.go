@@ -7,7 +7,6 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -83,24 +82,24 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// Errorf makes an *Error.
-func Errorf(status int, code, format string, args ...any) *Error {
-	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+// Errorf makes an *Error of a code of the Catalogue, sent with the code's status.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Status: code.Status, Code: code.Name, Message: fmt.Sprintf(format, args...)}
 }
 
 // ValidateName checks a worker name: a DNS label (it is served at <name>.localhost) of
 // lower-case letters, digits and inner hyphens, 1 to 63 bytes.
 func ValidateName(name string) error {
 	if !utf8.ValidString(name) {
-		return Errorf(http.StatusBadRequest, "invalid_name", "the worker name is not valid UTF-8")
+		return Errorf(CodeInvalidName, "the worker name is not valid UTF-8")
 	}
 	if name == "" || len(name) > 63 {
-		return Errorf(http.StatusBadRequest, "invalid_name", "a worker name has 1 to 63 characters, got %d", len(name))
+		return Errorf(CodeInvalidName, "a worker name has 1 to 63 characters, got %d", len(name))
 	}
 	for i, r := range name {
 		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' && i > 0 && i < len(name)-1
 		if !ok {
-			return Errorf(http.StatusBadRequest, "invalid_name",
+			return Errorf(CodeInvalidName,
 				"worker name %q: use lower-case letters, digits and inner hyphens (it becomes a host name)", name)
 		}
 	}
@@ -112,7 +111,7 @@ func ValidateName(name string) error {
 func ValidateModulePath(p string) error {
 	if !utf8.ValidString(p) || p == "" || len(p) > 512 || strings.HasPrefix(p, "/") || strings.ContainsAny(p, "\\\x00") ||
 		path.Clean(p) != p || p == "." || strings.HasPrefix(p, "../") || p == ".." {
-		return Errorf(http.StatusBadRequest, "invalid_module_path",
+		return Errorf(CodeInvalidModulePath,
 			"module path %q: use a relative path such as \"index.js\" or \"lib/util.js\"", p)
 	}
 	return nil
@@ -122,13 +121,13 @@ func ValidateModulePath(p string) error {
 func (u *Upload) Validate() error {
 	m := &u.Metadata
 	if (m.MainModule == "") == (m.BodyPart == "") {
-		return Errorf(http.StatusBadRequest, "invalid_metadata", "metadata must name exactly one of main_module (ES modules) and body_part (service-worker script)")
+		return Errorf(CodeInvalidMetadata, "metadata must name exactly one of main_module (ES modules) and body_part (service-worker script)")
 	}
 	if len(u.Modules) == 0 {
-		return Errorf(http.StatusBadRequest, "no_modules", "the upload has no modules")
+		return Errorf(CodeNoModules, "the upload has no modules")
 	}
 	if len(u.Modules) > MaxModules {
-		return Errorf(http.StatusRequestEntityTooLarge, "too_many_modules", "%d modules, at most %d", len(u.Modules), MaxModules)
+		return Errorf(CodeTooManyModules, "%d modules, at most %d", len(u.Modules), MaxModules)
 	}
 	total := 0
 	for p, b := range u.Modules {
@@ -136,40 +135,40 @@ func (u *Upload) Validate() error {
 			return err
 		}
 		if !strings.HasSuffix(p, ".wasm") && !utf8.Valid(b) {
-			return Errorf(http.StatusBadRequest, "invalid_module", "module %q is not valid UTF-8 text", p)
+			return Errorf(CodeInvalidModule, "module %q is not valid UTF-8 text", p)
 		}
 		total += len(b)
 	}
 	if total > MaxBundleBytes {
-		return Errorf(http.StatusRequestEntityTooLarge, "bundle_too_large", "the modules total %d bytes, over the %d-byte limit", total, MaxBundleBytes)
+		return Errorf(CodeBundleTooLarge, "the modules total %d bytes, over the %d-byte limit", total, MaxBundleBytes)
 	}
 	if _, ok := u.Modules[u.Main()]; !ok {
-		return Errorf(http.StatusBadRequest, "missing_main", "the main module %q is not in the upload", u.Main())
+		return Errorf(CodeMissingMain, "the main module %q is not in the upload", u.Main())
 	}
 	if m.CompatibilityDate != "" && !isDate(m.CompatibilityDate) {
-		return Errorf(http.StatusBadRequest, "invalid_metadata", "compatibility_date %q: want YYYY-MM-DD", m.CompatibilityDate)
+		return Errorf(CodeInvalidMetadata, "compatibility_date %q: want YYYY-MM-DD", m.CompatibilityDate)
 	}
 	if vb, _ := json.Marshal(m.Vars); len(vb) > MaxVarsBytes {
-		return Errorf(http.StatusRequestEntityTooLarge, "vars_too_large", "vars are %d bytes of JSON, at most %d", len(vb), MaxVarsBytes)
+		return Errorf(CodeVarsTooLarge, "vars are %d bytes of JSON, at most %d", len(vb), MaxVarsBytes)
 	}
 	for k := range m.Vars {
 		if k == "" || !utf8.ValidString(k) {
-			return Errorf(http.StatusBadRequest, "invalid_metadata", "a var name is empty or not UTF-8")
+			return Errorf(CodeInvalidMetadata, "a var name is empty or not UTF-8")
 		}
 	}
 	if len(m.Routes) > MaxRoutes {
-		return Errorf(http.StatusBadRequest, "invalid_route", "%d routes, at most %d", len(m.Routes), MaxRoutes)
+		return Errorf(CodeInvalidRoute, "%d routes, at most %d", len(m.Routes), MaxRoutes)
 	}
 	for _, r := range m.Routes {
 		if err := gateway.ValidatePattern(r); err != nil {
-			return Errorf(http.StatusBadRequest, "invalid_route", "%v", err)
+			return Errorf(CodeInvalidRoute, "%v", err)
 		}
 	}
 	if err := m.Limits.Validate(); err != nil {
-		return Errorf(http.StatusBadRequest, "invalid_limits", "%v", err)
+		return Errorf(CodeInvalidLimits, "%v", err)
 	}
 	if _, err := limits.ParseEgressRules(m.EgressAllow); err != nil {
-		return Errorf(http.StatusBadRequest, "invalid_egress_allow", "egress_allow: %v", err)
+		return Errorf(CodeInvalidEgressAllow, "egress_allow: %v", err)
 	}
 	return nil
 }

@@ -96,8 +96,8 @@ func TestParseUploadRefuses(t *testing.T) {
 	}
 	end := "--" + b + "--\r\n"
 	cases := []struct{ name, ct, body, code string }{
-		{"not multipart", "application/json", "{}", "malformed_upload"},
-		{"no boundary", "multipart/form-data", "", "malformed_upload"},
+		{"not multipart", "application/json", "{}", "unsupported_content_type"},
+		{"no boundary", "multipart/form-data", "", "unsupported_content_type"},
 		{"truncated", ct, part("metadata", "{}")[:20], "malformed_upload"},
 		{"no metadata", ct, part("index.js", "x") + end, "invalid_metadata"},
 		{"unknown field", ct, part("metadata", `{"main_module":"index.js","bogus":1}`) + end, "invalid_metadata"},

@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net/http"
 	"strings"
 )
 
@@ -18,11 +17,11 @@ import (
 func ParseUpload(body io.Reader, contentType string) (*Upload, error) {
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return nil, Errorf(http.StatusUnsupportedMediaType, "malformed_upload", "a deploy is a multipart/form-data body with a boundary, got content type %q", contentType)
+		return nil, Errorf(CodeUnsupportedContentType, "a deploy is a multipart/form-data body with a boundary, got content type %q", contentType)
 	}
 	lr := &capReader{r: body, left: MaxUploadBytes}
 	mr := multipart.NewReader(lr, params["boundary"])
-	tooLarge := Errorf(http.StatusRequestEntityTooLarge, "upload_too_large", "the upload is over %d bytes", MaxUploadBytes)
+	tooLarge := Errorf(CodeUploadTooLarge, "the upload is over %d bytes", MaxUploadBytes)
 	up := &Upload{Modules: map[string][]byte{}}
 	sawMeta := false
 	for {
@@ -49,11 +48,11 @@ func ParseUpload(body io.Reader, contentType string) (*Upload, error) {
 		}
 		if name == "metadata" {
 			if sawMeta {
-				return nil, Errorf(http.StatusBadRequest, "malformed_upload", "two metadata parts")
+				return nil, Errorf(CodeMalformedUpload, "two metadata parts")
 			}
 			sawMeta = true
 			if err := decodeStrict(data, &up.Metadata); err != nil {
-				return nil, Errorf(http.StatusBadRequest, "invalid_metadata", "metadata: %v", err)
+				return nil, Errorf(CodeInvalidMetadata, "metadata: %v", err)
 			}
 			if err := up.Metadata.foldBindings(); err != nil {
 				return nil, err
@@ -64,12 +63,12 @@ func ParseUpload(body io.Reader, contentType string) (*Upload, error) {
 			return nil, err
 		}
 		if _, dup := up.Modules[name]; dup {
-			return nil, Errorf(http.StatusBadRequest, "malformed_upload", "module %q appears twice", name)
+			return nil, Errorf(CodeMalformedUpload, "module %q appears twice", name)
 		}
 		up.Modules[name] = data
 	}
 	if !sawMeta {
-		return nil, Errorf(http.StatusBadRequest, "invalid_metadata", "the upload has no metadata part")
+		return nil, Errorf(CodeInvalidMetadata, "the upload has no metadata part")
 	}
 	return up, nil
 }
@@ -100,7 +99,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 }
 
 func malformed(err error) error {
-	return Errorf(http.StatusBadRequest, "malformed_upload", "multipart body: %v", err)
+	return Errorf(CodeMalformedUpload, "multipart body: %v", err)
 }
 
 // decodeStrict decodes one JSON value, refusing unknown fields and trailing data.

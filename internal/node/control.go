@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -188,7 +187,7 @@ func (n *Node) Validate(ctx context.Context, name string, up *deploy.Upload) err
 	}
 	spec, err := specFromBundle(name, up.Main(), up.Format(), up.Modules, vars, m.Limits, m.EgressAllow)
 	if err != nil {
-		return deploy.Errorf(http.StatusBadRequest, "invalid_egress_allow", "%v", err)
+		return deploy.Errorf(deploy.CodeInvalidEgressAllow, "%v", err)
 	}
 	wait := 5 * time.Second
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
@@ -199,13 +198,13 @@ func (n *Node) Validate(ctx context.Context, name string, up *deploy.Upload) err
 	case err == nil:
 		return checkDynamicImports(up.Modules)
 	case worker.IsCPULimit(err):
-		return deploy.Errorf(http.StatusBadRequest, "startup_limit", "%v", err)
+		return deploy.Errorf(deploy.CodeStartupLimit, "%v", err)
 	}
 	var le *worker.LoadError
 	if errors.As(err, &le) {
-		return deploy.Errorf(http.StatusBadRequest, "script_error", "%v", err)
+		return deploy.Errorf(deploy.CodeScriptError, "%v", err)
 	}
-	return deploy.Errorf(http.StatusInternalServerError, "validation_failed", "%v", err)
+	return deploy.Errorf(deploy.CodeValidationFailed, "%v", err)
 }
 
 // checkDynamicImports refuses `import("./…")` of the upload's own files: islet does not load
@@ -216,7 +215,7 @@ func (n *Node) Validate(ctx context.Context, name string, up *deploy.Upload) err
 func checkDynamicImports(modules map[string][]byte) error {
 	found, err := bundle.DynamicImports(modules)
 	if err != nil {
-		return deploy.Errorf(http.StatusBadRequest, "script_error", "%v", err)
+		return deploy.Errorf(deploy.CodeScriptError, "%v", err)
 	}
 	importers := make([]string, 0, len(found))
 	for p := range found {
@@ -230,12 +229,12 @@ func checkDynamicImports(modules map[string][]byte) error {
 			}
 			target, err := worker.ResolvePath(from, spec)
 			if err != nil {
-				return deploy.Errorf(http.StatusBadRequest, "script_error", "%s: import(%q): %v", from, spec, err)
+				return deploy.Errorf(deploy.CodeScriptError, "%s: import(%q): %v", from, spec, err)
 			}
 			if _, ok := modules[target]; !ok {
-				return deploy.Errorf(http.StatusBadRequest, "script_error", "%s: import(%q): %s is not part of the upload", from, spec, target)
+				return deploy.Errorf(deploy.CodeScriptError, "%s: import(%q): %s is not part of the upload", from, spec, target)
 			}
-			return deploy.Errorf(http.StatusBadRequest, "script_error",
+			return deploy.Errorf(deploy.CodeScriptError,
 				"%s: import(%q): islet does not load modules dynamically; import %s statically, or bundle without code splitting", from, spec, target)
 		}
 	}

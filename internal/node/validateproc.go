@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -77,7 +76,7 @@ func (p *ProcessValidator) Validate(ctx context.Context, name string, up *deploy
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
-		return deploy.Errorf(http.StatusInternalServerError, "validation_failed", "start the validating process: %v", err)
+		return deploy.Errorf(deploy.CodeValidationFailed, "start the validating process: %v", err)
 	}
 	// The limit applies to the child alone, set before it runs the upload's code.
 	setCPULimit(cmd.Process.Pid, childCPUSeconds)
@@ -91,9 +90,9 @@ func (p *ProcessValidator) Validate(ctx context.Context, name string, up *deploy
 		return nil
 	}
 	if ctx.Err() != nil {
-		return deploy.Errorf(http.StatusBadRequest, "startup_limit", "validating the worker took longer than %v", limit)
+		return deploy.Errorf(deploy.CodeStartupLimit, "validating the worker took longer than %v", limit)
 	}
-	return deploy.Errorf(http.StatusBadRequest, "startup_fatal", "starting the worker ended the process that validated it (%v)%s; nothing was deployed",
+	return deploy.Errorf(deploy.CodeStartupFatal, "starting the worker ended the process that validated it (%v)%s; nothing was deployed",
 		exitDescription(werr), fatalLine(stderr.String()))
 }
 
@@ -164,7 +163,7 @@ func ServeValidation(in io.Reader, out io.Writer, opts Options) error {
 	if err := n.Validate(ctx, req.Name, &deploy.Upload{Metadata: req.Metadata, Modules: req.Modules}); err != nil {
 		var de *deploy.Error
 		if !errors.As(err, &de) {
-			de = deploy.Errorf(http.StatusInternalServerError, "validation_failed", "%v", err)
+			de = deploy.Errorf(deploy.CodeValidationFailed, "%v", err)
 		}
 		res.Error, res.Status = de, de.Status
 	}
