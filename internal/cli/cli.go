@@ -179,7 +179,7 @@ func serveCmd() *cobra.Command {
 
 func devCmd() *cobra.Command {
 	var flags nodeFlags
-	var name string
+	var name, env string
 	var ignoreUnsupported bool
 	cmd := &cobra.Command{
 		Use:   "dev <dir|file>",
@@ -187,7 +187,7 @@ func devCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log := flags.logger()
-			load, cfgPath, err := devLoader(args[0], name, flags.listen, ignoreUnsupported, log)
+			load, cfgPath, err := devLoader(args[0], name, env, flags.listen, ignoreUnsupported, log)
 			if err != nil {
 				return err
 			}
@@ -196,6 +196,7 @@ func devCmd() *cobra.Command {
 	}
 	flags.add(cmd, config.DefaultListen, true)
 	cmd.Flags().StringVar(&name, "name", "", "worker name (default: from wrangler.toml, or the file or directory name)")
+	cmd.Flags().StringVarP(&env, "env", "e", "", "serve this [env.NAME] of the wrangler config, with .dev.vars.<env> or .env.<env>")
 	cmd.Flags().BoolVar(&ignoreUnsupported, "ignore-unsupported", false, "serve without the bindings, triggers and flags islet does not support, instead of refusing")
 	return cmd
 }
@@ -203,8 +204,9 @@ func devCmd() *cobra.Command {
 // devLoader returns how `islet dev` reads its one worker: from a wrangler.jsonc, wrangler.json
 // or wrangler.toml (the argument, or one in the argument's directory; its path is returned to
 // be watched too), else from the entry file. A wrangler config that declares what islet cannot
-// honour is refused (at start-up, and on each reload) unless ignoreUnsupported is set.
-func devLoader(arg, name, listen string, ignoreUnsupported bool, log *slog.Logger) (func() (*config.Config, error), string, error) {
+// honour is refused (at start-up, and on each reload) unless ignoreUnsupported is set. env
+// selects an environment of the wrangler config.
+func devLoader(arg, name, env, listen string, ignoreUnsupported bool, log *slog.Logger) (func() (*config.Config, error), string, error) {
 	wrangler := ""
 	names := []string{"wrangler.jsonc", "wrangler.json", "wrangler.toml"}
 	if info, err := os.Stat(arg); err == nil && info.IsDir() {
@@ -220,7 +222,7 @@ func devLoader(arg, name, listen string, ignoreUnsupported bool, log *slog.Logge
 	if wrangler != "" {
 		warned := false
 		return func() (*config.Config, error) {
-			cfg, report, err := config.LoadWrangler(wrangler)
+			cfg, report, err := config.LoadWrangler(wrangler, env)
 			if err != nil {
 				return nil, err
 			}
@@ -232,6 +234,9 @@ func devLoader(arg, name, listen string, ignoreUnsupported bool, log *slog.Logge
 				for _, u := range report.Unsupported {
 					log.Warn("serving without what islet does not support", "item", u.String())
 				}
+				for _, w := range report.Warnings {
+					log.Warn(w)
+				}
 				if len(report.NoEffect) > 0 {
 					log.Info("wrangler config keys that change nothing on islet", "keys", strings.Join(report.NoEffect, ","))
 				}
@@ -240,13 +245,16 @@ func devLoader(arg, name, listen string, ignoreUnsupported bool, log *slog.Logge
 			if name != "" {
 				cfg.Workers[0].Name = name
 			}
-			if err := applyDevVars(filepath.Dir(wrangler), &cfg.Workers[0], log); err != nil {
+			if err := applyDevVars(filepath.Dir(wrangler), env, &cfg.Workers[0], log); err != nil {
 				return nil, err
 			}
 			// In dev the one worker answers on every host, e.g. http://127.0.0.1:8787/.
 			cfg.Workers[0].Routes = append(cfg.Workers[0].Routes, "*/*")
 			return cfg, nil
 		}, wrangler, nil
+	}
+	if env != "" {
+		return nil, "", fmt.Errorf("dev: --env %s selects an [env.NAME] section of a wrangler config, and %s has none", env, arg)
 	}
 	main, err := findMain(arg)
 	if err != nil {
@@ -261,7 +269,7 @@ func devLoader(arg, name, listen string, ignoreUnsupported bool, log *slog.Logge
 		if err != nil {
 			return nil, err
 		}
-		if err := applyDevVars(projectDir, &cfg.Workers[0], log); err != nil {
+		if err := applyDevVars(projectDir, "", &cfg.Workers[0], log); err != nil {
 			return nil, err
 		}
 		// In dev the one worker answers on every host, e.g. http://127.0.0.1:8787/.
@@ -270,23 +278,33 @@ func devLoader(arg, name, listen string, ignoreUnsupported bool, log *slog.Logge
 	}, "", nil
 }
 
-// applyDevVars sets a dev project's .dev.vars (or .env) on its worker and logs the bindings the
-// worker then has, the values of those from the file hidden, as wrangler dev prints them.
-func applyDevVars(dir string, w *config.Worker, log *slog.Logger) error {
-	dv, err := config.LoadDevVars(dir)
+// applyDevVars sets a dev project's .dev.vars (or .env files) for env on its worker and logs
+// the bindings the worker then has, the values of those from the files hidden, as wrangler dev
+// prints them.
+func applyDevVars(dir, env string, w *config.Worker, log *slog.Logger) error {
+	dv, err := config.LoadDevVars(dir, env)
 	if err != nil {
 		return fmt.Errorf("dev: %w", err)
 	}
 	fromFile := dv.Apply(w)
 	for _, k := range slices.Sorted(maps.Keys(w.Vars)) {
 		if slices.Contains(fromFile, k) {
-			log.Info("binding", "name", "env."+k, "value", "(hidden)", "from", filepath.Base(dv.File))
+			log.Info("binding", "name", "env."+k, "value", "(hidden)", "from", devVarsFiles(dv.Files))
 			continue
 		}
 		v, _ := json.Marshal(w.Vars[k])
 		log.Info("binding", "name", "env."+k, "value", string(v))
 	}
 	return nil
+}
+
+// devVarsFiles names the files dev variables came from, by base name.
+func devVarsFiles(files []string) string {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = filepath.Base(f)
+	}
+	return strings.Join(names, ",")
 }
 
 // findMain picks the entry file of a directory: the first of index.js, index.mjs, worker.js,

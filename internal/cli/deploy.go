@@ -21,7 +21,7 @@ import (
 )
 
 func deployCmd() *cobra.Command {
-	var name, message string
+	var name, message, env string
 	var minify, ignoreUnsupported bool
 	var f clientFlags
 	cmd := &cobra.Command{
@@ -33,7 +33,7 @@ func deployCmd() *cobra.Command {
 			if len(args) == 1 {
 				arg = args[0]
 			}
-			workers, err := deployTargets(arg, name, ignoreUnsupported)
+			workers, err := deployTargets(arg, name, env, ignoreUnsupported)
 			if err != nil {
 				return err
 			}
@@ -54,6 +54,7 @@ func deployCmd() *cobra.Command {
 	f.add(cmd)
 	cmd.Flags().StringVar(&name, "name", "", "worker name (default: from the config, else the entry file's name)")
 	cmd.Flags().StringVar(&message, "message", "", "a note for the version history")
+	cmd.Flags().StringVarP(&env, "env", "e", "", "deploy this [env.NAME] of the wrangler config (as the worker <name>-<env>, unless the section names it)")
 	cmd.Flags().BoolVar(&minify, "minify", false, "minify the bundle")
 	cmd.Flags().BoolVar(&ignoreUnsupported, "ignore-unsupported", false, "deploy without the bindings, triggers and flags islet does not support, instead of refusing")
 	return cmd
@@ -61,9 +62,10 @@ func deployCmd() *cobra.Command {
 
 // deployTargets reads what to deploy: an entry file, or a folder's islet.toml,
 // wrangler.jsonc, wrangler.json or wrangler.toml (the first found), or a config file named
-// directly. A wrangler config that declares what islet cannot honour is refused, unless
-// ignoreUnsupported is set: then each such item is printed as a warning.
-func deployTargets(arg, name string, ignoreUnsupported bool) ([]config.Worker, error) {
+// directly; for env, that environment of the wrangler config. A wrangler config that declares
+// what islet cannot honour is refused, unless ignoreUnsupported is set: then each such item is
+// printed as a warning.
+func deployTargets(arg, name, env string, ignoreUnsupported bool) ([]config.Worker, error) {
 	info, err := os.Stat(arg)
 	if err != nil {
 		return nil, fmt.Errorf("deploy: %w", err)
@@ -82,6 +84,9 @@ func deployTargets(arg, name string, ignoreUnsupported bool) ([]config.Worker, e
 	} else if slices.Contains([]string{"islet.toml", "wrangler.jsonc", "wrangler.json", "wrangler.toml"}, filepath.Base(arg)) {
 		cfgFile = arg
 	}
+	if env != "" && (cfgFile == "" || filepath.Base(cfgFile) == "islet.toml") {
+		return nil, fmt.Errorf("deploy: --env %s selects an [env.NAME] section of a wrangler config, and %s is not one", env, arg)
+	}
 	if cfgFile == "" {
 		if name == "" {
 			name = config.DevName(arg)
@@ -97,10 +102,13 @@ func deployTargets(arg, name string, ignoreUnsupported bool) ([]config.Worker, e
 		cfg, err = config.Load(cfgFile)
 	} else {
 		var report config.Report
-		cfg, report, err = config.LoadWrangler(cfgFile)
+		cfg, report, err = config.LoadWrangler(cfgFile, env)
 		if err == nil {
 			if err = report.Refuse(ignoreUnsupported); err != nil {
 				return nil, fmt.Errorf("deploy: %w", err)
+			}
+			for _, w := range report.Warnings {
+				fmt.Fprintf(os.Stderr, "warning: %s\n", w)
 			}
 			for _, u := range report.Unsupported {
 				fmt.Fprintf(os.Stderr, "warning: deployed without %s\n", u)

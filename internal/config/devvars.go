@@ -12,33 +12,63 @@ import (
 	"github.com/joho/godotenv"
 )
 
-// DevVars are a project's local development variables: `.dev.vars` in the project's folder,
-// or, when there is none, `.env` (unless CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV is "false"), as
-// wrangler reads them. Both are dotenv files (parsed with joho/godotenv).
+// DevVars are a project's local development variables, read as wrangler reads them: for an
+// environment, `.dev.vars.<env>` if there is one, else `.dev.vars`; when neither exists (and
+// CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV is not "false"), `.env`, `.env.local`, then for an
+// environment `.env.<env>` and `.env.<env>.local`, each file's variables over the earlier ones.
+// All are dotenv files (parsed with joho/godotenv, which expands ${VAR} within one file).
 type DevVars struct {
-	File string            // the file read, "" when the project has neither
-	Vars map[string]string // its variables; nil when File is ""
+	Files []string          // the files read, in order; none when the project has none
+	Vars  map[string]string // their variables; nil when Files is empty
 }
 
-// LoadDevVars reads dir's .dev.vars, else its .env. A file that exists and does not parse is
-// an error naming it; a missing one is not.
-func LoadDevVars(dir string) (DevVars, error) {
-	names := []string{".dev.vars"}
-	if os.Getenv("CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV") != "false" {
-		names = append(names, ".env")
-	}
-	for _, n := range names {
+// LoadDevVars reads dir's variables for env ("" for the top level). A file that exists and does
+// not parse is an error naming it; a missing one is not.
+func LoadDevVars(dir, env string) (DevVars, error) {
+	read := func(n string) (map[string]string, bool, error) {
 		p := filepath.Join(dir, n)
 		vars, err := godotenv.Read(p)
 		if errors.Is(err, fs.ErrNotExist) {
-			continue
+			return nil, false, nil
 		}
 		if err != nil {
-			return DevVars{}, fmt.Errorf("%s: %w", p, err)
+			return nil, false, fmt.Errorf("%s: %w", p, err)
 		}
-		return DevVars{File: p, Vars: vars}, nil
+		return vars, true, nil
 	}
-	return DevVars{}, nil
+	devVars := []string{".dev.vars"}
+	if env != "" {
+		devVars = []string{".dev.vars." + env, ".dev.vars"}
+	}
+	for _, n := range devVars {
+		vars, ok, err := read(n)
+		if err != nil || ok {
+			return DevVars{Files: []string{filepath.Join(dir, n)}, Vars: vars}, err
+		}
+	}
+	if os.Getenv("CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV") == "false" {
+		return DevVars{}, nil
+	}
+	dotEnv := []string{".env", ".env.local"}
+	if env != "" {
+		dotEnv = append(dotEnv, ".env."+env, ".env."+env+".local")
+	}
+	var d DevVars
+	for _, n := range dotEnv {
+		vars, ok, err := read(n)
+		if err != nil {
+			return DevVars{}, err
+		}
+		if !ok {
+			continue
+		}
+		d.Files = append(d.Files, filepath.Join(dir, n))
+		if d.Vars == nil {
+			d.Vars = map[string]string{}
+		}
+		maps.Copy(d.Vars, vars)
+	}
+	return d, nil
 }
 
 // Apply sets the variables on w, over any [vars] of the same name (as wrangler does), and

@@ -52,7 +52,7 @@ func TestWranglerLimits(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "src", "index.js"), []byte("export default {}"), 0o644)
 	p := filepath.Join(dir, "wrangler.toml")
 	os.WriteFile(p, []byte("name = \"x\"\nmain = \"src/index.js\"\n[limits]\ncpu_ms = 200\nsubrequests = 1000\n"), 0o644)
-	cfg, _, err := LoadWrangler(p)
+	cfg, _, err := LoadWrangler(p, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestWranglerLimits(t *testing.T) {
 	}
 	jp := filepath.Join(dir, "wrangler.jsonc")
 	os.WriteFile(jp, []byte(`{"name": "x", "main": "src/index.js", "limits": {"subrequests": 7}}`), 0o644)
-	cfg, _, err = LoadWrangler(jp)
+	cfg, _, err = LoadWrangler(jp, "")
 	if err != nil || cfg.Workers[0].Limits.Subrequests != 7 {
 		t.Fatalf("jsonc: %v %+v", err, cfg)
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // Unsupported is one thing a wrangler config declares that islet cannot honour: a binding, a
-// trigger, a compatibility flag, an environment or a key islet does not know.
+// trigger, a compatibility flag or a key islet does not know.
 type Unsupported struct {
 	File   string // the config file's base name, e.g. "wrangler.toml"
 	Where  string // where in it, as the user wrote it: "[[kv_namespaces]] CACHE", "compatibility_flags nodejs_compat"
@@ -26,6 +26,10 @@ type Report struct {
 	// NoEffect lists keys islet accepts knowingly that change nothing on islet (Cloudflare's
 	// own logging, placement, wrangler's tooling settings), for the caller to mention.
 	NoEffect []string
+	// Warnings are what wrangler warns of in an environment's config: a top-level key an
+	// environment does not inherit and does not set (its vars, its bindings), a key only the
+	// top level may set.
+	Warnings []string
 }
 
 // UnsupportedError refuses a config that declares what islet cannot honour.
@@ -62,8 +66,17 @@ const (
 	keyRefused                    // refused whenever present
 	keyCompatFlags                // compatibility_flags: each flag checked against compatFlags
 	keyTriggers                   // [triggers]: refused when crons is not empty
-	keyEnvs                       // [env.NAME] sections
+	keyEnvs                       // [env.NAME] sections (see LoadWrangler)
 	keyNested                     // a table of binding arrays, e.g. queues.producers
+)
+
+// envScope says how a key relates to wrangler's environments ([env.NAME]).
+type envScope int
+
+const (
+	inherited    envScope = iota // an environment that does not set it has the top level's
+	notInherited                 // an environment has only its own (vars and every binding)
+	topOnly                      // only the top level may set it
 )
 
 // wranglerKey is one row of the catalogue of wrangler.toml's top-level keys.
@@ -72,50 +85,51 @@ type wranglerKey struct {
 	what      string            // the feature, as the refusal names it
 	nameField string            // the field that names one binding
 	nested    map[string]string // keyNested: sub-array → its name field
+	scope     envScope          // as wrangler's configuration schema marks the key
 }
 
 // wranglerKeys is the one catalogue of wrangler's top-level keys and what islet does with each.
 // A key not listed here is refused as unknown.
 var wranglerKeys = map[string]wranglerKey{
 	"name": {kind: keyRead}, "main": {kind: keyRead}, "compatibility_date": {kind: keyRead},
-	"route": {kind: keyRead}, "routes": {kind: keyRead}, "vars": {kind: keyRead}, "limits": {kind: keyRead},
+	"route": {kind: keyRead}, "routes": {kind: keyRead}, "vars": {scope: notInherited, kind: keyRead}, "limits": {kind: keyRead},
 
-	"$schema": {kind: keyNoEffect}, "account_id": {kind: keyNoEffect}, "workers_dev": {kind: keyNoEffect},
-	"preview_urls": {kind: keyNoEffect}, "send_metrics": {kind: keyNoEffect}, "keep_vars": {kind: keyNoEffect},
-	"upload_source_maps": {kind: keyNoEffect}, "minify": {kind: keyNoEffect}, "dev": {kind: keyNoEffect},
+	"$schema": {scope: topOnly, kind: keyNoEffect}, "account_id": {kind: keyNoEffect}, "workers_dev": {kind: keyNoEffect},
+	"preview_urls": {kind: keyNoEffect}, "send_metrics": {scope: topOnly, kind: keyNoEffect}, "keep_vars": {scope: topOnly, kind: keyNoEffect},
+	"upload_source_maps": {kind: keyNoEffect}, "minify": {kind: keyNoEffect}, "dev": {scope: topOnly, kind: keyNoEffect},
 	"observability": {kind: keyNoEffect}, "logpush": {kind: keyNoEffect}, "placement": {kind: keyNoEffect},
-	"usage_model": {kind: keyNoEffect}, "legacy_env": {kind: keyNoEffect},
+	"usage_model": {kind: keyNoEffect}, "legacy_env": {scope: topOnly, kind: keyNoEffect},
 
 	"compatibility_flags": {kind: keyCompatFlags},
 	"triggers":            {kind: keyTriggers, what: "cron triggers are"},
-	"env":                 {kind: keyEnvs, what: "environments are"},
+	"env":                 {scope: topOnly, kind: keyEnvs, what: "environments are"},
 
-	"kv_namespaces":             {kind: keyBindings, what: "Workers KV is", nameField: "binding"},
-	"services":                  {kind: keyBindings, what: "service bindings are", nameField: "binding"},
-	"d1_databases":              {kind: keyBindings, what: "D1 is", nameField: "binding"},
-	"r2_buckets":                {kind: keyBindings, what: "R2 is", nameField: "binding"},
-	"analytics_engine_datasets": {kind: keyBindings, what: "Analytics Engine is", nameField: "binding"},
-	"vectorize":                 {kind: keyBindings, what: "Vectorize is", nameField: "binding"},
-	"hyperdrive":                {kind: keyBindings, what: "Hyperdrive is", nameField: "binding"},
-	"mtls_certificates":         {kind: keyBindings, what: "mTLS certificate bindings are", nameField: "binding"},
-	"dispatch_namespaces":       {kind: keyBindings, what: "dispatch namespaces are", nameField: "binding"},
-	"send_email":                {kind: keyBindings, what: "Email bindings are", nameField: "name"},
-	"tail_consumers":            {kind: keyBindings, what: "tail workers are", nameField: "service"},
+	"kv_namespaces":             {scope: notInherited, kind: keyBindings, what: "Workers KV is", nameField: "binding"},
+	"services":                  {scope: notInherited, kind: keyBindings, what: "service bindings are", nameField: "binding"},
+	"d1_databases":              {scope: notInherited, kind: keyBindings, what: "D1 is", nameField: "binding"},
+	"r2_buckets":                {scope: notInherited, kind: keyBindings, what: "R2 is", nameField: "binding"},
+	"analytics_engine_datasets": {scope: notInherited, kind: keyBindings, what: "Analytics Engine is", nameField: "binding"},
+	"vectorize":                 {scope: notInherited, kind: keyBindings, what: "Vectorize is", nameField: "binding"},
+	"hyperdrive":                {scope: notInherited, kind: keyBindings, what: "Hyperdrive is", nameField: "binding"},
+	"mtls_certificates":         {scope: notInherited, kind: keyBindings, what: "mTLS certificate bindings are", nameField: "binding"},
+	"dispatch_namespaces":       {scope: notInherited, kind: keyBindings, what: "dispatch namespaces are", nameField: "binding"},
+	"send_email":                {scope: notInherited, kind: keyBindings, what: "Email bindings are", nameField: "name"},
+	"tail_consumers":            {scope: notInherited, kind: keyBindings, what: "tail workers are", nameField: "service"},
 	"migrations":                {kind: keyBindings, what: "Durable Object migrations are", nameField: "tag"},
-	"durable_objects": {kind: keyNested, what: "Durable Objects are",
+	"durable_objects": {scope: notInherited, kind: keyNested, what: "Durable Objects are",
 		nested: map[string]string{"bindings": "name"}},
-	"queues": {kind: keyNested, what: "Queues are",
+	"queues": {scope: notInherited, kind: keyNested, what: "Queues are",
 		nested: map[string]string{"producers": "binding", "consumers": "queue"}},
-	"ai":               {kind: keyTable, what: "Workers AI is", nameField: "binding"},
-	"browser":          {kind: keyTable, what: "Browser Rendering is", nameField: "binding"},
-	"images":           {kind: keyTable, what: "Images bindings are", nameField: "binding"},
+	"ai":               {scope: notInherited, kind: keyTable, what: "Workers AI is", nameField: "binding"},
+	"browser":          {scope: notInherited, kind: keyTable, what: "Browser Rendering is", nameField: "binding"},
+	"images":           {scope: notInherited, kind: keyTable, what: "Images bindings are", nameField: "binding"},
 	"version_metadata": {kind: keyTable, what: "version metadata bindings are", nameField: "binding"},
-	"wasm_modules":     {kind: keyNamedMap, what: "Wasm module bindings are"},
-	"text_blobs":       {kind: keyNamedMap, what: "text blob bindings are"},
-	"data_blobs":       {kind: keyNamedMap, what: "data blob bindings are"},
+	"wasm_modules":     {scope: topOnly, kind: keyNamedMap, what: "Wasm module bindings are"},
+	"text_blobs":       {scope: topOnly, kind: keyNamedMap, what: "text blob bindings are"},
+	"data_blobs":       {scope: topOnly, kind: keyNamedMap, what: "data blob bindings are"},
 
 	"assets":                  {kind: keyRefused, what: "static assets are"},
-	"site":                    {kind: keyRefused, what: "Workers Sites are"},
+	"site":                    {scope: topOnly, kind: keyRefused, what: "Workers Sites are"},
 	"build":                   {kind: keyRefused, what: "custom builds are (run the build, then point main at its output)"},
 	"rules":                   {kind: keyRefused, what: "module rules are"},
 	"find_additional_modules": {kind: keyRefused, what: "additional modules are"},
@@ -123,15 +137,15 @@ var wranglerKeys = map[string]wranglerKey{
 	"base_dir":                {kind: keyRefused, what: "base_dir is"},
 	"preserve_file_names":     {kind: keyRefused, what: "preserve_file_names is"},
 	"node_compat":             {kind: keyRefused, what: "the legacy node_compat polyfills are"},
-	"define":                  {kind: keyRefused, what: "build-time defines are"},
-	"alias":                   {kind: keyRefused, what: "module aliases are"},
+	"define":                  {scope: notInherited, kind: keyRefused, what: "build-time defines are"},
+	"alias":                   {scope: topOnly, kind: keyRefused, what: "module aliases are"},
 	"jsx_factory":             {kind: keyRefused, what: "jsx_factory is"},
 	"jsx_fragment":            {kind: keyRefused, what: "jsx_fragment is"},
 	"tsconfig":                {kind: keyRefused, what: "a custom tsconfig is"},
-	"unsafe":                  {kind: keyRefused, what: "unsafe bindings are"},
-	"secrets_store_secrets":   {kind: keyBindings, what: "Secrets Store bindings are", nameField: "binding"},
-	"workflows":               {kind: keyBindings, what: "Workflows are", nameField: "binding"},
-	"pipelines":               {kind: keyBindings, what: "Pipelines are", nameField: "binding"},
+	"unsafe":                  {scope: notInherited, kind: keyRefused, what: "unsafe bindings are"},
+	"secrets_store_secrets":   {scope: notInherited, kind: keyBindings, what: "Secrets Store bindings are", nameField: "binding"},
+	"workflows":               {scope: notInherited, kind: keyBindings, what: "Workflows are", nameField: "binding"},
+	"pipelines":               {scope: notInherited, kind: keyBindings, what: "Pipelines are", nameField: "binding"},
 }
 
 // compatFlags are the compatibility flags islet implements. It implements none yet, so every
@@ -146,12 +160,13 @@ func CompatibilityFlagSupported(flag string) bool { return compatFlags[flag] }
 // is"), or "" for a key islet reads, ignores knowingly or does not know.
 func FeatureOfKey(key string) string { return wranglerKeys[key].what }
 
-// checkWranglerKeys classifies every top-level key of a decoded wrangler config.
-func checkWranglerKeys(file string, all map[string]any) Report {
+// checkWranglerKeys classifies every top-level key of a decoded wrangler config, or of one of
+// its environments when prefix names it ("[env.staging] ").
+func checkWranglerKeys(file, prefix string, all map[string]any) Report {
 	var r Report
 	keys := slices.Sorted(maps.Keys(all))
 	add := func(where, reason string) {
-		r.Unsupported = append(r.Unsupported, Unsupported{File: file, Where: where, Reason: reason})
+		r.Unsupported = append(r.Unsupported, Unsupported{File: file, Where: prefix + where, Reason: reason})
 	}
 	for _, k := range keys {
 		v := all[k]
@@ -180,11 +195,7 @@ func checkWranglerKeys(file string, all map[string]any) Report {
 			for _, c := range crons {
 				add(fmt.Sprintf("[triggers] crons %q", c), notSupported)
 			}
-		case keyEnvs:
-			envs, _ := v.(map[string]any)
-			for _, n := range slices.Sorted(maps.Keys(envs)) {
-				add("[env."+n+"]", notSupported+" (islet deploys the top-level worker only)")
-			}
+		case keyEnvs: // LoadWrangler reads the one selected
 		case keyBindings:
 			for _, n := range entryNames(v, row.nameField) {
 				add("[["+k+"]] "+n, notSupported)

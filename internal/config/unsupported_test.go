@@ -31,8 +31,7 @@ func TestCheckWranglerKeys(t *testing.T) {
 		{"no crons declares nothing", "[triggers]\ncrons = []", nil, nil},
 		{"compatibility flags", `compatibility_flags = ["nodejs_compat"]`,
 			[]string{`compatibility_flags "nodejs_compat": islet does not implement this compatibility flag`}, nil},
-		{"environments", "[env.staging]\nname = \"s\"\n[env.production]\nname = \"p\"",
-			[]string{"[env.production]: environments are not supported (islet deploys the top-level worker only)", "[env.staging]: environments are not supported (islet deploys the top-level worker only)"}, nil},
+		{"environments are read by LoadWrangler", "[env.staging]\nname = \"s\"\n[env.production]\nname = \"p\"", nil, nil},
 		{"single tables and named maps", "[ai]\nbinding = \"AI\"\n[wasm_modules]\nMOD = \"a.wasm\"",
 			[]string{"[ai] AI: Workers AI is not supported", "[wasm_modules] MOD: Wasm module bindings are not supported"}, nil},
 		{"assets", "[assets]\ndirectory = \"public\"", []string{"assets: static assets are not supported"}, nil},
@@ -44,7 +43,7 @@ func TestCheckWranglerKeys(t *testing.T) {
 			if err := toml.Unmarshal([]byte(c.toml), &all); err != nil {
 				t.Fatal(err)
 			}
-			r := checkWranglerKeys("wrangler.toml", all)
+			r := checkWranglerKeys("wrangler.toml", "", all)
 			var got []string
 			for _, u := range r.Unsupported {
 				if u.File != "wrangler.toml" {
@@ -95,7 +94,7 @@ func FuzzCheckWranglerKeys(f *testing.F) {
 		if json.Unmarshal([]byte(doc), &all) != nil {
 			return
 		}
-		r := checkWranglerKeys("wrangler.json", all)
+		r := checkWranglerKeys("wrangler.json", "", all)
 		for _, u := range r.Unsupported {
 			if u.Where == "" || u.Reason == "" {
 				t.Fatalf("unnamed item %+v", u)

@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/pelletier/go-toml/v2"
 )
 
-// wranglerFile is the part of a wrangler.toml that islet understands. What else a config may
-// hold, and what islet does with it, is the catalogue in unsupported.go.
+// wranglerFile is the part of a wrangler.toml that islet understands, at the top level or in
+// one [env.NAME] section. What else a config may hold, and what islet does with it, is the
+// catalogue in unsupported.go.
 type wranglerFile struct {
 	Name              string         `toml:"name" json:"name"`
 	Main              string         `toml:"main" json:"main"`
@@ -22,13 +26,21 @@ type wranglerFile struct {
 	Limits            Limits         `toml:"limits" json:"limits"`
 }
 
+// wranglerEnvs is the [env.NAME] sections of a wrangler config.
+type wranglerEnvs struct {
+	Env map[string]wranglerFile `toml:"env" json:"env"`
+}
+
 // LoadWrangler reads a project's wrangler.toml (or wrangler.jsonc / wrangler.json) as a
-// single-worker configuration: name, main,
-// compatibility_date, route/routes (strings, or tables with a pattern), [vars] and [limits].
-// It also reports what the config declares that islet cannot honour (bindings, triggers,
-// compatibility flags, environments, unknown keys) and the keys that change nothing on islet;
-// the caller refuses the first (Report.Refuse) and mentions the second.
-func LoadWrangler(path string) (*Config, Report, error) {
+// single-worker configuration: name, main, compatibility_date, route/routes (strings, or tables
+// with a pattern), [vars] and [limits]. With env set, it reads that [env.NAME] section as
+// wrangler does: a key the section does not set is the top level's when wrangler inherits it
+// (main, compatibility_date, routes, limits, …) and absent when it does not (vars, bindings),
+// and the worker is named "<name>-<env>" unless the section names it. It also reports what
+// the config declares that islet cannot honour (bindings, triggers, compatibility flags,
+// unknown keys), the keys that change nothing on islet and wrangler's environment warnings; the
+// caller refuses the first (Report.Refuse) and mentions the others.
+func LoadWrangler(path, env string) (*Config, Report, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, err)
@@ -38,22 +50,38 @@ func LoadWrangler(path string) (*Config, Report, error) {
 		return nil, Report{}, fmt.Errorf("wrangler config: %w", err)
 	}
 	var wf wranglerFile
+	var envs wranglerEnvs
 	var all map[string]any
 	if ext := filepath.Ext(abs); ext == ".json" || ext == ".jsonc" {
 		plain := stripJSONC(data)
-		if err := json.Unmarshal(plain, &all); err != nil {
-			return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, err)
-		}
-		if err := json.Unmarshal(plain, &wf); err != nil {
-			return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, err)
+		for _, into := range []any{&all, &wf, &envs} {
+			if err := json.Unmarshal(plain, into); err != nil {
+				return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, err)
+			}
 		}
 	} else {
-		if err := toml.NewDecoder(bytes.NewReader(data)).Decode(&wf); err != nil {
-			return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, decodeError(err))
+		for _, into := range []any{&wf, &envs} {
+			if err := toml.NewDecoder(bytes.NewReader(data)).Decode(into); err != nil {
+				return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, decodeError(err))
+			}
 		}
 		toml.Unmarshal(data, &all)
 	}
-	report := checkWranglerKeys(filepath.Base(abs), all)
+	file := filepath.Base(abs)
+	report := checkWranglerKeys(file, "", topLevelKeys(all, env != ""))
+	if env != "" {
+		section, err := selectEnv(all, env)
+		if err != nil {
+			return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, err)
+		}
+		wf = inherit(wf, envs.Env[env], section, env)
+		own := maps.Clone(section)
+		maps.DeleteFunc(own, func(k string, _ any) bool { return wranglerKeys[k].scope == topOnly }) // warned of below
+		er := checkWranglerKeys(file, "[env."+env+"] ", own)
+		report.Unsupported = append(report.Unsupported, er.Unsupported...)
+		report.NoEffect = append(report.NoEffect, er.NoEffect...)
+		report.Warnings = envWarnings(all, section, env)
+	}
 	routes, err := wranglerRoutes(wf.Route, wf.Routes)
 	if err != nil {
 		return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, err)
@@ -66,6 +94,74 @@ func LoadWrangler(path string) (*Config, Report, error) {
 		return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, err)
 	}
 	return &Config{Listen: DefaultListen, Workers: []Worker{worker}, Dir: dir}, report, nil
+}
+
+// topLevelKeys are the top-level keys that apply to the worker loaded: all of them, or, for an
+// environment, those it inherits and those only the top level sets.
+func topLevelKeys(all map[string]any, forEnv bool) map[string]any {
+	out := make(map[string]any, len(all))
+	for k, v := range all {
+		if forEnv && wranglerKeys[k].scope == notInherited {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// selectEnv returns the [env.NAME] section, or an error listing the sections there are.
+func selectEnv(all map[string]any, env string) (map[string]any, error) {
+	envs, _ := all["env"].(map[string]any)
+	if section, ok := envs[env].(map[string]any); ok {
+		return section, nil
+	}
+	names := slices.Sorted(maps.Keys(envs))
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no [env.%s] section: the config declares no environments", env)
+	}
+	return nil, fmt.Errorf("no [env.%s] section; the config's environments are %s", env, strings.Join(names, ", "))
+}
+
+// inherit is the worker an environment section describes: each key the section sets, the top
+// level's for an inherited key it does not set, and the name "<top name>-<env>" unless it sets
+// one. Vars are not inherited.
+func inherit(top, e wranglerFile, section map[string]any, env string) wranglerFile {
+	has := func(k string) bool { _, ok := section[k]; return ok }
+	out := wranglerFile{Vars: e.Vars, Name: top.Name + "-" + env, Main: top.Main, CompatibilityDate: top.CompatibilityDate,
+		Route: top.Route, Routes: top.Routes, Limits: top.Limits}
+	if has("name") {
+		out.Name = e.Name
+	}
+	if has("main") {
+		out.Main = e.Main
+	}
+	if has("compatibility_date") {
+		out.CompatibilityDate = e.CompatibilityDate
+	}
+	if has("route") || has("routes") {
+		out.Route, out.Routes = e.Route, e.Routes
+	}
+	if has("limits") {
+		out.Limits = e.Limits
+	}
+	return out
+}
+
+// envWarnings are wrangler's warnings for an environment section: a top-level key that it does
+// not inherit and does not set, and a key only the top level may set.
+func envWarnings(all, section map[string]any, env string) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(all)) {
+		if _, set := section[k]; !set && wranglerKeys[k].scope == notInherited {
+			out = append(out, fmt.Sprintf("%q is set at the top level but not in [env.%s], and environments do not inherit it: the %s worker has none", k, env, env))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(section)) {
+		if wranglerKeys[k].scope == topOnly {
+			out = append(out, fmt.Sprintf("%q in [env.%s] has no effect: only the top level sets it", k, env))
+		}
+	}
+	return out
 }
 
 // wranglerRoutes collects `route = "…"` and `routes = ["…", { pattern = "…" }]`.

@@ -33,7 +33,7 @@ cpu_ms = 100
 [[kv_namespaces]]
 binding = "CACHE"
 id = "abc"
-`))
+`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ id = "abc"
 		{`name = "x"` + "\nmain = \"src/index.js\"\nroutes = [{ zone_name = \"z\" }]", "needs a pattern"},
 		{`name = = "x"`, "line 1"},
 	} {
-		if _, _, err := LoadWrangler(write(bad.toml)); err == nil || !strings.Contains(err.Error(), bad.want) {
+		if _, _, err := LoadWrangler(write(bad.toml), ""); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%q: error %v, want %q", bad.toml, err, bad.want)
 		}
 	}
@@ -96,7 +96,7 @@ func TestLoadWranglerJSONC(t *testing.T) {
   "vars": { "MODE": "test", },
   "observability": { "enabled": true },
 }`), 0o644)
-	cfg, report, err := LoadWrangler(p)
+	cfg, report, err := LoadWrangler(p, "")
 	if err != nil {
 		t.Fatal(err)
 	}
