@@ -187,11 +187,12 @@ func devCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log := flags.logger()
-			load, cfgPath, err := devLoader(args[0], name, env, flags.listen, ignoreUnsupported, log)
+			load, cfgPath, devVars, err := devLoader(args[0], name, env, flags.listen, ignoreUnsupported, log)
 			if err != nil {
 				return err
 			}
-			return run(cmd.Context(), flags, log, &node.FileSource{Path: cfgPath, Logger: log, Load: load, WatchWorkerFiles: true}, true, 1)
+			src := &node.FileSource{Path: cfgPath, Also: devVars, Logger: log, Load: load, WatchWorkerFiles: true}
+			return run(cmd.Context(), flags, log, src, true, 1)
 		},
 	}
 	flags.add(cmd, config.DefaultListen, true)
@@ -203,10 +204,11 @@ func devCmd() *cobra.Command {
 
 // devLoader returns how `islet dev` reads its one worker: from a wrangler.jsonc, wrangler.json
 // or wrangler.toml (the argument, or one in the argument's directory; its path is returned to
-// be watched too), else from the entry file. A wrangler config that declares what islet cannot
-// honour is refused (at start-up, and on each reload) unless ignoreUnsupported is set. env
-// selects an environment of the wrangler config.
-func devLoader(arg, name, env, listen string, ignoreUnsupported bool, log *slog.Logger) (func() (*config.Config, error), string, error) {
+// be watched too), else from the entry file, and the dev variables files it may read (to be
+// watched as well). A wrangler config that declares what islet cannot honour is refused (at
+// start-up, and on each reload) unless ignoreUnsupported is set. env selects an environment of
+// the wrangler config.
+func devLoader(arg, name, env, listen string, ignoreUnsupported bool, log *slog.Logger) (load func() (*config.Config, error), cfgPath string, devVars []string, err error) {
 	wrangler := ""
 	names := []string{"wrangler.jsonc", "wrangler.json", "wrangler.toml"}
 	if info, err := os.Stat(arg); err == nil && info.IsDir() {
@@ -251,14 +253,14 @@ func devLoader(arg, name, env, listen string, ignoreUnsupported bool, log *slog.
 			// In dev the one worker answers on every host, e.g. http://127.0.0.1:8787/.
 			cfg.Workers[0].Routes = append(cfg.Workers[0].Routes, "*/*")
 			return cfg, nil
-		}, wrangler, nil
+		}, wrangler, config.DevVarsFiles(filepath.Dir(wrangler), env), nil
 	}
 	if env != "" {
-		return nil, "", fmt.Errorf("dev: --env %s selects an [env.NAME] section of a wrangler config, and %s has none", env, arg)
+		return nil, "", nil, fmt.Errorf("dev: --env %s selects an [env.NAME] section of a wrangler config, and %s has none", env, arg)
 	}
 	main, err := findMain(arg)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	projectDir := filepath.Dir(main)
 	if info, err := os.Stat(arg); err == nil && info.IsDir() {
@@ -275,7 +277,7 @@ func devLoader(arg, name, env, listen string, ignoreUnsupported bool, log *slog.
 		// In dev the one worker answers on every host, e.g. http://127.0.0.1:8787/.
 		cfg.Workers[0].Routes = append(cfg.Workers[0].Routes, "*/*")
 		return cfg, nil
-	}, "", nil
+	}, "", config.DevVarsFiles(projectDir, ""), nil
 }
 
 // applyDevVars sets a dev project's .dev.vars (or .env files) for env on its worker and logs

@@ -22,6 +22,33 @@ type DevVars struct {
 	Vars  map[string]string // their variables; nil when Files is empty
 }
 
+// DevVarsFiles are the files LoadDevVars(dir, env) may read, for a dev server to watch.
+func DevVarsFiles(dir, env string) []string {
+	var out []string
+	for _, n := range devVarsNames(env) {
+		out = append(out, filepath.Join(dir, n))
+	}
+	for _, n := range dotEnvNames(env) {
+		out = append(out, filepath.Join(dir, n))
+	}
+	return out
+}
+
+func devVarsNames(env string) []string {
+	if env != "" {
+		return []string{".dev.vars." + env, ".dev.vars"}
+	}
+	return []string{".dev.vars"}
+}
+
+func dotEnvNames(env string) []string {
+	names := []string{".env", ".env.local"}
+	if env != "" {
+		names = append(names, ".env."+env, ".env."+env+".local")
+	}
+	return names
+}
+
 // LoadDevVars reads dir's variables for env ("" for the top level). A file that exists and does
 // not parse is an error naming it; a missing one is not.
 func LoadDevVars(dir, env string) (DevVars, error) {
@@ -36,11 +63,7 @@ func LoadDevVars(dir, env string) (DevVars, error) {
 		}
 		return vars, true, nil
 	}
-	devVars := []string{".dev.vars"}
-	if env != "" {
-		devVars = []string{".dev.vars." + env, ".dev.vars"}
-	}
-	for _, n := range devVars {
+	for _, n := range devVarsNames(env) {
 		vars, ok, err := read(n)
 		if err != nil || ok {
 			return DevVars{Files: []string{filepath.Join(dir, n)}, Vars: vars}, err
@@ -49,12 +72,8 @@ func LoadDevVars(dir, env string) (DevVars, error) {
 	if os.Getenv("CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV") == "false" {
 		return DevVars{}, nil
 	}
-	dotEnv := []string{".env", ".env.local"}
-	if env != "" {
-		dotEnv = append(dotEnv, ".env."+env, ".env."+env+".local")
-	}
 	var d DevVars
-	for _, n := range dotEnv {
+	for _, n := range dotEnvNames(env) {
 		vars, ok, err := read(n)
 		if err != nil {
 			return DevVars{}, err

@@ -182,15 +182,22 @@ type FileSource struct {
 	// WatchWorkerFiles also polls every worker's files (islet dev); otherwise only the config
 	// file is watched, which keeps a node with thousands of workers from walking their folders.
 	WatchWorkerFiles bool
-	Interval         time.Duration
-	Logger           *slog.Logger
+	// Also are more files to watch, present or not (islet dev: the .dev.vars and .env files
+	// it may read).
+	Also     []string
+	Interval time.Duration
+	Logger   *slog.Logger
 }
 
 func (s *FileSource) key(cfg *config.Config) string {
-	if s.WatchWorkerFiles {
-		return watchKey(cfg) + statKey(s.Path)
+	k := statKey(s.Path)
+	for _, p := range s.Also {
+		k += "\n" + p + " " + statKey(p)
 	}
-	return statKey(s.Path)
+	if s.WatchWorkerFiles {
+		return watchKey(cfg) + k
+	}
+	return k
 }
 
 // Watch applies the config now and again whenever its files change. A config that fails to

@@ -37,7 +37,8 @@ func TestDeployEnvironment(t *testing.T) {
 	}
 }
 
-// TestDevEnvironment serves [env.staging] with .dev.vars.staging in place of .dev.vars.
+// TestDevEnvironment serves [env.staging] with .dev.vars.staging in place of .dev.vars, and
+// reloads when that file changes.
 func TestDevEnvironment(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "wrangler.toml"), envWrangler)
@@ -52,6 +53,9 @@ func TestDevEnvironment(t *testing.T) {
 	if out := p.output(); strings.Contains(out, "staging-key") {
 		t.Errorf("dev printed a .dev.vars value:\n%s", out)
 	}
+	// A change to the file reloads the worker with it, though the file is not beside main.
+	write(t, filepath.Join(dir, ".dev.vars.staging"), "API_KEY=rotated-key\n")
+	pollBody(t, p.addr, "anything", "staging rotated-key")
 	// An entry file has no environments to choose from.
 	if out, err := runBounded(t, time.Minute, "dev", filepath.Join(dir, "src/index.js"), "--listen", "127.0.0.1:0", "--env", "staging"); err == nil || !strings.Contains(out, "selects an [env.NAME] section") {
 		t.Errorf("dev --env of an entry file: %v\n%s", err, out)
