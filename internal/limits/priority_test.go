@@ -18,9 +18,9 @@ func niceOf(t *testing.T, tid int) int {
 	return 20 - p
 }
 
-// TestLongTurnRunsAtLeastPriority: a turn that has used more than DemoteAfter of CPU runs at
-// LeastPriority, and End gives its thread priority 0 back.
-func TestLongTurnRunsAtLeastPriority(t *testing.T) {
+// TestLongTurnIsDemoted: a turn that has used more than DemoteAfter of CPU runs at
+// DemotedPriority, and End gives its thread priority 0 back.
+func TestLongTurnIsDemoted(t *testing.T) {
 	if !CanRestorePriority() {
 		t.Skip("this process may not lower a thread's nice value back (no CAP_SYS_NICE), so long turns are not demoted")
 	}
@@ -34,7 +34,7 @@ func TestLongTurnRunsAtLeastPriority(t *testing.T) {
 	}
 	turn := w.Begin(time.Minute, func() { t.Error("killed") }, nil)
 	start := ThreadCPU()
-	for niceOf(t, tid) != LeastPriority {
+	for niceOf(t, tid) != DemotedPriority {
 		if ThreadCPU()-start > 10*time.Second {
 			turn.End()
 			t.Fatalf("still at nice %d after 10 s of CPU", niceOf(t, tid))
@@ -64,4 +64,23 @@ func TestShortTurnKeepsItsPriority(t *testing.T) {
 		}
 		turn.End()
 	}
+}
+
+// TestUndemotedTurnKeepsItsPriority: a turn begun with BeginUndemoted is not demoted, however
+// much CPU it uses.
+func TestUndemotedTurnKeepsItsPriority(t *testing.T) {
+	w := NewWatchdog(time.Millisecond)
+	defer w.Close()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := unix.Gettid()
+	turn := w.BeginUndemoted(time.Minute, nil, nil)
+	start := ThreadCPU()
+	for ThreadCPU()-start < 10*DemoteAfter {
+		if n := niceOf(t, tid); n != 0 {
+			turn.End()
+			t.Fatalf("nice %d after %v of CPU", n, ThreadCPU()-start)
+		}
+	}
+	turn.End()
 }

@@ -16,13 +16,19 @@ import (
 // rarely, and a turn inside one would hold its thread for as long as it likes.
 const StuckAfter = time.Second
 
-// DemoteAfter is the CPU time a turn may use before its thread runs at the least priority
-// (nice LeastPriority) until the turn ends: when the CPUs are short, the threads that parse
-// requests, run ops and run other tenants' short turns come first, so a tenant whose turns run
-// long slows others down less (measured in the adversarial starvation test).
+// DemoteAfter is the CPU time a turn may use before its thread runs at a lower priority (nice
+// DemotedPriority) until the turn ends: when the CPUs are short, the threads that parse
+// requests, run ops and run other tenants' short turns are scheduled first, so a tenant whose
+// turns run long slows others down less (measured in the adversarial starvation test).
 const DemoteAfter = 2 * time.Millisecond
 
-// LeastPriority is the nice value of a demoted or stuck turn's thread.
+// DemotedPriority is the nice value of a demoted turn's thread. The kernel then runs a waking
+// thread of nice 0 ahead of it, and on CPUs that other processes keep busy it still gets about
+// a quarter of what a nice-0 thread would (nice 19 got so little that a 1 s CPU budget took
+// over a minute beside two busy loops).
+const DemotedPriority = 5
+
+// LeastPriority is the nice value of a stuck turn's thread.
 const LeastPriority = 19
 
 // Watchdog watches running turns. One watchdog serves a whole node: it wakes every Interval
@@ -53,7 +59,9 @@ type Turn struct {
 	killed  bool      // guarded by w.mu
 	killAt  time.Time // when the turn was first killed; guarded by w.mu
 	isStuck bool      // stuck has been called; guarded by w.mu
-	demoted bool      // the thread runs at LeastPriority until End; guarded by w.mu
+	demoted bool      // the thread runs at DemotedPriority until End; guarded by w.mu
+	// demotable says whether the turn is demoted past DemoteAfter.
+	demotable bool
 	// paused counts Exclude calls in progress and excluded the CPU time they took; guarded by
 	// w.mu.
 	paused   int
@@ -89,11 +97,21 @@ func (w *Watchdog) Close() {
 // also from the watchdog's goroutine, so that the caller can stop waiting for the thread, and
 // the thread's scheduling priority is lowered to the least (LeastPriority), so that the CPU it
 // still burns goes to other threads first; the caller must then never give that thread back to
-// Go's pool (see Stuck). A turn past DemoteAfter runs at LeastPriority too, and End gives its
+// Go's pool (see Stuck). A turn past DemoteAfter runs at DemotedPriority, and End gives its
 // thread its priority back. kill and stuck must be quick and must not call into the watchdog.
 func (w *Watchdog) Begin(budget time.Duration, kill, stuck func()) *Turn {
+	return w.begin(budget, true, kill, stuck)
+}
+
+// BeginUndemoted is Begin for a turn that is never demoted (a worker's start-up, which has a
+// wall-clock bound of its own and must not be starved past it by a busy machine).
+func (w *Watchdog) BeginUndemoted(budget time.Duration, kill, stuck func()) *Turn {
+	return w.begin(budget, false, kill, stuck)
+}
+
+func (w *Watchdog) begin(budget time.Duration, demotable bool, kill, stuck func()) *Turn {
 	tid := unix.Gettid()
-	t := &Turn{w: w, tid: tid, clock: threadClock(tid), budget: budget, kill: kill, stuck: stuck}
+	t := &Turn{w: w, tid: tid, clock: threadClock(tid), budget: budget, kill: kill, stuck: stuck, demotable: demotable}
 	t.start = ThreadCPU()
 	w.mu.Lock()
 	first := len(w.running) == 0
@@ -200,8 +218,8 @@ func (w *Watchdog) check() {
 		// termination request (one that arrives while JSON.parse runs is dropped, and the loop
 		// around it goes on), so one request is not enough.
 		used := cpuOf(t.clock) - t.start
-		if w.demote && !t.demoted && used > DemoteAfter {
-			t.demoted = unix.Setpriority(unix.PRIO_PROCESS, t.tid, LeastPriority) == nil
+		if w.demote && t.demotable && !t.demoted && !t.isStuck && used > DemoteAfter {
+			t.demoted = unix.Setpriority(unix.PRIO_PROCESS, t.tid, DemotedPriority) == nil
 		}
 		if t.killed || used > t.budget {
 			if !t.killed {

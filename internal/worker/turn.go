@@ -79,7 +79,11 @@ func (inst *Instance) startupTurn(fn func() error) error {
 func (inst *Instance) watched(budget, limit time.Duration, startup bool, owner *Request, fn func() error) error {
 	runtime.LockOSThread()
 	iso := inst.iso
-	t := inst.deps.Watchdog.Begin(budget, iso.Terminate, inst.onStuck)
+	begin := inst.deps.Watchdog.Begin
+	if startup {
+		begin = inst.deps.Watchdog.BeginUndemoted
+	}
+	t := begin(budget, iso.Terminate, inst.onStuck)
 	inst.watchedTurn = t
 	err := fn()
 	inst.watchedTurn = nil
