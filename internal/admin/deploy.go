@@ -64,9 +64,13 @@ func (s *Server) deploy(r *http.Request, tok *control.Token) (any, error) {
 		return nil, err
 	}
 	m := up.Metadata
+	env, err := m.EnvBindings()
+	if err != nil {
+		return nil, err
+	}
 	v, err := s.store.PutVersion(ctx, control.Version{
 		Worker: name, Account: tok.Account, Main: up.Main(), Format: up.Format(),
-		CompatibilityDate: m.CompatibilityDate, Vars: m.Vars,
+		CompatibilityDate: m.CompatibilityDate, Bindings: env,
 		Limits: m.Limits, EgressAllow: m.EgressAllow,
 	}, &control.Bundle{Modules: up.Modules})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"islet/internal/config"
+	"islet/internal/deploy"
 )
 
 // Worker is the mutable record of one worker: which version serves, how traffic is split,
@@ -58,15 +59,32 @@ type Version struct {
 	Worker  string `json:"worker"`
 	Account string `json:"account"`
 	// Bundle names the bundle's object ("sha256-<hex>").
-	Bundle            string         `json:"bundle"`
-	BundleBytes       int            `json:"bundle_bytes"`
-	Main              string         `json:"main"`
-	Format            string         `json:"format"` // "module" or "script"
-	CompatibilityDate string         `json:"compatibility_date,omitempty"`
-	Vars              map[string]any `json:"vars,omitempty"`
-	Limits            config.Limits  `json:"limits"`
-	EgressAllow       []string       `json:"egress_allow,omitempty"`
-	Created           time.Time      `json:"created"`
+	Bundle            string `json:"bundle"`
+	BundleBytes       int    `json:"bundle_bytes"`
+	Main              string `json:"main"`
+	Format            string `json:"format"` // "module" or "script"
+	CompatibilityDate string `json:"compatibility_date,omitempty"`
+	// Bindings are the version's env, sorted by name, in the upload API's shape: plain_text
+	// and json bindings (secrets are the worker record's, added by the node that runs it).
+	Bindings []deploy.Binding `json:"bindings,omitempty"`
+	// LegacyVars are the env of a version stored before versions had bindings; read Env.
+	LegacyVars  map[string]any `json:"vars,omitempty"`
+	Limits      config.Limits  `json:"limits"`
+	EgressAllow []string       `json:"egress_allow,omitempty"`
+	Created     time.Time      `json:"created"`
+}
+
+// Env is the version's bindings: Bindings, or for a version stored before versions had
+// bindings, the bindings its LegacyVars make (deploy.VarBindings).
+func (v *Version) Env() ([]deploy.Binding, error) {
+	if len(v.Bindings) > 0 || len(v.LegacyVars) == 0 {
+		return v.Bindings, nil
+	}
+	b, err := deploy.VarBindings(v.LegacyVars)
+	if err != nil {
+		return nil, fmt.Errorf("version %s: %w", v.ID, err)
+	}
+	return b, nil
 }
 
 // Bundle is a version's code: module paths (relative, "/"-separated) to their bytes.

@@ -77,28 +77,30 @@ var cloudflareTypes = map[string]string{
 	"secrets_store_secret": "secrets_store_secrets", "workflow": "workflows", "pipelines": "pipelines",
 }
 
-// foldBindings turns the metadata's plain_text and json bindings into vars and refuses every
-// other binding, and every compatibility flag islet does not implement, with one
-// unsupported_binding error that names each. Afterwards Bindings is empty: what a version
-// stores and runs is its vars.
-func (m *Metadata) foldBindings() error {
+// checkBindings checks the metadata's bindings: plain_text and json ones are kept (EnvBindings
+// gives them with the vars), and every other binding, and every compatibility flag islet does
+// not implement, is refused with one unsupported_binding error that names each.
+func (m *Metadata) checkBindings() error {
 	var refused []string
+	seen := map[string]bool{}
+	for name := range m.Vars {
+		seen[name] = true
+	}
+	kept := m.Bindings[:0]
 	for _, b := range m.Bindings {
 		if b.Name == "" {
 			return Errorf(CodeInvalidMetadata, "a binding of type %q has no name", b.Type)
 		}
-		var value any
 		switch b.Type {
-		case "plain_text":
+		case BindingPlainText:
 			if b.Text == nil {
 				return Errorf(CodeInvalidMetadata, "plain_text binding %q has no text", b.Name)
 			}
-			value = *b.Text
-		case "json":
-			if b.JSON == nil || json.Unmarshal(b.JSON, &value) != nil {
+		case BindingJSON:
+			if b.JSON == nil || !json.Valid(b.JSON) {
 				return Errorf(CodeInvalidMetadata, "json binding %q has no valid json value", b.Name)
 			}
-		case "secret_text":
+		case BindingSecretText:
 			refused = append(refused, fmt.Sprintf("binding %s (secret_text): secrets are not taken from deploy metadata; set them with `islet secret put`", b.Name))
 			continue
 		default:
@@ -109,14 +111,13 @@ func (m *Metadata) foldBindings() error {
 			refused = append(refused, fmt.Sprintf("binding %s (%s): %s not supported", b.Name, b.Type, what))
 			continue
 		}
-		if _, dup := m.Vars[b.Name]; dup {
+		if seen[b.Name] {
 			return Errorf(CodeInvalidMetadata, "binding %q is declared twice (in vars and bindings, or twice in bindings)", b.Name)
 		}
-		if m.Vars == nil {
-			m.Vars = map[string]any{}
-		}
-		m.Vars[b.Name] = value
+		seen[b.Name] = true
+		kept = append(kept, Binding{Type: b.Type, Name: b.Name, Text: b.Text, JSON: b.JSON})
 	}
+	m.Bindings = kept
 	for _, f := range m.CompatibilityFlags {
 		if !config.CompatibilityFlagSupported(f) {
 			refused = append(refused, fmt.Sprintf("compatibility flag %q: islet does not implement it", f))
@@ -126,6 +127,6 @@ func (m *Metadata) foldBindings() error {
 		sort.Strings(refused)
 		return Errorf(CodeUnsupportedBinding, "the metadata declares what islet does not support: %s", strings.Join(refused, "; "))
 	}
-	m.Bindings, m.CompatibilityFlags = nil, nil
+	m.CompatibilityFlags = nil
 	return nil
 }

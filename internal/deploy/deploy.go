@@ -43,9 +43,9 @@ type Metadata struct {
 	EgressAllow []string `json:"egress_allow,omitempty"`
 	// Message describes the deploy in the version history.
 	Message string `json:"message,omitempty"`
-	// Bindings are bindings as Cloudflare's upload API lists them. ParseUpload folds the
-	// plain_text and json ones into Vars and refuses the rest (bindings.go), so a parsed
-	// upload never carries any.
+	// Bindings are bindings as Cloudflare's upload API lists them. ParseUpload keeps the
+	// plain_text and json ones and refuses the rest (bindings.go); EnvBindings gives them with
+	// Vars as one list.
 	Bindings []Binding `json:"bindings,omitempty"`
 	// CompatibilityFlags are refused at parse unless islet implements each (it implements none yet).
 	CompatibilityFlags []string `json:"compatibility_flags,omitempty"`
@@ -148,8 +148,10 @@ func (u *Upload) Validate() error {
 	if m.CompatibilityDate != "" && !isDate(m.CompatibilityDate) {
 		return Errorf(CodeInvalidMetadata, "compatibility_date %q: want YYYY-MM-DD", m.CompatibilityDate)
 	}
-	if vb, _ := json.Marshal(m.Vars); len(vb) > MaxVarsBytes {
-		return Errorf(CodeVarsTooLarge, "vars are %d bytes of JSON, at most %d", len(vb), MaxVarsBytes)
+	vb, _ := json.Marshal(m.Vars)
+	bb, _ := json.Marshal(m.Bindings)
+	if n := len(vb) + len(bb); n > MaxVarsBytes {
+		return Errorf(CodeVarsTooLarge, "vars and bindings are %d bytes of JSON, at most %d", n, MaxVarsBytes)
 	}
 	for k := range m.Vars {
 		if k == "" || !utf8.ValidString(k) {

@@ -123,8 +123,9 @@ func TestParseUploadRefuses(t *testing.T) {
 	}
 }
 
-// TestMetadataBindings: plain_text and json bindings in Cloudflare's upload shape become vars,
-// and a refusal names every binding islet cannot honour, with its type and feature.
+// TestMetadataBindings: plain_text and json bindings in Cloudflare's upload shape join the vars
+// in the env, sorted by name, and a refusal names every binding islet cannot honour, with its
+// type and feature.
 func TestMetadataBindings(t *testing.T) {
 	const b = "BOUNDARY"
 	body := func(meta string) string {
@@ -137,12 +138,27 @@ func TestMetadataBindings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := up.Metadata
-	if m.Vars["GREETING"] != "hi" || m.Vars["V"] != "v" || len(m.Bindings) != 0 {
-		t.Fatalf("metadata = %+v", m)
+	env, err := up.Metadata.EnvBindings()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if conf, _ := m.Vars["CONF"].(map[string]any); conf["n"] != 1.0 {
-		t.Fatalf("CONF = %#v", m.Vars["CONF"])
+	js, err := EnvJSON(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, b := range env {
+		names = append(names, b.Type+":"+b.Name)
+	}
+	if got := strings.Join(names, " "); got != "json:CONF plain_text:GREETING plain_text:V" {
+		t.Errorf("env bindings %s", got)
+	}
+	if string(js) != `{"CONF":{"n":1,"list":[true]},"GREETING":"hi","V":"v"}` {
+		t.Errorf("env %s", js)
+	}
+	_, err = ParseUpload(strings.NewReader(body(`{"main_module":"a.js","vars":{"V":"v"},"bindings":[{"type":"plain_text","name":"V","text":"again"}]}`)), ct)
+	if err == nil || !strings.Contains(err.Error(), `binding "V" is declared twice`) {
+		t.Errorf("a name in vars and bindings: %v", err)
 	}
 	_, err = ParseUpload(strings.NewReader(body(`{"main_module":"a.js","bindings":[
 		{"type":"kv_namespace","name":"CACHE","namespace_id":"abc"},

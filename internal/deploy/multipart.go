@@ -54,7 +54,7 @@ func ParseUpload(body io.Reader, contentType string) (*Upload, error) {
 			if err := decodeStrict(data, &up.Metadata); err != nil {
 				return nil, Errorf(CodeInvalidMetadata, "metadata: %v", err)
 			}
-			if err := up.Metadata.foldBindings(); err != nil {
+			if err := up.Metadata.checkBindings(); err != nil {
 				return nil, err
 			}
 			continue

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"islet/internal/control"
+	"islet/internal/deploy"
 )
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -66,7 +67,7 @@ func (s *fakeSource) add(worker, id, code string) *control.Version {
 	defer s.mu.Unlock()
 	b := codeBundle(code)
 	v := &control.Version{ID: id, Worker: worker, Account: "acct", Bundle: b.Hash(), BundleBytes: b.Size(),
-		Main: "index.js", Format: "module", Vars: map[string]any{"MODE": id}}
+		Main: "index.js", Format: "module", Bindings: []deploy.Binding{deploy.PlainText("MODE", id)}}
 	s.versions[worker+"/"+id] = v
 	s.bundles[v.Bundle] = b
 	return v
@@ -186,7 +187,7 @@ func TestResolveOpensSecrets(t *testing.T) {
 	if !strings.HasPrefix(w.Current.Key, "v1/") || strings.Contains(w.Current.Key, "t0p") {
 		t.Errorf("key %q", w.Current.Key)
 	}
-	if w.Current.Main != "index.js" || w.Current.Vars["MODE"] != "v1" {
+	if w.Current.Main != "index.js" || len(w.Current.Bindings) != 1 || *w.Current.Bindings[0].Text != "v1" {
 		t.Errorf("version record: %+v", w.Current.Version)
 	}
 	checkBundles(t, st)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"islet/internal/control"
+	"islet/internal/deploy"
 )
 
 // knownBundles are the bundles ver made, by name, for stateOf.
@@ -26,7 +27,7 @@ func ver(worker, id, code, tag string, secrets map[string]string) *Version {
 	knownBundles.Store(b.Hash(), b)
 	return &Version{Version: &control.Version{ID: id, Worker: worker, Account: "acct", Bundle: b.Hash(),
 		BundleBytes: b.Size(), Main: "index.js", Format: "module", CompatibilityDate: "2025-01-01",
-		Vars: map[string]any{"MODE": id}, EgressAllow: []string{"api.example.com"},
+		Bindings: []deploy.Binding{deploy.PlainText("MODE", id)}, EgressAllow: []string{"api.example.com"},
 		Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
 		Secrets: secrets, Key: id + "/" + tag}
 }

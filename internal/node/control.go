@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -129,20 +131,28 @@ func (n *Node) ApplyState(st *feed.State) error {
 	return nil
 }
 
-// specOfVersion makes the spec of a resolved version, served under specName: its variables
-// and its secrets are the worker's env.
+// specOfVersion makes the spec of a resolved version, served under specName: its bindings and
+// its secrets (secret_text bindings, which win over a binding of the same name) are the
+// worker's env.
 func specOfVersion(specName string, v *feed.Version, b *control.Bundle) (*worker.Spec, error) {
 	if b == nil {
 		return nil, fmt.Errorf("bundle %s is missing", v.Bundle)
 	}
-	vars := make(map[string]any, len(v.Vars)+len(v.Secrets))
-	for k, val := range v.Vars {
-		vars[k] = val
+	bindings, err := v.Env()
+	if err != nil {
+		return nil, err
 	}
-	for k, val := range v.Secrets {
-		vars[k] = val
+	env := make([]deploy.Binding, 0, len(bindings)+len(v.Secrets))
+	for _, bd := range bindings {
+		if _, secret := v.Secrets[bd.Name]; !secret {
+			env = append(env, bd)
+		}
 	}
-	spec, err := specFromBundle(specName, v.Main, v.Format, b.Modules, vars, v.Limits, v.EgressAllow)
+	for _, name := range slices.Sorted(maps.Keys(v.Secrets)) {
+		text := v.Secrets[name]
+		env = append(env, deploy.Binding{Type: deploy.BindingSecretText, Name: name, Text: &text})
+	}
+	spec, err := specFromBundle(specName, v.Main, v.Format, b.Modules, env, v.Limits, v.EgressAllow)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +161,7 @@ func specOfVersion(specName string, v *feed.Version, b *control.Bundle) (*worker
 }
 
 // specFromBundle makes a spec of deployed modules; they are named under islet://<worker>/.
-func specFromBundle(name, main, format string, modules map[string][]byte, vars map[string]any, lim config.Limits, egressAllow []string) (*worker.Spec, error) {
+func specFromBundle(name, main, format string, modules map[string][]byte, env []deploy.Binding, lim config.Limits, egressAllow []string) (*worker.Spec, error) {
 	egress, err := limits.ParseEgressRules(egressAllow)
 	if err != nil {
 		return nil, fmt.Errorf("egress_allow: %w", err)
@@ -171,7 +181,7 @@ func specFromBundle(name, main, format string, modules map[string][]byte, vars m
 		Main:        main,
 		Modules:     mods,
 		Format:      f,
-		Vars:        vars,
+		Env:         env,
 		Limits:      LimitsFromConfig(lim),
 		EgressAllow: egress,
 	}, nil
@@ -181,11 +191,11 @@ func specFromBundle(name, main, format string, modules map[string][]byte, vars m
 // (admin.Validator).
 func (n *Node) Validate(ctx context.Context, name string, up *deploy.Upload) error {
 	m := up.Metadata
-	vars := map[string]any{}
-	for k, v := range m.Vars {
-		vars[k] = v
+	env, err := m.EnvBindings()
+	if err != nil {
+		return err
 	}
-	spec, err := specFromBundle(name, up.Main(), up.Format(), up.Modules, vars, m.Limits, m.EgressAllow)
+	spec, err := specFromBundle(name, up.Main(), up.Format(), up.Modules, env, m.Limits, m.EgressAllow)
 	if err != nil {
 		return deploy.Errorf(deploy.CodeInvalidEgressAllow, "%v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"islet/internal/config"
+	"islet/internal/deploy"
 	"islet/internal/limits"
 	"islet/internal/worker"
 )
@@ -81,9 +82,9 @@ func SpecFromConfig(w config.Worker) (*worker.Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker %q: egress_allow: %w", w.Name, err)
 	}
-	vars := map[string]any{}
-	for k, v := range w.Vars {
-		vars[k] = v
+	env, err := deploy.VarBindings(w.Vars)
+	if err != nil {
+		return nil, fmt.Errorf("worker %q: %w", w.Name, err)
 	}
 	return &worker.Spec{
 		Name:        w.Name,
@@ -91,7 +92,7 @@ func SpecFromConfig(w config.Worker) (*worker.Spec, error) {
 		Main:        mainRel,
 		Modules:     modules,
 		Format:      worker.DetectFormat(modules[mainRel]),
-		Vars:        vars,
+		Env:         env,
 		Limits:      LimitsFromConfig(w.Limits),
 		EgressAllow: egress,
 	}, nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"islet/internal/control"
+	"islet/internal/deploy"
 )
 
 // fixture is a state of workers, each running a version of its own bundle, and the bundles by
@@ -31,7 +32,7 @@ func newFixture(srcs ...string) *fixture {
 		b := &control.Bundle{Modules: map[string][]byte{"index.js": []byte(src)}}
 		f.bundles[b.Hash()] = b
 		v := &control.Version{ID: fmt.Sprintf("%x", len(f.state.Versions)+1), Worker: worker, Bundle: b.Hash(),
-			Main: "index.js", Format: "module", Vars: map[string]any{"A": "b"}}
+			Main: "index.js", Format: "module", Bindings: []deploy.Binding{deploy.PlainText("A", "b")}}
 		f.state.Versions = append(f.state.Versions, v)
 		return v
 	}

@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"islet/internal/deploy"
 	"islet/internal/egress"
 	"islet/internal/ext/fetch"
 	"islet/internal/limits"
@@ -490,17 +490,14 @@ func (inst *Instance) condemn(status int, reason string) {
 	inst.Dispose()
 }
 
-// envJSON is the worker's env as JSON.
-func (inst *Instance) envJSON() string {
-	vars := inst.spec.Vars
-	if vars == nil {
-		vars = map[string]any{}
-	}
-	b, err := json.Marshal(vars)
+// envJSON is the worker's env as JSON; an env the runtime cannot build is an error for the
+// worker's load.
+func (inst *Instance) envJSON() (string, error) {
+	b, err := deploy.EnvJSON(inst.spec.Env)
 	if err != nil {
-		return "{}"
+		return "", fmt.Errorf("env: %w", err)
 	}
-	return string(b)
+	return string(b), nil
 }
 
 // displayPath turns a module URL in an error into the path a user knows.

@@ -75,12 +75,16 @@ func (inst *Instance) evaluate() error {
 	if !ok {
 		return fmt.Errorf("main module %s is missing", spec.Main)
 	}
+	env, err := inst.envJSON()
+	if err != nil {
+		return err
+	}
 	if spec.Format == FormatScript {
 		_, err := inst.iso.RunScript(spec.BaseURL+spec.Main, code)
 		if err != nil {
 			return err
 		}
-		res, err := inst.iso.CallHost("init", op.Undefined, op.String(inst.envJSON()))
+		res, err := inst.iso.CallHost("init", op.Undefined, op.String(env))
 		if err != nil {
 			return err
 		}
@@ -206,8 +210,11 @@ func (inst *Instance) checkLoaded() {
 	ns := inst.iso.ModuleNamespace(inst.root)
 	var res op.Value
 	err = inst.startupTurn(func() error {
-		var err error
-		res, err = inst.iso.CallHost("init", ns.Value(), op.String(inst.envJSON()))
+		env, err := inst.envJSON()
+		if err != nil {
+			return err
+		}
+		res, err = inst.iso.CallHost("init", ns.Value(), op.String(env))
 		return err
 	})
 	inst.iso.Release(ns)

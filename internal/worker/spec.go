@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"islet/internal/deploy"
 	"islet/internal/limits"
 )
 
@@ -46,8 +47,9 @@ type Spec struct {
 	// Modules maps paths relative to BaseURL to source code.
 	Modules map[string]string
 	Format  Format
-	// Vars are plain bindings, given to the worker as env (or globals for scripts).
-	Vars map[string]any
+	// Env is the worker's bindings, given to it as env (or as globals to a script): the
+	// deployment record's (deploy.EnvJSON says what each type becomes).
+	Env []deploy.Binding
 	// Limits configure the worker's isolate and requests.
 	Limits Limits
 	// EgressAllow opens private destinations to the worker's outbound fetch (see
@@ -102,8 +104,8 @@ func (s *Spec) computeVersion() {
 	for _, p := range paths {
 		fmt.Fprintf(h, "module %q %d\n%s\n", p, len(s.Modules[p]), s.Modules[p])
 	}
-	vars, _ := json.Marshal(s.Vars)
-	fmt.Fprintf(h, "vars %s\nlimits %+v\n", vars, s.Limits)
+	env, _ := json.Marshal(s.Env)
+	fmt.Fprintf(h, "env %s\nlimits %+v\n", env, s.Limits)
 	if len(s.EgressAllow) > 0 {
 		fmt.Fprintf(h, "egress %v\n", s.EgressAllow)
 	}
