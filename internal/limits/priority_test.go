@@ -18,11 +18,12 @@ func niceOf(t *testing.T, tid int) int {
 	return 20 - p
 }
 
-// TestLongTurnIsDemoted: a turn that has used more than DemoteAfter of CPU runs at
-// DemotedPriority, and End gives its thread priority 0 back.
-func TestLongTurnIsDemoted(t *testing.T) {
+// TestTurnPriority: Demote runs the rest of a turn at DemotedPriority and End gives priority 0
+// back; a turn never demoted keeps priority 0 however much CPU it uses; Demote does nothing to
+// a turn begun with BeginUndemoted.
+func TestTurnPriority(t *testing.T) {
 	if !CanRestorePriority() {
-		t.Skip("this process may not lower a thread's nice value back (no CAP_SYS_NICE), so long turns are not demoted")
+		t.Skip("this process may not lower a thread's nice value back (no CAP_SYS_NICE), so turns are never demoted")
 	}
 	w := NewWatchdog(time.Millisecond)
 	defer w.Close()
@@ -32,55 +33,33 @@ func TestLongTurnIsDemoted(t *testing.T) {
 	if n := niceOf(t, tid); n != 0 {
 		t.Fatalf("the test thread starts at nice %d", n)
 	}
-	turn := w.Begin(time.Minute, func() { t.Error("killed") }, nil)
-	start := ThreadCPU()
-	for niceOf(t, tid) != DemotedPriority {
-		if ThreadCPU()-start > 10*time.Second {
-			turn.End()
-			t.Fatalf("still at nice %d after 10 s of CPU", niceOf(t, tid))
+	spin := func(d time.Duration) {
+		for start := ThreadCPU(); ThreadCPU()-start < d; {
 		}
 	}
-	if used := ThreadCPU() - start; used < DemoteAfter {
-		t.Errorf("demoted after %v of CPU, before DemoteAfter (%v)", used, DemoteAfter)
+	cases := []struct {
+		name      string
+		begin     func(time.Duration, func(), func()) *Turn
+		demote    bool
+		wantInner int
+	}{
+		{"demoted", w.Begin, true, DemotedPriority},
+		{"long, not demoted", w.Begin, false, 0},
+		{"start-up, asked to demote", w.BeginUndemoted, true, 0},
 	}
-	turn.End()
-	if n := niceOf(t, tid); n != 0 {
-		t.Fatalf("nice %d after the turn ended, want 0", n)
-	}
-}
-
-// TestShortTurnKeepsItsPriority: a turn that ends before DemoteAfter of CPU is never demoted.
-func TestShortTurnKeepsItsPriority(t *testing.T) {
-	w := NewWatchdog(time.Millisecond)
-	defer w.Close()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	tid := unix.Gettid()
-	for i := 0; i < 20; i++ {
-		turn := w.Begin(time.Minute, nil, nil)
-		time.Sleep(2 * time.Millisecond) // the watchdog checks it, and it has used no CPU
-		if n := niceOf(t, tid); n != 0 {
-			t.Fatalf("nice %d inside a turn that used no CPU", n)
+	for _, c := range cases {
+		turn := c.begin(time.Minute, nil, nil)
+		spin(5 * time.Millisecond) // the watchdog checks the turn a few times
+		if c.demote {
+			turn.Demote()
 		}
+		got := niceOf(t, tid)
 		turn.End()
-	}
-}
-
-// TestUndemotedTurnKeepsItsPriority: a turn begun with BeginUndemoted is not demoted, however
-// much CPU it uses.
-func TestUndemotedTurnKeepsItsPriority(t *testing.T) {
-	w := NewWatchdog(time.Millisecond)
-	defer w.Close()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	tid := unix.Gettid()
-	turn := w.BeginUndemoted(time.Minute, nil, nil)
-	start := ThreadCPU()
-	for ThreadCPU()-start < 10*DemoteAfter {
+		if got != c.wantInner {
+			t.Errorf("%s: nice %d inside the turn, want %d", c.name, got, c.wantInner)
+		}
 		if n := niceOf(t, tid); n != 0 {
-			turn.End()
-			t.Fatalf("nice %d after %v of CPU", n, ThreadCPU()-start)
+			t.Fatalf("%s: nice %d after the turn ended, want 0", c.name, n)
 		}
 	}
-	turn.End()
 }

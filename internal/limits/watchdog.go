@@ -16,16 +16,10 @@ import (
 // rarely, and a turn inside one would hold its thread for as long as it likes.
 const StuckAfter = time.Second
 
-// DemoteAfter is the CPU time a turn may use before its thread runs at a lower priority (nice
-// DemotedPriority) until the turn ends: when the CPUs are short, the threads that parse
-// requests, run ops and run other tenants' short turns are scheduled first, so a tenant whose
-// turns run long slows others down less (measured in the adversarial starvation test).
-const DemoteAfter = 2 * time.Millisecond
-
-// DemotedPriority is the nice value of a demoted turn's thread. The kernel then runs a waking
-// thread of nice 0 ahead of it, and on CPUs that other processes keep busy it still gets about
-// a quarter of what a nice-0 thread would (nice 19 got so little that a 1 s CPU budget took
-// over a minute beside two busy loops).
+// DemotedPriority is the nice value of a demoted turn's thread (see Turn.Demote). The kernel
+// then runs a waking thread of nice 0 ahead of it, and on CPUs that other processes keep busy
+// it still gets about a quarter of what a nice-0 thread would (nice 19 got so little that a 1 s
+// CPU budget took over a minute beside two busy loops).
 const DemotedPriority = 5
 
 // LeastPriority is the nice value of a stuck turn's thread.
@@ -36,8 +30,8 @@ const LeastPriority = 19
 type Watchdog struct {
 	interval   time.Duration
 	stuckAfter time.Duration
-	// demote says whether long turns are demoted (see DemoteAfter): only when the process may
-	// give their threads their priority back at the turn's end (CanRestorePriority).
+	// demote says whether turns may be demoted (Turn.Demote): only when the process may give
+	// their threads their priority back at the turn's end (CanRestorePriority).
 	demote bool
 
 	mu      sync.Mutex
@@ -60,7 +54,7 @@ type Turn struct {
 	killAt  time.Time // when the turn was first killed; guarded by w.mu
 	isStuck bool      // stuck has been called; guarded by w.mu
 	demoted bool      // the thread runs at DemotedPriority until End; guarded by w.mu
-	// demotable says whether the turn is demoted past DemoteAfter.
+	// demotable says whether Demote has an effect.
 	demotable bool
 	// paused counts Exclude calls in progress and excluded the CPU time they took; guarded by
 	// w.mu.
@@ -97,8 +91,8 @@ func (w *Watchdog) Close() {
 // also from the watchdog's goroutine, so that the caller can stop waiting for the thread, and
 // the thread's scheduling priority is lowered to the least (LeastPriority), so that the CPU it
 // still burns goes to other threads first; the caller must then never give that thread back to
-// Go's pool (see Stuck). A turn past DemoteAfter runs at DemotedPriority, and End gives its
-// thread its priority back. kill and stuck must be quick and must not call into the watchdog.
+// Go's pool (see Stuck). A turn that Demote lowered runs at DemotedPriority until End gives
+// its thread its priority back. kill and stuck must be quick and must not call into the watchdog.
 func (w *Watchdog) Begin(budget time.Duration, kill, stuck func()) *Turn {
 	return w.begin(budget, true, kill, stuck)
 }
@@ -143,6 +137,21 @@ func (t *Turn) Exclude(fn func()) {
 		t.w.mu.Unlock()
 	}()
 	fn()
+}
+
+// Demote lowers the priority of the turn's thread to DemotedPriority until End: the scheduler
+// asks it of a turn it takes a slot from while others wait (its tenant has had its share), so
+// that when the CPUs are short the threads that parse requests, run ops and run other tenants'
+// turns are scheduled first. A turn that only runs long, with nobody waiting, keeps its
+// priority. It does nothing for a turn begun with BeginUndemoted, or when the process could not
+// restore the priority afterwards (CanRestorePriority).
+func (t *Turn) Demote() {
+	t.w.mu.Lock()
+	defer t.w.mu.Unlock()
+	if !t.w.demote || !t.demotable || t.demoted || t.isStuck {
+		return
+	}
+	t.demoted = unix.Setpriority(unix.PRIO_PROCESS, t.tid, DemotedPriority) == nil
 }
 
 // Stuck reports whether the turn was found stuck (see Begin): its thread now runs at the least
@@ -217,11 +226,7 @@ func (w *Watchdog) check() {
 		// A killed turn still running is killed again on every tick: V8 can swallow a
 		// termination request (one that arrives while JSON.parse runs is dropped, and the loop
 		// around it goes on), so one request is not enough.
-		used := cpuOf(t.clock) - t.start
-		if w.demote && t.demotable && !t.demoted && !t.isStuck && used > DemoteAfter {
-			t.demoted = unix.Setpriority(unix.PRIO_PROCESS, t.tid, DemotedPriority) == nil
-		}
-		if t.killed || used > t.budget {
+		if t.killed || cpuOf(t.clock)-t.start > t.budget {
 			if !t.killed {
 				t.killed = true
 				t.killAt = time.Now()

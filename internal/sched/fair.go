@@ -201,6 +201,9 @@ func (f *fairShare) yield(inst *worker.Instance) {
 	f.pushLocked(t, w)
 	f.grantLocked()
 	f.mu.Unlock()
+	// Its tenant has had its share while others wait: the rest of this turn runs behind them
+	// when the CPUs are short too.
+	inst.DemoteTurn()
 	<-w.resume
 }
 

@@ -106,6 +106,14 @@ func (inst *Instance) watched(budget, limit time.Duration, startup bool, owner *
 	return err
 }
 
+// DemoteTurn lowers the priority of the thread running the instance's current turn until the
+// turn ends (limits.Turn.Demote). Only on that thread, inside the turn (Deps.Yield).
+func (inst *Instance) DemoteTurn() {
+	if t := inst.watchedTurn; t != nil {
+		t.Demote()
+	}
+}
+
 // Uncharged runs the runtime's own work inside a turn without charging it (op.Uncharger).
 func (inst *Instance) Uncharged(work func()) {
 	if t := inst.watchedTurn; t != nil {
