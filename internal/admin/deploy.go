@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"regexp"
@@ -51,6 +52,9 @@ func (s *Server) deploy(r *http.Request, tok *control.Token) (any, error) {
 		return nil, err
 	}
 	if err := s.checkRoutes(ctx, name, tok.Account, tok.Admin, up.Metadata.Routes); err != nil {
+		return nil, err
+	}
+	if err := s.checkServices(ctx, name, tok.Account, up.Metadata.Bindings); err != nil {
 		return nil, err
 	}
 	select {
@@ -254,4 +258,24 @@ func (s *Server) revokeToken(r *http.Request, tok *control.Token) (any, error) {
 		return map[string]any{"revoked": id}, nil
 	}
 	return nil, deploy.Errorf(deploy.CodeTokenNotFound, "no token with ID %q in your account", id)
+}
+
+// checkServices refuses a service binding to a worker the deploying account does not have, as
+// Cloudflare refuses one whose target does not exist; a worker may bind itself. Another
+// account's worker is reported as missing.
+func (s *Server) checkServices(ctx context.Context, self, account string, bindings []deploy.Binding) error {
+	for _, b := range bindings {
+		if b.Type != deploy.BindingService || b.ServiceName() == self {
+			continue
+		}
+		target := b.ServiceName()
+		w, _, err := s.store.Worker(ctx, target)
+		switch {
+		case errors.Is(err, control.ErrNotFound) || err == nil && w.Account != account:
+			return deploy.Errorf(deploy.CodeServiceNotFound, "service binding %s: your account has no worker named %q; deploy it first", b.Name, target)
+		case err != nil:
+			return unavailable(err)
+		}
+	}
+	return nil
 }

@@ -143,7 +143,7 @@ func deployOne(ctx context.Context, c *adminclient.Client, w config.Worker, mess
 	}
 	up := &deploy.Upload{Modules: b.Modules, Metadata: deploy.Metadata{
 		CompatibilityDate: w.CompatibilityDate, Vars: w.Vars, Routes: w.Routes, Message: message,
-		Limits: w.Limits, EgressAllow: w.EgressAllow,
+		Limits: w.Limits, EgressAllow: w.EgressAllow, Bindings: deploy.ConfigServices(w.Services),
 	}}
 	if worker.DetectFormat(string(b.Modules[b.Main])) == worker.FormatModule {
 		up.Metadata.MainModule = b.Main

@@ -11,6 +11,9 @@
 //	tier = "untrusted"                  # optional trust tier (see `islet serve --tier`)
 //	[worker.vars]
 //	GREETING = "hi"                     # env.GREETING
+//	[[worker.services]]
+//	binding = "AUTH"                    # env.AUTH.fetch(request) calls the worker "auth"
+//	service = "auth"
 //	[worker.limits]                     # Workers' defaults when unset (limits.Table)
 //	cpu_ms = 50                         # CPU time per request
 //	memory_mb = 128                     # isolate heap (ArrayBuffers and Wasm memories: as much again)
@@ -71,6 +74,9 @@ type Worker struct {
 	// with an optional port, host names with an optional port (see limits.EgressRule); each
 	// entry valid.
 	EgressAllow []string
+	// Services are the worker's service bindings ([[worker.services]], wrangler's
+	// [[services]]): env.<Binding> calls the worker named Service, in process. Each valid.
+	Services []Service
 	// Tier is the worker's trust tier, "" when unset: a short name (see ValidateTier). Under a
 	// supervisor (`islet serve --processes N --tier NAME=K`) a worker of a tier that has
 	// processes of its own runs only in those; a worker without a tier, or of a tier given no
@@ -81,6 +87,16 @@ type Worker struct {
 // Limits is a worker's [worker.limits] table (named as wrangler.toml's [limits]): one field per
 // row of limits.Table, whose keys, defaults and bounds apply. Zero means the default, Workers'.
 type Limits = limits.Declared
+
+// Service is one service binding, named as wrangler's [[services]] names it.
+type Service struct {
+	Binding string `toml:"binding" json:"binding"`
+	Service string `toml:"service" json:"service"`
+	// Entrypoint names a WorkerEntrypoint class and Environment a legacy service environment;
+	// islet refuses both (it has no RPC yet; bind the worker <name>-<env> instead).
+	Entrypoint  string `toml:"entrypoint" json:"entrypoint"`
+	Environment string `toml:"environment" json:"environment"`
+}
 
 // file is the TOML shape of islet.toml.
 type file struct {
@@ -97,6 +113,7 @@ type workerFile struct {
 	Vars              map[string]any `toml:"vars"`
 	Limits            Limits         `toml:"limits"`
 	EgressAllow       []string       `toml:"egress_allow"`
+	Services          []Service      `toml:"services"`
 	Tier              *string        `toml:"tier"`
 }
 

@@ -93,6 +93,7 @@ type wranglerKey struct {
 var wranglerKeys = map[string]wranglerKey{
 	"name": {kind: keyRead}, "main": {kind: keyRead}, "compatibility_date": {kind: keyRead},
 	"route": {kind: keyRead}, "routes": {kind: keyRead}, "vars": {scope: notInherited, kind: keyRead}, "limits": {kind: keyRead},
+	"services": {scope: notInherited, kind: keyRead},
 
 	"$schema": {scope: topOnly, kind: keyNoEffect}, "account_id": {kind: keyNoEffect}, "workers_dev": {kind: keyNoEffect},
 	"preview_urls": {kind: keyNoEffect}, "send_metrics": {scope: topOnly, kind: keyNoEffect}, "keep_vars": {scope: topOnly, kind: keyNoEffect},
@@ -105,7 +106,6 @@ var wranglerKeys = map[string]wranglerKey{
 	"env":                 {scope: topOnly, kind: keyEnvs, what: "environments are"},
 
 	"kv_namespaces":             {scope: notInherited, kind: keyBindings, what: "Workers KV is", nameField: "binding"},
-	"services":                  {scope: notInherited, kind: keyBindings, what: "service bindings are", nameField: "binding"},
 	"d1_databases":              {scope: notInherited, kind: keyBindings, what: "D1 is", nameField: "binding"},
 	"r2_buckets":                {scope: notInherited, kind: keyBindings, what: "R2 is", nameField: "binding"},
 	"analytics_engine_datasets": {scope: notInherited, kind: keyBindings, what: "Analytics Engine is", nameField: "binding"},

@@ -116,6 +116,10 @@ func (wf *workerFile) resolve(dir string) (Worker, error) {
 		return w, fmt.Errorf("egress_allow: %w", err)
 	}
 	w.EgressAllow = wf.EgressAllow
+	if err := validateServices(wf.Services, w.Vars); err != nil {
+		return w, err
+	}
+	w.Services = wf.Services
 	if wf.Tier != nil {
 		if err := ValidateTier(*wf.Tier); err != nil {
 			return w, err
@@ -129,6 +133,39 @@ func (wf *workerFile) resolve(dir string) (Worker, error) {
 		return w, err
 	}
 	return w, nil
+}
+
+// unsupported says why islet cannot honour the binding as declared, or "".
+func (s Service) unsupported() string {
+	switch {
+	case s.Entrypoint != "":
+		return fmt.Sprintf("entrypoint %q: named entrypoints (RPC) are not supported", s.Entrypoint)
+	case s.Environment != "":
+		return fmt.Sprintf("environment %q: service environments are not supported (bind the worker <name>-<env>)", s.Environment)
+	}
+	return ""
+}
+
+// validateServices checks service bindings: each names a binding (not also a var) and a worker,
+// and no entrypoint, which islet cannot call.
+func validateServices(services []Service, vars map[string]any) error {
+	seen := map[string]bool{}
+	for i, s := range services {
+		if s.Binding == "" {
+			return fmt.Errorf("services[%d]: binding is required: the env name of the service", i)
+		}
+		if _, dup := vars[s.Binding]; dup || seen[s.Binding] {
+			return fmt.Errorf("services[%d]: %s is bound twice", i, s.Binding)
+		}
+		seen[s.Binding] = true
+		if err := ValidateName(s.Service); err != nil {
+			return fmt.Errorf("services[%d] %s: service: %w", i, s.Binding, err)
+		}
+		if reason := s.unsupported(); reason != "" {
+			return fmt.Errorf("services[%d] %s: %s", i, s.Binding, reason)
+		}
+	}
+	return nil
 }
 
 // compatibilityDate returns v, a TOML string or local date, as "YYYY-MM-DD" ("" when unset).

@@ -24,6 +24,7 @@ type wranglerFile struct {
 	Routes            []any          `toml:"routes" json:"routes"`
 	Vars              map[string]any `toml:"vars" json:"vars"`
 	Limits            Limits         `toml:"limits" json:"limits"`
+	Services          []Service      `toml:"services" json:"services"`
 }
 
 // wranglerEnvs is the [env.NAME] sections of a wrangler config.
@@ -82,12 +83,25 @@ func LoadWrangler(path, env string) (*Config, Report, error) {
 		report.NoEffect = append(report.NoEffect, er.NoEffect...)
 		report.Warnings = envWarnings(all, section, env)
 	}
+	where := "[[services]] "
+	if env != "" {
+		where = "[env." + env + "] " + where
+	}
+	kept := wf.Services[:0]
+	for _, s := range wf.Services {
+		if reason := s.unsupported(); reason != "" {
+			report.Unsupported = append(report.Unsupported, Unsupported{File: file, Where: where + s.Binding, Reason: reason})
+			continue // refused, or with --ignore-unsupported left out
+		}
+		kept = append(kept, s)
+	}
+	wf.Services = kept
 	routes, err := wranglerRoutes(wf.Route, wf.Routes)
 	if err != nil {
 		return nil, Report{}, fmt.Errorf("wrangler config %s: %w", path, err)
 	}
 	w := workerFile{Name: wf.Name, Main: wf.Main, Routes: routes, CompatibilityDate: wf.CompatibilityDate,
-		Vars: wf.Vars, Limits: wf.Limits}
+		Vars: wf.Vars, Limits: wf.Limits, Services: wf.Services}
 	dir := filepath.Dir(abs)
 	worker, err := w.resolve(dir)
 	if err != nil {
@@ -127,7 +141,7 @@ func selectEnv(all map[string]any, env string) (map[string]any, error) {
 // one. Vars are not inherited.
 func inherit(top, e wranglerFile, section map[string]any, env string) wranglerFile {
 	has := func(k string) bool { _, ok := section[k]; return ok }
-	out := wranglerFile{Vars: e.Vars, Name: top.Name + "-" + env, Main: top.Main, CompatibilityDate: top.CompatibilityDate,
+	out := wranglerFile{Vars: e.Vars, Services: e.Services, Name: top.Name + "-" + env, Main: top.Main, CompatibilityDate: top.CompatibilityDate,
 		Route: top.Route, Routes: top.Routes, Limits: top.Limits}
 	if has("name") {
 		out.Name = e.Name

@@ -135,3 +135,42 @@ func TestLoadWranglerEnvironmentJSONC(t *testing.T) {
 		t.Errorf("unknown environment: %v", err)
 	}
 }
+
+// TestWranglerServices reads [[services]]; an entrypoint (RPC) is reported unsupported and the
+// binding left out, and environments do not inherit services.
+func TestWranglerServices(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "index.js"), []byte("export default {}"), 0o644)
+	path := filepath.Join(dir, "wrangler.toml")
+	os.WriteFile(path, []byte(`name = "app"
+main = "index.js"
+[[services]]
+binding = "AUTH"
+service = "auth"
+[[services]]
+binding = "ADMIN"
+service = "auth"
+entrypoint = "Admin"
+[env.staging]
+[[env.staging.services]]
+binding = "AUTH"
+service = "auth-staging"
+`), 0o644)
+	cfg, report, err := LoadWrangler(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Workers[0].Services; len(got) != 1 || got[0] != (Service{Binding: "AUTH", Service: "auth"}) {
+		t.Errorf("services %+v", got)
+	}
+	if len(report.Unsupported) != 1 || report.Unsupported[0].Where != "[[services]] ADMIN" || !strings.Contains(report.Unsupported[0].Reason, "named entrypoints (RPC) are not supported") {
+		t.Errorf("report %+v", report.Unsupported)
+	}
+	cfg, _, err = LoadWrangler(path, "staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Workers[0].Services; len(got) != 1 || got[0].Service != "auth-staging" {
+		t.Errorf("staging services %+v", got)
+	}
+}

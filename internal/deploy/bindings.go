@@ -68,7 +68,7 @@ func (b Binding) MarshalJSON() ([]byte, error) {
 // cloudflareTypes maps the upload API's binding types islet does not implement to the wrangler
 // key that declares the same thing, whose feature name the refusal uses (config's catalogue).
 var cloudflareTypes = map[string]string{
-	"kv_namespace": "kv_namespaces", "service": "services", "durable_object_namespace": "durable_objects",
+	"kv_namespace": "kv_namespaces", "durable_object_namespace": "durable_objects",
 	"queue": "queues", "d1": "d1_databases", "r2_bucket": "r2_buckets", "wasm_module": "wasm_modules",
 	"text_blob": "text_blobs", "data_blob": "data_blobs", "analytics_engine": "analytics_engine_datasets",
 	"ai": "ai", "browser": "browser", "vectorize": "vectorize", "hyperdrive": "hyperdrive",
@@ -100,6 +100,23 @@ func (m *Metadata) checkBindings() error {
 			if b.JSON == nil || !json.Valid(b.JSON) {
 				return Errorf(CodeInvalidMetadata, "json binding %q has no valid json value", b.Name)
 			}
+		case BindingService:
+			var target string
+			if raw, ok := b.Other["service"]; !ok || json.Unmarshal(raw, &target) != nil || target == "" {
+				return Errorf(CodeInvalidMetadata, "service binding %q has no \"service\" naming the worker it calls", b.Name)
+			}
+			if err := ValidateName(target); err != nil {
+				return Errorf(CodeInvalidMetadata, "service binding %q: %s", b.Name, err.(*Error).Message)
+			}
+			if _, ok := b.Other["entrypoint"]; ok {
+				refused = append(refused, fmt.Sprintf("binding %s (service): named entrypoints are not supported", b.Name))
+				continue
+			}
+			if _, ok := b.Other["environment"]; ok {
+				refused = append(refused, fmt.Sprintf("binding %s (service): service environments are not supported (bind the worker <name>-<env>)", b.Name))
+				continue
+			}
+			b = Service(b.Name, target)
 		case BindingSecretText:
 			refused = append(refused, fmt.Sprintf("binding %s (secret_text): secrets are not taken from deploy metadata; set them with `islet secret put`", b.Name))
 			continue
@@ -115,7 +132,10 @@ func (m *Metadata) checkBindings() error {
 			return Errorf(CodeInvalidMetadata, "binding %q is declared twice (in vars and bindings, or twice in bindings)", b.Name)
 		}
 		seen[b.Name] = true
-		kept = append(kept, Binding{Type: b.Type, Name: b.Name, Text: b.Text, JSON: b.JSON})
+		if b.Type != BindingService {
+			b = Binding{Type: b.Type, Name: b.Name, Text: b.Text, JSON: b.JSON} // fields of other types dropped
+		}
+		kept = append(kept, b)
 	}
 	m.Bindings = kept
 	for _, f := range m.CompatibilityFlags {

@@ -45,6 +45,7 @@ var (
 	CodeInvalidLimits          = Code{"invalid_limits", http.StatusBadRequest, "a declared limit is outside its bounds (limits.Table)"}
 	CodeInvalidEgressAllow     = Code{"invalid_egress_allow", http.StatusBadRequest, "an egress_allow entry is malformed"}
 	CodeUnsupportedBinding     = Code{"unsupported_binding", http.StatusBadRequest, "a binding or compatibility flag islet does not implement; each is named"}
+	CodeServiceNotFound        = Code{"service_not_found", http.StatusBadRequest, "a service binding names a worker the account does not have"}
 
 	// Validation: the worker started once in a scratch isolate.
 	CodeScriptError      = Code{"script_error", http.StatusBadRequest, "a module does not compile, or the top level throws, at file:line:column"}
@@ -83,7 +84,7 @@ var Catalogue = []Code{
 	CodeUnsupportedContentType, CodeMalformedUpload, CodeUploadTooLarge, CodeInvalidMetadata, CodeInvalidName,
 	CodeNoModules, CodeTooManyModules, CodeBundleTooLarge, CodeInvalidModulePath, CodeInvalidModule,
 	CodeMissingMain, CodeVarsTooLarge, CodeInvalidRoute, CodeInvalidLimits, CodeInvalidEgressAllow,
-	CodeUnsupportedBinding,
+	CodeUnsupportedBinding, CodeServiceNotFound,
 	CodeScriptError, CodeStartupLimit, CodeStartupFatal, CodeValidationFailed,
 	CodeWorkerNotFound, CodeVersionNotFound, CodeNoEarlierVersion, CodeInvalidRollout, CodeNameTaken,
 	CodeRouteTaken, CodeSecretNotFound, CodeInvalidSecret, CodeInvalidSecretName,

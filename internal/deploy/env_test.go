@@ -52,3 +52,36 @@ func TestVarBindings(t *testing.T) {
 		t.Errorf("NaN var: %v", err)
 	}
 }
+
+// TestServiceBindingMetadata: a service binding in the upload API's shape is kept with the
+// worker it names; one without a service, with a bad name, an entrypoint or an environment is
+// refused naming it.
+func TestServiceBindingMetadata(t *testing.T) {
+	const b = "BOUNDARY"
+	parse := func(bindings string) (*Upload, error) {
+		body := "--" + b + "\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n" +
+			`{"main_module":"a.js","bindings":[` + bindings + `]}` + "\r\n--" + b + "--\r\n"
+		return ParseUpload(strings.NewReader(body), "multipart/form-data; boundary="+b)
+	}
+	up, err := parse(`{"type":"service","name":"AUTH","service":"auth-worker"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := up.Metadata.EnvBindings()
+	if len(env) != 1 || env[0].Type != BindingService || env[0].ServiceName() != "auth-worker" || ServiceBindings(env)[0] != "AUTH" {
+		t.Fatalf("env %+v", env)
+	}
+	if js, err := EnvJSON(env); err != nil || string(js) != "{}" {
+		t.Fatalf("a service binding is not a value: %s %v", js, err)
+	}
+	for _, c := range []struct{ binding, want string }{
+		{`{"type":"service","name":"AUTH"}`, `service binding "AUTH" has no "service"`},
+		{`{"type":"service","name":"AUTH","service":"Bad Name"}`, `service binding "AUTH": worker name "Bad Name"`},
+		{`{"type":"service","name":"AUTH","service":"auth","entrypoint":"Admin"}`, "binding AUTH (service): named entrypoints are not supported"},
+		{`{"type":"service","name":"AUTH","service":"auth","environment":"production"}`, "binding AUTH (service): service environments are not supported"},
+	} {
+		if _, err := parse(c.binding); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.binding, err, c.want)
+		}
+	}
+}

@@ -59,13 +59,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusRequestURITooLong, NewErrorID(), fmt.Sprintf("the URL is longer than %d bytes", MaxURLBytes))
 		return
 	}
-	if d := r.Header.Get(LoopHeader); d != "" {
-		if n, err := strconv.Atoi(d); err != nil || n > MaxLoopDepth {
-			w.Header().Set(HeaderError, ErrorLoop)
-			WriteError(w, http.StatusLoopDetected, NewErrorID(),
-				fmt.Sprintf("a chain of fetches through workers went deeper than %d (a worker fetching itself?)", MaxLoopDepth))
-			return
-		}
+	if RefuseLoop(w, r) {
+		return
 	}
 	worker, ok := g.table.Load().Match(r.Host, r.URL.Path)
 	if !ok {
@@ -74,6 +69,23 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.dispatcher.Dispatch(w, r, worker)
+}
+
+// RefuseLoop answers 508 for a request deeper than MaxLoopDepth in a chain of worker-to-worker
+// fetches (LoopHeader), and says whether it did. Every way into a worker checks it: the
+// gateway, and a service binding's in-process dispatch.
+func RefuseLoop(w http.ResponseWriter, r *http.Request) bool {
+	d := r.Header.Get(LoopHeader)
+	if d == "" {
+		return false
+	}
+	if n, err := strconv.Atoi(d); err == nil && n <= MaxLoopDepth {
+		return false
+	}
+	w.Header().Set(HeaderError, ErrorLoop)
+	WriteError(w, http.StatusLoopDetected, NewErrorID(),
+		fmt.Sprintf("a chain of fetches through workers went deeper than %d (a worker fetching itself?)", MaxLoopDepth))
+	return true
 }
 
 // MaxURLBytes is the longest request URL (path and query) the gateway accepts, as in Workers.

@@ -82,7 +82,7 @@ func SpecFromConfig(w config.Worker) (*worker.Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker %q: egress_allow: %w", w.Name, err)
 	}
-	env, err := deploy.VarBindings(w.Vars)
+	env, err := deploy.ConfigEnv(w)
 	if err != nil {
 		return nil, fmt.Errorf("worker %q: %w", w.Name, err)
 	}

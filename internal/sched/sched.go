@@ -415,6 +415,7 @@ func (s *Scheduler) instance(name string) (*worker.Instance, error) {
 		Finished:      s.opts.RequestFinished,
 		Disposed:      func() { s.disposed(seg) },
 		GrowSegments:  func(extra int) bool { return s.grow(seg, int64(extra)) },
+		Service:       s.serviceTransport,
 	})
 	e := &entry{inst: inst, seg: seg}
 	e.elem = s.lru.PushFront(e)

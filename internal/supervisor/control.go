@@ -11,9 +11,15 @@ import (
 // rollouts and secrets are the runtime processes' business: the supervisor routes by the
 // worker's name only. Routes that conflict (the admin API can let two writers through
 // concurrently) are dropped, the later in name order, as the runtime processes drop them.
-// Workers of the control plane have no tier.
+// Workers of the control plane have no tier; each has its account.
 func FeedRouting(st *feed.State, log *slog.Logger) Routing {
-	return Routing{Table: controlTable(st, log), Tiers: map[string]string{}}
+	accounts := make(map[string]string, len(st.Workers))
+	for name, w := range st.Workers {
+		if w.Current != nil && w.Current.Version != nil {
+			accounts[name] = w.Current.Account
+		}
+	}
+	return Routing{Table: controlTable(st, log), Tiers: map[string]string{}, Accounts: accounts}
 }
 
 // controlTable builds the table of workers, dropping conflicting routes (logged).

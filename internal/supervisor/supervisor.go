@@ -121,7 +121,7 @@ func Run(ctx context.Context, o Options) error {
 					"worker", name, "tier", tier)
 			}
 		}
-		d.setTiers(r.Tiers)
+		d.setPlacement(r.Tiers, r.Accounts)
 		gw.SetTable(r.Table)
 	}
 	routesCtx, stopRoutes := context.WithCancel(ctx)

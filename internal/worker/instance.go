@@ -1,9 +1,11 @@
 package worker
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -64,6 +66,10 @@ type Deps struct {
 	// Spec.Segments, for WebAssembly instances (see Instance.wasmInstance); false refuses.
 	// Called on the executor inside a turn.
 	GrowSegments func(extra int) bool
+	// Service, if not nil, is how a service binding of spec reaches the worker named target:
+	// a transport that dispatches each request to it in process, or why it cannot (no such
+	// worker, another account's). Called from an op's goroutine.
+	Service func(spec *Spec, target string) (http.RoundTripper, error)
 }
 
 type loadState int
@@ -490,14 +496,16 @@ func (inst *Instance) condemn(status int, reason string) {
 	inst.Dispose()
 }
 
-// envJSON is the worker's env as JSON; an env the runtime cannot build is an error for the
-// worker's load.
-func (inst *Instance) envJSON() (string, error) {
+// envArgs are the env arguments of the runtime's init: the value bindings as JSON and the
+// names of the service bindings as a JSON array. An env the runtime cannot build is an error
+// for the worker's load.
+func (inst *Instance) envArgs() (values, services op.Value, err error) {
 	b, err := deploy.EnvJSON(inst.spec.Env)
 	if err != nil {
-		return "", fmt.Errorf("env: %w", err)
+		return op.Undefined, op.Undefined, fmt.Errorf("env: %w", err)
 	}
-	return string(b), nil
+	names, _ := json.Marshal(append([]string{}, deploy.ServiceBindings(inst.spec.Env)...))
+	return op.String(string(b)), op.String(string(names)), nil
 }
 
 // displayPath turns a module URL in an error into the path a user knows.

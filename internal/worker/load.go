@@ -75,7 +75,7 @@ func (inst *Instance) evaluate() error {
 	if !ok {
 		return fmt.Errorf("main module %s is missing", spec.Main)
 	}
-	env, err := inst.envJSON()
+	env, services, err := inst.envArgs()
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (inst *Instance) evaluate() error {
 		if err != nil {
 			return err
 		}
-		res, err := inst.iso.CallHost("init", op.Undefined, op.String(env))
+		res, err := inst.iso.CallHost("init", op.Undefined, env, services)
 		if err != nil {
 			return err
 		}
@@ -210,11 +210,11 @@ func (inst *Instance) checkLoaded() {
 	ns := inst.iso.ModuleNamespace(inst.root)
 	var res op.Value
 	err = inst.startupTurn(func() error {
-		env, err := inst.envJSON()
+		env, services, err := inst.envArgs()
 		if err != nil {
 			return err
 		}
-		res, err = inst.iso.CallHost("init", ns.Value(), op.String(env))
+		res, err = inst.iso.CallHost("init", ns.Value(), env, services)
 		return err
 	})
 	inst.iso.Release(ns)

@@ -29,6 +29,13 @@ type Host interface {
 	FetchResources() *Resources
 }
 
+// ServiceHost is a Host whose worker may have service bindings: ServiceTransport is how a
+// fetch() on env.<binding> reaches the worker it binds (in process, not over the network), or
+// why it cannot.
+type ServiceHost interface {
+	ServiceTransport(binding string) (http.RoundTripper, error)
+}
+
 // Resources holds an isolate's in-flight fetches (by the token JS gave) and the bodies of
 // their responses (by id), so JS refers to them by integers that mean nothing in another
 // isolate. The zero value is ready to use; CloseAll ends everything when the isolate goes.
@@ -257,9 +264,11 @@ func resources(c *op.Call) (Host, *Resources, error) {
 }
 
 // opSend is fetch_send(token, method, url, headers joined by NUL, body|null, redirect,
-// streamed): it sends the request on a goroutine and resolves with the response head as JSON.
-// With streamed true the body comes afterwards through fetch_upload_write and
-// fetch_upload_end (sent with chunked transfer encoding).
+// streamed, service): it sends the request on a goroutine and resolves with the response head
+// as JSON. With streamed true the body comes afterwards through fetch_upload_write and
+// fetch_upload_end (sent with chunked transfer encoding). A service binding's name in service
+// sends it to the bound worker (ServiceHost) instead of the network; its response comes back
+// as the worker gave it, redirects included.
 func opSend(c *op.Call, done op.Completer) error {
 	h, res, err := resources(c)
 	if err != nil {
@@ -280,6 +289,18 @@ func opSend(c *op.Call, done op.Completer) error {
 			return err
 		}
 		body = append([]byte(nil), b...)
+	}
+	var client *http.Client
+	if service, _ := c.Str(7); service != "" {
+		sh, ok := h.(ServiceHost)
+		if !ok {
+			return op.TypeErrorf("fetch: service bindings are not available here")
+		}
+		t, err := sh.ServiceTransport(service)
+		if err != nil {
+			return op.TypeErrorf("%v", err)
+		}
+		client = &http.Client{Transport: t, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	depth, err := h.BeginSubrequest()
 	if err != nil {
@@ -323,7 +344,10 @@ func opSend(c *op.Call, done op.Completer) error {
 		cancel()
 		return op.TypeErrorf("fetch: the worker is shutting down")
 	}
-	conns, policy := connsOf(h), policyOf(h)
+	conns := connsOf(h)
+	if client == nil {
+		client = clientFor(redirect, policyOf(h))
+	}
 	go func() {
 		defer res.dropCancel(token)
 		if upload != nil {
@@ -334,7 +358,7 @@ func opSend(c *op.Call, done op.Completer) error {
 		slot, err := conns.acquire(ctx, cancel)
 		var resp *http.Response
 		if err == nil {
-			resp, err = clientFor(redirect, policy).Do(req)
+			resp, err = client.Do(req)
 		}
 		if err != nil {
 			slot.release()

@@ -7,6 +7,9 @@
 // (fetch_read).
 const {
   ArrayPrototypePush,
+  FunctionPrototypeBind,
+  ReflectGet,
+  Symbol,
   JSONParse,
   Promise,
   PromisePrototypeThen,
@@ -236,12 +239,13 @@ async function pumpChunks(token, api, reader) {
 }
 
 /**
- * The HTTP(S) network fetch through Go.
+ * The HTTP(S) network fetch through Go, or for a service binding, the bound worker's answer.
  * @param {any} parts the request's method, url, headers, body, redirect
  * @param {any} signal
+ * @param {string} service the service binding's name, or "" for the network
  * @returns {Promise<NetworkResponse>}
  */
-async function httpFetch(parts, signal) {
+async function httpFetch(parts, signal, service) {
   let headers = '';
   for (let i = 0; i < parts.headers.length; i++) headers += (i > 0 ? '\0' : '') + parts.headers[i];
   let body = parts.body;
@@ -252,7 +256,8 @@ async function httpFetch(parts, signal) {
     body = null;
   }
   const token = nextToken++;
-  const sent = rt.opAsync('fetch_send', token, parts.method, parts.url, headers, body, parts.redirect, upload !== null);
+  const sent = rt.opAsync('fetch_send', token, parts.method, parts.url, headers, body, parts.redirect, upload !== null,
+    service);
   const uploadReader = upload === null ? null : pumpUpload(token, upload);
   // Aborting rejects at once with the signal's reason, cancels a streamed request body with it
   // and stops the exchange in Go; a head that arrives after that has its body closed.
@@ -309,10 +314,12 @@ async function httpFetch(parts, signal) {
 }
 
 /**
+ * fetch() through the network, or through a service binding when service names one.
+ * @param {string} service
  * @param {any} input
  * @param {any} [init]
  */
-async function fetch(input, init = undefined) {
+async function fetchVia(service, input, init) {
   const request = new rt.internal.Request(input, init);
   const signal = request.signal;
   if (A.aborted(signal)) {
@@ -324,14 +331,14 @@ async function fetch(input, init = undefined) {
   const url = request.url;
   const colon = StringPrototypeIndexOf(url, ':');
   const scheme = StringPrototypeSlice(url, 0, colon);
-  if (scheme === 'data') {
+  if (scheme === 'data' && service === '') {
     const parts = rt.internal.requestParts(request);
     cancelBody(parts.body, undefined);
     const data = processDataURL(url);
     if (data === null) throw networkError(`'${url}' is not a valid data: URL`);
     return localResponse(url, ['content-type', data.type], data.body, parts.method === 'HEAD');
   }
-  if (scheme === 'blob') {
+  if (scheme === 'blob' && service === '') {
     const parts = rt.internal.requestParts(request);
     cancelBody(parts.body, undefined);
     return blobFetch(parts);
@@ -347,8 +354,68 @@ async function fetch(input, init = undefined) {
     throw networkError(`'${url}' is not in the cache (the request's cache mode is "only-if-cached")`);
   }
   addNetworkHeaders(parts);
-  const r = await httpFetch(parts, signal);
+  const r = await httpFetch(parts, signal, service);
   return rt.internal.newFetchedResponse(r.status, r.statusText, r.headers, r.stream, r.url, r.redirected);
 }
+
+/**
+ * @param {any} input
+ * @param {any} [init]
+ */
+function fetch(input, init = undefined) {
+  return fetchVia('', input, init);
+}
+
+/**
+ * A service binding (env.NAME for a [[services]] entry): fetch() sends the request to the bound
+ * worker, in process. Anything else it is asked for is refused with what islet lacks: connect()
+ * and RPC (methods of a WorkerEntrypoint).
+ */
+class Fetcher {
+  #binding;
+
+  /**
+   * @param {symbol} key
+   * @param {string} binding
+   */
+  constructor(key, binding) {
+    if (key !== fetcherKey) throw new TypeError('Illegal constructor');
+    this.#binding = binding;
+  }
+
+  /**
+   * @param {any} input
+   * @param {any} [init]
+   */
+  fetch(input, init = undefined) {
+    return fetchVia(this.#binding, input, init);
+  }
+
+  connect() {
+    throw new TypeError(`env.${this.#binding}.connect(): TCP sockets through service bindings are not supported by islet`);
+  }
+}
+const fetcherKey = Symbol('Fetcher');
+// Captured as this file runs in the snapshot, before any worker's code.
+const ProxyConstructor = Proxy;
+
+/**
+ * The Fetcher of a service binding. Any property it does not have is a method that rejects:
+ * RPC to the bound worker's entrypoint is not supported yet, and saying so beats "is not a
+ * function". A then is never made up, so awaiting a Fetcher gives the Fetcher.
+ * @param {string} binding
+ */
+rt.internal.newFetcher = (binding) => new ProxyConstructor(new Fetcher(fetcherKey, binding), {
+  get(target, prop) {
+    if (typeof prop !== 'string' || prop === 'then' || prop in target) {
+      const v = ReflectGet(target, prop, target);
+      return typeof v === 'function' ? FunctionPrototypeBind(v, target) : v;
+    }
+    return async () => {
+      throw new TypeError(
+        `env.${binding}.${prop}(): RPC to a service binding's entrypoint is not supported by islet; use env.${binding}.fetch()`);
+    };
+  },
+});
 
 rt.expose('fetch', fetch);

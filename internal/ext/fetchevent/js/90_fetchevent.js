@@ -278,13 +278,18 @@ class FetchEvent extends rt.internal.Event {
 
 /**
  * Go calls this once after the main module evaluated: ns is its namespace (undefined for a
- * service-worker script), envJSON the bindings.
+ * service-worker script), envJSON the value bindings, servicesJSON the names of the service
+ * bindings (each becomes a Fetcher).
  * @param {any} ns
  * @param {string} envJSON
+ * @param {string} servicesJSON
  * @returns {string} "" when the worker is usable, else why not
  */
-rt.host.init = (ns, envJSON) => {
-  workerEnv = ObjectFreeze(JSONParse(envJSON));
+rt.host.init = (ns, envJSON, servicesJSON) => {
+  const env = JSONParse(envJSON);
+  const services = JSONParse(servicesJSON);
+  for (let i = 0; i < services.length; i++) env[services[i]] = rt.internal.newFetcher(services[i]);
+  workerEnv = ObjectFreeze(env);
   if (ns === undefined || ns === null) {
     // Service-worker syntax: bindings are globals.
     const keys = ObjectKeys(workerEnv);

@@ -1,0 +1,119 @@
+package sched
+
+import (
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"islet/internal/gateway"
+	"islet/internal/worker"
+)
+
+// serviceTransport is worker.Deps.Service: a service binding reaches a worker this scheduler
+// serves, of the binding worker's own account (a worker of no account, served from a config
+// file, reaches only workers of no account).
+func (s *Scheduler) serviceTransport(from *worker.Spec, target string) (http.RoundTripper, error) {
+	s.mu.Lock()
+	sp, ok := s.specs[target]
+	s.mu.Unlock()
+	if !ok || sp.Account != from.Account {
+		// Another account's worker is reported as absent: a binding learns nothing of it.
+		return nil, fmt.Errorf("the service %q is not a worker of this account in this runtime process "+
+			"(an account's workers share one; a quarantined worker, one of another tier and a config file's workers under --processes do not)", target)
+	}
+	return &dispatchTransport{s: s, target: target}, nil
+}
+
+// dispatchTransport sends each request to one worker through the scheduler, in process: the
+// request reaches the worker's fetch handler as if it came through the gateway (same loop-depth
+// rule, same admission), and the response streams back through a pipe, with back-pressure.
+type dispatchTransport struct {
+	s      *Scheduler
+	target string
+}
+
+func (t *dispatchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	in := req.Clone(req.Context())
+	if in.Host == "" {
+		in.Host = req.URL.Host
+	}
+	in.RequestURI = req.URL.RequestURI()
+	in.RemoteAddr = "127.0.0.1:0"
+	if req.URL.Scheme == "https" {
+		in.TLS = &tls.ConnectionState{} // the worker sees the URL's scheme, as the caller wrote it
+	}
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	w := newPipeResponse()
+	go func() {
+		defer w.finish()
+		if gateway.RefuseLoop(w, in) {
+			return
+		}
+		t.s.Dispatch(w, in, t.target)
+	}()
+	select {
+	case <-w.ready:
+	case <-req.Context().Done():
+		w.body.CloseWithError(req.Context().Err())
+		return nil, req.Context().Err()
+	}
+	resp := &http.Response{
+		Status:     strconv.Itoa(w.status) + " " + http.StatusText(w.status),
+		StatusCode: w.status,
+		Proto:      "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        w.sent,
+		Body:          w.body,
+		ContentLength: -1,
+		Request:       req,
+	}
+	if n, err := strconv.ParseInt(w.sent.Get("Content-Length"), 10, 64); err == nil {
+		resp.ContentLength = n
+	}
+	return resp, nil
+}
+
+// pipeResponse is the http.ResponseWriter a service call's worker writes to: the head is
+// handed over once written, the body through a pipe that the caller's reads drain.
+type pipeResponse struct {
+	header http.Header
+	ready  chan struct{} // closed once the head is written
+	once   sync.Once
+	status int
+	sent   http.Header // the header as it was when the head was written
+	body   *io.PipeReader
+	out    *io.PipeWriter
+}
+
+func newPipeResponse() *pipeResponse {
+	pr, pw := io.Pipe()
+	return &pipeResponse{header: http.Header{}, ready: make(chan struct{}), body: pr, out: pw}
+}
+
+func (p *pipeResponse) Header() http.Header { return p.header }
+
+func (p *pipeResponse) WriteHeader(code int) {
+	p.once.Do(func() {
+		p.status, p.sent = code, p.header.Clone()
+		close(p.ready)
+	})
+}
+
+func (p *pipeResponse) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return p.out.Write(b)
+}
+
+// Flush has nothing to do: each Write reaches the reader directly.
+func (p *pipeResponse) Flush() {}
+
+// finish ends the response once the worker has answered: a head if it wrote none, and the end
+// of the body.
+func (p *pipeResponse) finish() {
+	p.WriteHeader(http.StatusOK)
+	p.out.Close()
+}

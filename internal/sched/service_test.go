@@ -1,0 +1,66 @@
+package sched
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"islet/internal/deploy"
+	"islet/internal/worker"
+)
+
+func withEnv(sp *worker.Spec, env ...deploy.Binding) *worker.Spec {
+	sp.Env = env
+	return sp
+}
+
+// TestServiceBindingFetch: env.AUTH.fetch() reaches the bound worker in process, with the
+// request's method, URL, headers and body, and its streamed response comes back; a binding
+// reaches only workers of its own account, and a worker that calls itself is stopped at the
+// loop depth.
+func TestServiceBindingFetch(t *testing.T) {
+	s := newSched(t, Options{CPUPerRequest: 10 * time.Second})
+	auth := spec("auth", `export default { async fetch(req) {
+		const body = await req.text();
+		const { readable, writable } = new TransformStream();
+		const w = writable.getWriter();
+		(async () => { for (const part of ["a", "b", "c"]) await w.write(new TextEncoder().encode(part)); await w.close(); })();
+		return new Response(readable, { status: 201, headers: { "x-seen": req.method + " " + req.url + " " + req.headers.get("x-token") + " " + body } });
+	} };`)
+	caller := withEnv(spec("caller", `export default { async fetch(req, env) {
+		const path = new URL(req.url).pathname;
+		if (path === "/rpc") {
+			try { await env.AUTH.verify("t"); return new Response("no error"); } catch (e) { return new Response(e.message); }
+		}
+		if (path === "/connect") {
+			try { env.AUTH.connect("x:1"); return new Response("no error"); } catch (e) { return new Response(e.message); }
+		}
+		if (path === "/other") {
+			try { await env.OTHER.fetch("http://x/"); return new Response("no error"); } catch (e) { return new Response(e.message); }
+		}
+		const r = await env.AUTH.fetch("https://auth.internal/check?q=1", { method: "POST", headers: { "x-token": "abc" }, body: "payload" });
+		return new Response(r.status + " " + r.headers.get("x-seen") + " " + await r.text());
+	} };`), deploy.Service("AUTH", "auth"), deploy.Service("OTHER", "theirs"))
+	theirs := spec("theirs", `export default { fetch() { return new Response("secret"); } };`)
+	theirs.Account = "someone-else"
+	self := withEnv(spec("self", `export default { async fetch(req, env) { const r = await env.ME.fetch(req.url); return new Response(r.status + " " + await r.text(), { status: r.status }); } };`),
+		deploy.Service("ME", "self"))
+	s.SetWorkers([]*worker.Spec{auth, caller, theirs, self})
+
+	if code, body := do(s, "caller", "/"); code != 200 || body != "201 POST https://auth.internal/check?q=1 abc payload abc" {
+		t.Errorf("service fetch: %d %q", code, body)
+	}
+	if _, body := do(s, "caller", "/rpc"); !strings.Contains(body, "env.AUTH.verify(): RPC to a service binding's entrypoint is not supported") {
+		t.Errorf("RPC: %q", body)
+	}
+	if _, body := do(s, "caller", "/connect"); !strings.Contains(body, "env.AUTH.connect(): TCP sockets through service bindings are not supported") {
+		t.Errorf("connect: %q", body)
+	}
+	if _, body := do(s, "caller", "/other"); !strings.Contains(body, `env.OTHER: the service "theirs" is not a worker of this account in this runtime process`) {
+		t.Errorf("another account's worker: %q", body)
+	}
+	if code, body := do(s, "self", "/"); code != http.StatusLoopDetected || !strings.Contains(body, "deeper than 16") {
+		t.Errorf("a worker that calls itself: %d %q", code, body)
+	}
+}

@@ -1,0 +1,36 @@
+package e2e
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestServiceBindingDeploy deploys two wrangler projects, one calling the other through
+// [[services]]: the call is answered by the bound worker; binding a worker the account does not
+// have is refused at deploy.
+func TestServiceBindingDeploy(t *testing.T) {
+	pl := startPlatform(t)
+	authDir, appDir := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(authDir, "wrangler.toml"), "name = \"auth\"\nmain = \"index.js\"\n")
+	write(t, filepath.Join(authDir, "index.js"), `export default { async fetch(req) {
+		return new Response(req.headers.get("authorization") === "Bearer good" ? "allowed " + new URL(req.url).pathname : "denied", { status: 200 });
+	} };`)
+	write(t, filepath.Join(appDir, "wrangler.toml"), "name = \"app\"\nmain = \"index.js\"\n[[services]]\nbinding = \"AUTH\"\nservice = \"auth\"\n")
+	write(t, filepath.Join(appDir, "index.js"), `export default { async fetch(req, env) {
+		const token = new URL(req.url).searchParams.get("token") ?? "";
+		let r; try { r = await env.AUTH.fetch("https://auth/check", { headers: { authorization: "Bearer " + token } }); } catch (e) { return new Response("app error: " + e.message); }
+		return new Response("app: " + await r.text());
+	} };`)
+
+	if out, err := pl.cli(t, appDir, "", "deploy"); err == nil || !strings.Contains(out, "service_not_found") || !strings.Contains(out, `no worker named "auth"`) {
+		t.Fatalf("deploy before its service exists: err %v\n%s", err, out)
+	}
+	pl.mustCLI(t, authDir, "", "deploy")
+	pl.mustCLI(t, appDir, "", "deploy")
+	pollBody(t, pl.node.addr, "app.localhost", "app: denied")
+	code, _, body := get(t, pl.node.addr, "app.localhost", "/?token=good")
+	if code != 200 || body != "app: allowed /check" {
+		t.Fatalf("with a good token: %d %q", code, body)
+	}
+}
