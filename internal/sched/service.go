@@ -22,7 +22,7 @@ func (s *Scheduler) serviceTransport(from *worker.Spec, target string) (http.Rou
 	if !ok || sp.Account != from.Account {
 		// Another account's worker is reported as absent: a binding learns nothing of it.
 		return nil, fmt.Errorf("the service %q is not a worker of this account in this runtime process "+
-			"(an account's workers share one; a quarantined worker, one of another tier and a config file's workers under --processes do not)", target)
+			"(service bindings call workers in process; calls between runtime processes are not supported yet)", target)
 	}
 	return &dispatchTransport{s: s, target: target}, nil
 }

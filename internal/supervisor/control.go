@@ -11,15 +11,9 @@ import (
 // rollouts and secrets are the runtime processes' business: the supervisor routes by the
 // worker's name only. Routes that conflict (the admin API can let two writers through
 // concurrently) are dropped, the later in name order, as the runtime processes drop them.
-// Workers of the control plane have no tier; each has its account.
+// Workers of the control plane have no tier.
 func FeedRouting(st *feed.State, log *slog.Logger) Routing {
-	accounts := make(map[string]string, len(st.Workers))
-	for name, w := range st.Workers {
-		if w.Current != nil && w.Current.Version != nil {
-			accounts[name] = w.Current.Account
-		}
-	}
-	return Routing{Table: controlTable(st, log), Tiers: map[string]string{}, Accounts: accounts}
+	return Routing{Table: controlTable(st, log), Tiers: map[string]string{}}
 }
 
 // controlTable builds the table of workers, dropping conflicting routes (logged).

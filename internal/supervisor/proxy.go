@@ -79,10 +79,8 @@ func newProxy(c *child) (*http.Transport, *httputil.ReverseProxy) {
 type dispatcher struct {
 	children []*child
 	layout   *Layout
-	// tiers maps worker names to their tiers, keys to what places them (see pick); each
-	// replaced whole (setPlacement), never modified.
+	// tiers maps worker names to their tiers; replaced whole (setTiers), never modified.
 	tiers atomic.Pointer[map[string]string]
-	keys  atomic.Pointer[map[string]string]
 	// quarantine, when the layout has the QuarantineTier, sends the workers it holds there.
 	quarantine *quarantine
 	log        *slog.Logger
@@ -91,38 +89,22 @@ type dispatcher struct {
 // workerKey is the request context's key for the worker a proxied request is for (a request).
 type workerKey struct{}
 
-// setPlacement replaces the workers' tiers and accounts.
-func (d *dispatcher) setPlacement(tiers, accounts map[string]string) {
-	keys := make(map[string]string, len(accounts))
-	for w, a := range accounts {
-		if a != "" {
-			keys[w] = "account " + a // no worker name has a space
-		}
-	}
-	d.tiers.Store(&tiers)
-	d.keys.Store(&keys)
-}
+// setTiers replaces the workers' tiers.
+func (d *dispatcher) setTiers(tiers map[string]string) { d.tiers.Store(&tiers) }
 
-// pick returns the child slot that serves worker: the one its account's workers of its tier
-// share (so that service bindings between them stay in process), or for a worker of no
-// account, or one quarantined alone, the one its name picks.
+// pick returns the child slot that serves worker.
 func (d *dispatcher) pick(worker string) *child {
-	tier, key := "", worker
+	tier := ""
 	if m := d.tiers.Load(); m != nil {
 		tier = (*m)[worker]
 	}
-	if m := d.keys.Load(); m != nil {
-		if k, ok := (*m)[worker]; ok {
-			key = k
-		}
-	}
 	if d.quarantine.has(worker) {
-		tier, key = QuarantineTier, worker
+		tier = QuarantineTier
 	}
 	if d.layout == nil {
-		return d.children[Pick(key, len(d.children))]
+		return d.children[Pick(worker, len(d.children))]
 	}
-	return d.children[d.layout.Pick(key, tier)]
+	return d.children[d.layout.Pick(worker, tier)]
 }
 
 // Dispatch forwards r to worker's runtime process, waiting (bounded by readyWait) while that

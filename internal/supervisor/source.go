@@ -16,10 +16,6 @@ import (
 type Routing struct {
 	Table *gateway.Table
 	Tiers map[string]string
-	// Accounts maps worker names to their accounts (none for a config file's workers): the
-	// workers of one account run in the same runtime process (of their tier), so that their
-	// service bindings stay in process.
-	Accounts map[string]string
 }
 
 // TableSource delivers the supervisor's routing: it calls set with the first Routing and again

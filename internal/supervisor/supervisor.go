@@ -121,7 +121,7 @@ func Run(ctx context.Context, o Options) error {
 					"worker", name, "tier", tier)
 			}
 		}
-		d.setPlacement(r.Tiers, r.Accounts)
+		d.setTiers(r.Tiers)
 		gw.SetTable(r.Table)
 	}
 	routesCtx, stopRoutes := context.WithCancel(ctx)

@@ -7,10 +7,11 @@ import (
 )
 
 // TestServiceBindingDeploy deploys two wrangler projects, one calling the other through
-// [[services]]: the call is answered by the bound worker; binding a worker the account does not
-// have is refused at deploy.
+// [[services]], on a node of one runtime process: the call is answered by the bound worker;
+// binding a worker the account does not have is refused at deploy. A node of several runtime
+// processes refuses service bindings, saying why.
 func TestServiceBindingDeploy(t *testing.T) {
-	pl := startPlatform(t)
+	pl := startPlatform(t, "--processes", "1")
 	authDir, appDir := t.TempDir(), t.TempDir()
 	write(t, filepath.Join(authDir, "wrangler.toml"), "name = \"auth\"\nmain = \"index.js\"\n")
 	write(t, filepath.Join(authDir, "index.js"), `export default { async fetch(req) {
@@ -32,5 +33,15 @@ func TestServiceBindingDeploy(t *testing.T) {
 	code, _, body := get(t, pl.node.addr, "app.localhost", "/?token=good")
 	if code != 200 || body != "app: allowed /check" {
 		t.Fatalf("with a good token: %d %q", code, body)
+	}
+}
+
+func TestServiceBindingsNeedOneProcess(t *testing.T) {
+	pl := startPlatform(t) // the platform's default: several runtime processes
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "wrangler.toml"), "name = \"app\"\nmain = \"index.js\"\n[[services]]\nbinding = \"AUTH\"\nservice = \"app\"\n")
+	write(t, filepath.Join(dir, "index.js"), `export default { fetch(req, env) { return env.AUTH.fetch(req); } };`)
+	if out, err := pl.cli(t, dir, "", "deploy"); err == nil || !strings.Contains(out, "unsupported_binding") || !strings.Contains(out, "serve with --processes 1 to use them") {
+		t.Fatalf("deploy with a service binding to a multi-process node: err %v\n%s", err, out)
 	}
 }
