@@ -161,6 +161,13 @@ func serveCmd() *cobra.Command {
 				flags.listen = cfg.Listen
 			}
 			if flags.proc.supervises() {
+				for _, w := range cfg.Workers {
+					if len(w.Services) > 0 {
+						return fmt.Errorf("serve: worker %s has service bindings, which call workers in process, and --processes runs "+
+							"the workers in %d runtime processes; serve with --processes 1 (calls between runtime processes are not supported yet)",
+							w.Name, flags.proc.total())
+					}
+				}
 				return runSupervisor(cmd.Context(), flags, flags.proc, cfgPath, len(cfg.Workers), os.Args[1:])
 			}
 			log := flags.proc.logger(flags.logger())

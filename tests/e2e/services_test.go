@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestServiceBindingDeploy deploys two wrangler projects, one calling the other through
@@ -43,5 +44,22 @@ func TestServiceBindingsNeedOneProcess(t *testing.T) {
 	write(t, filepath.Join(dir, "index.js"), `export default { fetch(req, env) { return env.AUTH.fetch(req); } };`)
 	if out, err := pl.cli(t, dir, "", "deploy"); err == nil || !strings.Contains(out, "unsupported_binding") || !strings.Contains(out, "serve with --processes 1 to use them") {
 		t.Fatalf("deploy with a service binding to a multi-process node: err %v\n%s", err, out)
+	}
+}
+
+// TestServiceBindingConfig serves an islet.toml whose worker binds another with
+// [[worker.services]]; with --processes 2 the config is refused at start.
+func TestServiceBindingConfig(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "auth/index.js"), `export default { fetch(req) { return new Response("auth saw " + req.method + " " + new URL(req.url).pathname); } };`)
+	write(t, filepath.Join(dir, "app/index.js"), `export default { async fetch(req, env) { const r = await env.AUTH.fetch("http://auth/who", { method: "PUT" }); return new Response("app: " + await r.text()); } };`)
+	cfg := filepath.Join(dir, "islet.toml")
+	write(t, cfg, "[[worker]]\nname = \"auth\"\nmain = \"auth/index.js\"\n[[worker]]\nname = \"app\"\nmain = \"app/index.js\"\n[[worker.services]]\nbinding = \"AUTH\"\nservice = \"auth\"\n")
+	p := start(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	if code, _, body := get(t, p.addr, "app.localhost", "/"); code != 200 || body != "app: auth saw PUT /who" {
+		t.Fatalf("%d %q", code, body)
+	}
+	if out, err := runBounded(t, time.Minute, "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--processes", "2"); err == nil || !strings.Contains(out, "serve with --processes 1") {
+		t.Fatalf("serve --processes 2: %v\n%s", err, out)
 	}
 }
