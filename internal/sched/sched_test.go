@@ -18,7 +18,7 @@ import (
 
 var snapshotGet = snapshot.Get
 
-func newSched(t *testing.T, opts Options) *Scheduler {
+func newSched(t testing.TB, opts Options) *Scheduler {
 	t.Helper()
 	snap, err := snapshot.Get()
 	if err != nil {

@@ -2,6 +2,7 @@ package sched
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -50,7 +51,20 @@ func (t *dispatchTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	}
 	w := newPipeResponse()
 	go func() {
-		defer w.finish()
+		defer func() {
+			// A worker's response that fails after its head went out aborts the handler
+			// (http.ErrAbortHandler), as net/http's server expects: the caller then reads an
+			// error, not a truncated body that looks complete.
+			if r := recover(); r != nil {
+				if r != http.ErrAbortHandler {
+					panic(r)
+				}
+				w.WriteHeader(http.StatusBadGateway)
+				w.out.CloseWithError(errAborted)
+				return
+			}
+			w.finish()
+		}()
 		if gateway.RefuseLoop(w, in) {
 			return
 		}
@@ -76,6 +90,9 @@ func (t *dispatchTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	}
 	return resp, nil
 }
+
+// errAborted is what the caller reads from a service's response body that the worker aborted.
+var errAborted = errors.New("the service's response was aborted")
 
 // pipeResponse is the http.ResponseWriter a service call's worker writes to: the head is
 // handed over once written, the body through a pipe that the caller's reads drain.

@@ -36,17 +36,26 @@ func TestServiceBindingFetch(t *testing.T) {
 		if (path === "/connect") {
 			try { env.AUTH.connect("x:1"); return new Response("no error"); } catch (e) { return new Response(e.message); }
 		}
+		if (path === "/broken") {
+			const r = await env.BROKEN.fetch("http://x/");
+			try { await r.text(); return new Response("read a whole body"); } catch (e) { return new Response("body failed: " + e.message); }
+		}
 		if (path === "/other") {
 			try { await env.OTHER.fetch("http://x/"); return new Response("no error"); } catch (e) { return new Response(e.message); }
 		}
 		const r = await env.AUTH.fetch("https://auth.internal/check?q=1", { method: "POST", headers: { "x-token": "abc" }, body: "payload" });
 		return new Response(r.status + " " + r.headers.get("x-seen") + " " + await r.text());
-	} };`), deploy.Service("AUTH", "auth"), deploy.Service("OTHER", "theirs"))
+	} };`), deploy.Service("AUTH", "auth"), deploy.Service("OTHER", "theirs"), deploy.Service("BROKEN", "broken"))
+	broken := spec("broken", `export default { fetch() {
+		let n = 0;
+		const body = new ReadableStream({ pull(c) { if (n++ === 0) c.enqueue(new TextEncoder().encode("part")); else c.error(new Error("disk on fire")); } });
+		return new Response(body);
+	} };`)
 	theirs := spec("theirs", `export default { fetch() { return new Response("secret"); } };`)
 	theirs.Account = "someone-else"
 	self := withEnv(spec("self", `export default { async fetch(req, env) { const r = await env.ME.fetch(req.url); return new Response(r.status + " " + await r.text(), { status: r.status }); } };`),
 		deploy.Service("ME", "self"))
-	s.SetWorkers([]*worker.Spec{auth, caller, theirs, self})
+	s.SetWorkers([]*worker.Spec{auth, caller, theirs, self, broken})
 
 	if code, body := do(s, "caller", "/"); code != 200 || body != "201 POST https://auth.internal/check?q=1 abc payload abc" {
 		t.Errorf("service fetch: %d %q", code, body)
@@ -59,6 +68,9 @@ func TestServiceBindingFetch(t *testing.T) {
 	}
 	if _, body := do(s, "caller", "/other"); !strings.Contains(body, `env.OTHER: the service "theirs" is not a worker of this account in this runtime process`) {
 		t.Errorf("another account's worker: %q", body)
+	}
+	if _, body := do(s, "caller", "/broken"); !strings.HasPrefix(body, "body failed: ") {
+		t.Errorf("a service's aborted body: %q", body)
 	}
 	if code, body := do(s, "self", "/"); code != http.StatusLoopDetected || !strings.Contains(body, "deeper than 16") {
 		t.Errorf("a worker that calls itself: %d %q", code, body)
