@@ -65,8 +65,6 @@ type Server struct {
 	validating chan struct{}
 	// throttle slows down clients that fail to authenticate.
 	throttle *authThrottle
-	// noServices refuses service bindings with this reason (Options.NoServiceBindings).
-	noServices string
 }
 
 // Options configure New.
@@ -77,10 +75,6 @@ type Options struct {
 	Logger    *slog.Logger
 	// URLs lists where a worker answers (shown after a deploy); nil shows none.
 	URLs func(name string, routes []string) []string
-	// NoServiceBindings, when set, refuses every deploy with a service binding, giving this
-	// reason: the node cannot honour them (its workers run in several runtime processes, and a
-	// service binding only calls a worker in its own process).
-	NoServiceBindings string
 }
 
 // New makes the admin API handler.
@@ -91,7 +85,7 @@ func New(o Options) *Server {
 	if o.URLs == nil {
 		o.URLs = func(string, []string) []string { return nil }
 	}
-	s := &Server{store: o.Store, sealer: o.Sealer, validator: o.Validator, log: o.Logger, urls: o.URLs, noServices: o.NoServiceBindings,
+	s := &Server{store: o.Store, sealer: o.Sealer, validator: o.Validator, log: o.Logger, urls: o.URLs,
 		mux: http.NewServeMux(), validating: make(chan struct{}, 1), throttle: newAuthThrottle(o.Logger)}
 	s.handle("GET /v1/whoami", s.whoami)
 	s.handle("GET /v1/accounts", s.listAccounts)

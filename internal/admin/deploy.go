@@ -262,15 +262,11 @@ func (s *Server) revokeToken(r *http.Request, tok *control.Token) (any, error) {
 
 // checkServices refuses a service binding to a worker the deploying account does not have, as
 // Cloudflare refuses one whose target does not exist (a worker may bind itself; another
-// account's worker is reported as missing), and every service binding on a node that cannot
-// honour them (Options.NoServiceBindings).
+// account's worker is reported as missing).
 func (s *Server) checkServices(ctx context.Context, self, account string, bindings []deploy.Binding) error {
 	for _, b := range bindings {
 		if b.Type != deploy.BindingService {
 			continue
-		}
-		if s.noServices != "" {
-			return deploy.Errorf(deploy.CodeUnsupportedBinding, "binding %s (service): %s", b.Name, s.noServices)
 		}
 		if b.ServiceName() == self {
 			continue

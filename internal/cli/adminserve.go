@@ -42,12 +42,7 @@ func startAdminAPI(flags nodeFlags, pf platformFlags, store *control.Store, seal
 	// (startup_fatal) instead of ending this node.
 	validator := &node.ProcessValidator{Executable: exe, Args: validatorArgs(flags)}
 	scheme := flags.tls.scheme()
-	noServices := ""
-	if n := flags.proc.total(); n > 1 {
-		noServices = fmt.Sprintf("service bindings call workers in process, and this node runs its workers in %d runtime processes; "+
-			"serve with --processes 1 to use them (calls between runtime processes are not supported yet)", n)
-	}
-	api := admin.New(admin.Options{Store: store, Sealer: sealer, Validator: validator, Logger: log, NoServiceBindings: noServices,
+	api := admin.New(admin.Options{Store: store, Sealer: sealer, Validator: validator, Logger: log,
 		URLs: func(name string, routes []string) []string {
 			urls := []string{fmt.Sprintf("%s://%s.localhost:%s/", scheme, name, port)}
 			for _, r := range routes {

@@ -108,6 +108,7 @@ func (f *nodeFlags) options(log *slog.Logger, dev bool) node.Options {
 		NoCPULimit:    f.cpuMillis == 0,
 	}}
 	if f.proc.child() {
+		opts.BehindSupervisor = true
 		// A runtime process whose every executor's worth of threads is lost in built-ins that
 		// do not stop serves nothing well any more: it exits, and its supervisor restarts it.
 		executors := f.executors

@@ -26,7 +26,14 @@ type brokerRequest struct {
 	Policy  string `json:"policy"`
 	Network string `json:"network"`
 	Address string `json:"address"`
+	// Caller is the worker asking, for a connection to a service (Network serviceNetwork,
+	// Address the worker it binds).
+	Caller string `json:"caller,omitempty"`
 }
+
+// serviceNetwork is the broker request network of a connection to a worker through a service
+// binding: the supervisor answers with a connection that speaks HTTP to that worker.
+const serviceNetwork = "islet-service"
 
 type brokerReply struct {
 	ID    uint64 `json:"id"`
@@ -73,6 +80,30 @@ func NewBrokerClient(conn *net.UnixConn) *BrokerClient {
 // Dial asks the supervisor for a connection to addr under p and returns it, or the reason it
 // was refused.
 func (b *BrokerClient) Dial(ctx context.Context, p *Policy, network, addr string) (net.Conn, error) {
+	return b.send(ctx, brokerRequest{Policy: p.Key(), Network: network, Address: addr})
+}
+
+// DialService asks the supervisor for a connection that speaks HTTP/1.1 to the worker target,
+// for a service binding of the worker caller (see ServeBroker's service).
+func (b *BrokerClient) DialService(ctx context.Context, caller, target string) (net.Conn, error) {
+	return b.send(ctx, brokerRequest{Network: serviceNetwork, Address: target, Caller: caller})
+}
+
+// HasBroker reports whether this process connects through a supervisor's broker (SetBroker).
+func HasBroker() bool { return broker.Load() != nil }
+
+// DialService is BrokerClient.DialService on this process's broker (SetBroker), or an error
+// when the process has none (it runs under no supervisor).
+func DialService(ctx context.Context, caller, target string) (net.Conn, error) {
+	b := broker.Load()
+	if b == nil {
+		return nil, errors.New("this process runs under no supervisor")
+	}
+	return b.DialService(ctx, caller, target)
+}
+
+// send sends req under a fresh ID and waits for its reply (and connection).
+func (b *BrokerClient) send(ctx context.Context, req brokerRequest) (net.Conn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err // the supervisor need not connect for nobody
 	}
@@ -86,7 +117,8 @@ func (b *BrokerClient) Dial(ctx context.Context, p *Policy, network, addr string
 	id := b.next
 	b.pending[id] = done
 	b.mu.Unlock()
-	msg, err := json.Marshal(brokerRequest{ID: id, Policy: p.Key(), Network: network, Address: addr})
+	req.ID = id
+	msg, err := json.Marshal(req)
 	if err == nil {
 		b.wmu.Lock()
 		_, err = b.conn.Write(msg)
@@ -213,7 +245,11 @@ func connOfFDs(fds []int) (net.Conn, error) {
 // to the client and closed here. Each request is served on its own goroutine, which may
 // outlive ServeBroker by as long as granted takes: its dial ends with ServeBroker's context,
 // and its reply goes nowhere.
-func ServeBroker(ctx context.Context, conn *net.UnixConn, granted func(key string) *Policy, log *slog.Logger) error {
+//
+// A request for a service (DialService) is answered by service(caller, target), nil to refuse
+// every one: a connection the supervisor serves HTTP on for that worker.
+func ServeBroker(ctx context.Context, conn *net.UnixConn, granted func(key string) *Policy,
+	service func(caller, target string) (net.Conn, error), log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() { <-ctx.Done(); conn.Close() }()
@@ -252,6 +288,19 @@ func ServeBroker(ctx context.Context, conn *net.UnixConn, granted func(key strin
 			return fmt.Errorf("egress broker: a request that is not one: %w", err)
 		}
 		go func() {
+			if req.Network == serviceNetwork {
+				if service == nil {
+					reply(brokerReply{ID: req.ID, Error: "service bindings are not served here"}, nil)
+					return
+				}
+				c, err := service(req.Caller, req.Address)
+				if err != nil {
+					reply(brokerReply{ID: req.ID, Error: err.Error()}, nil)
+					return
+				}
+				reply(brokerReply{ID: req.ID}, c)
+				return
+			}
 			p := granted(req.Policy)
 			switch {
 			case p == nil:

@@ -154,7 +154,7 @@ func startBroker(t testing.TB, granted func(key string) *Policy) *brokerPair {
 	cc, sc := seqpacketPair(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	bp := &brokerPair{clientConn: cc, serverConn: sc, cancel: cancel, served: make(chan error, 1)}
-	go func() { bp.served <- ServeBroker(ctx, sc, granted, slog.New(slog.DiscardHandler)) }()
+	go func() { bp.served <- ServeBroker(ctx, sc, granted, nil, slog.New(slog.DiscardHandler)) }()
 	bp.client = NewBrokerClient(cc)
 	t.Cleanup(func() {
 		cancel()

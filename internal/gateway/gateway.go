@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -25,7 +26,22 @@ type Gateway struct {
 	dispatcher Dispatcher
 	logger     *slog.Logger
 	table      atomic.Pointer[Table]
+	// trustService says whether ServiceHeader names the worker (a runtime process, whose
+	// requests all come from its supervisor); otherwise the header is dropped.
+	trustService bool
 }
+
+// ServiceHeader names the worker a service-binding call is for, on a request a supervisor
+// forwards to a runtime process (TrustServiceHeader); ServiceHTTPSHeader says the caller's URL
+// was https. Every other gateway drops both, so no client can send them.
+const (
+	ServiceHeader      = "x-islet-service"
+	ServiceHTTPSHeader = "x-islet-service-https"
+)
+
+// TrustServiceHeader makes g route a request with ServiceHeader to the worker it names, for a
+// runtime process behind a supervisor that drops the header from what clients send.
+func (g *Gateway) TrustServiceHeader() { g.trustService = true }
 
 // New returns a Gateway that dispatches to d and logs to logger (nil discards). Until SetTable is
 // called it routes nothing and answers every request with the platform's 404 page.
@@ -60,6 +76,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if RefuseLoop(w, r) {
+		return
+	}
+	service, https := r.Header.Get(ServiceHeader), r.Header.Get(ServiceHTTPSHeader) != ""
+	r.Header.Del(ServiceHeader)
+	r.Header.Del(ServiceHTTPSHeader)
+	if service != "" && g.trustService {
+		if https && r.TLS == nil {
+			r.TLS = &tls.ConnectionState{} // the worker sees the scheme its caller wrote
+		}
+		g.dispatcher.Dispatch(w, r, service)
 		return
 	}
 	worker, ok := g.table.Load().Match(r.Host, r.URL.Path)

@@ -39,6 +39,9 @@ type Options struct {
 	EgressAllow []limits.EgressRule
 	// Server bounds the HTTP server's timeouts (zero fields: the gateway's defaults).
 	Server gateway.ServerLimits
+	// BehindSupervisor says the node is a runtime process: its gateway takes the worker of a
+	// service-binding call from the supervisor's header (gateway.TrustServiceHeader).
+	BehindSupervisor bool
 }
 
 // Node is a running islet node.
@@ -73,6 +76,9 @@ func New(opts Options) (*Node, error) {
 	n := &Node{log: opts.Logger, snap: snap, server: opts.Server}
 	n.sched = sched.New(snap, opts.Sched)
 	n.gw = gateway.New(n, opts.Logger)
+	if opts.BehindSupervisor {
+		n.gw.TrustServiceHeader()
+	}
 	return n, nil
 }
 

@@ -77,11 +77,14 @@ type Scheduler struct {
 	stop  chan struct{}
 	wg    sync.WaitGroup
 
-	mu      sync.Mutex
-	specs   map[string]*worker.Spec // by worker name
-	live    map[string]*entry       // by worker name
-	lru     *list.List              // of *entry, most recent at the front
-	retired []*worker.Instance
+	mu    sync.Mutex
+	specs map[string]*worker.Spec // by worker name
+	// services caches the transports of service bindings to workers of other runtime
+	// processes, by caller and target (service.go).
+	services sync.Map
+	live     map[string]*entry // by worker name
+	lru      *list.List        // of *entry, most recent at the front
+	retired  []*worker.Instance
 
 	segments atomic.Int64 // function-table segments of instances not yet disposed
 	evicting atomic.Int64 // those of them evicted and about to be disposed

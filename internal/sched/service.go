@@ -1,14 +1,19 @@
 package sched
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
 
+	"islet/internal/egress"
 	"islet/internal/gateway"
 	"islet/internal/worker"
 )
@@ -16,16 +21,62 @@ import (
 // serviceTransport is worker.Deps.Service: a service binding reaches a worker this scheduler
 // serves, of the binding worker's own account (a worker of no account, served from a config
 // file, reaches only workers of no account).
+//
+// Under a supervisor, a worker that this runtime process does not serve is reached through the
+// supervisor (supervisedTransport), which checks the account itself.
 func (s *Scheduler) serviceTransport(from *worker.Spec, target string) (http.RoundTripper, error) {
 	s.mu.Lock()
 	sp, ok := s.specs[target]
 	s.mu.Unlock()
-	if !ok || sp.Account != from.Account {
-		// Another account's worker is reported as absent: a binding learns nothing of it.
-		return nil, fmt.Errorf("the service %q is not a worker of this account in this runtime process "+
-			"(service bindings call workers in process; calls between runtime processes are not supported yet)", target)
+	switch {
+	case ok && sp.Account == from.Account:
+		return &dispatchTransport{s: s, target: target}, nil
+	case !ok && egress.HasBroker():
+		caller, _, _ := strings.Cut(from.Name, "@")
+		key := caller + "\x00" + target
+		if t, ok := s.services.Load(key); ok {
+			return t.(http.RoundTripper), nil
+		}
+		t, _ := s.services.LoadOrStore(key, newSupervisedTransport(caller, target))
+		return t.(http.RoundTripper), nil
 	}
-	return &dispatchTransport{s: s, target: target}, nil
+	// Another account's worker is reported as absent: a binding learns nothing of it.
+	return nil, fmt.Errorf("the service %q is not a worker of this account", target)
+}
+
+// supervisedTransport reaches a worker of another runtime process through the supervisor: each
+// connection is one the supervisor opened for caller's binding to target (egress.DialService),
+// on which it serves HTTP/1.1 to target. The request keeps its Host; its https scheme travels
+// in a header (gateway.ServiceHTTPSHeader).
+type supervisedTransport struct {
+	t *http.Transport
+}
+
+func newSupervisedTransport(caller, target string) *supervisedTransport {
+	return &supervisedTransport{t: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return egress.DialService(ctx, caller, target)
+		},
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     60 * time.Second,
+		DisableCompression:  true, // the caller sees the encoding the worker answered with
+	}}
+}
+
+func (t *supervisedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	out := req.Clone(req.Context())
+	if out.Host == "" {
+		out.Host = req.URL.Host
+	}
+	if req.URL.Scheme == "https" {
+		out.Header.Set(gateway.ServiceHTTPSHeader, "1")
+	}
+	out.URL.Scheme, out.URL.Host = "http", "islet-service" // any name: the transport dials the supervisor
+	resp, err := t.t.RoundTrip(out)
+	if resp != nil {
+		resp.Request = req
+	}
+	return resp, err
 }
 
 // dispatchTransport sends each request to one worker through the scheduler, in process: the

@@ -66,7 +66,7 @@ func TestServiceBindingFetch(t *testing.T) {
 	if _, body := do(s, "caller", "/connect"); !strings.Contains(body, "env.AUTH.connect(): TCP sockets through service bindings are not supported") {
 		t.Errorf("connect: %q", body)
 	}
-	if _, body := do(s, "caller", "/other"); !strings.Contains(body, `env.OTHER: the service "theirs" is not a worker of this account in this runtime process`) {
+	if _, body := do(s, "caller", "/other"); !strings.Contains(body, `env.OTHER: the service "theirs" is not a worker of this account`) {
 		t.Errorf("another account's worker: %q", body)
 	}
 	if _, body := do(s, "caller", "/broken"); !strings.HasPrefix(body, "body failed: ") {

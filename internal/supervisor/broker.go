@@ -53,7 +53,7 @@ func (c *child) serveBroker(conn *net.UnixConn, exited <-chan struct{}) {
 		<-exited
 		cancel()
 	}()
-	if err := egress.ServeBroker(ctx, conn, c.granted, c.log.With("process", c.index)); err != nil && ctx.Err() == nil {
+	if err := egress.ServeBroker(ctx, conn, c.granted, c.service, c.log.With("process", c.index)); err != nil && ctx.Err() == nil {
 		c.log.Error("egress broker of runtime process failed; its outbound connections fail until it restarts", "process", c.index, "err", err)
 	}
 	conn.Close()

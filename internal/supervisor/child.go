@@ -53,6 +53,9 @@ type child struct {
 	// serves says this slot serves, sent on the process's file descriptor FeedFD.
 	feed   *feed.Hub
 	serves func(worker string) bool
+	// dispatch, when set, sends a request to a worker's runtime process (the supervisor's
+	// dispatcher), for service-binding calls of this slot's workers (service.go).
+	dispatch func(w http.ResponseWriter, r *http.Request, worker string)
 	// grants caches the egress policies the current process may connect under (broker.go).
 	grants grants
 	// flight tracks the workers with requests in the process; died, if set, is told the

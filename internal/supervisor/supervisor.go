@@ -163,6 +163,7 @@ func Run(ctx context.Context, o Options) error {
 		if o.Feed != nil {
 			c.feed = o.Feed
 			c.serves = func(worker string) bool { return d.pick(worker) == c }
+			c.dispatch = d.Dispatch
 		}
 		if d.quarantine != nil {
 			c.died = d.quarantine.died

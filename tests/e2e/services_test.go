@@ -1,18 +1,30 @@
 package e2e
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"islet/internal/supervisor"
 )
 
 // TestServiceBindingDeploy deploys two wrangler projects, one calling the other through
-// [[services]], on a node of one runtime process: the call is answered by the bound worker;
-// binding a worker the account does not have is refused at deploy. A node of several runtime
-// processes refuses service bindings, saying why.
+// [[services]], on a platform node of one runtime process and on one of several (its default):
+// the call is answered by the bound worker, in process or through the supervisor; binding a
+// worker the account does not have is refused at deploy.
 func TestServiceBindingDeploy(t *testing.T) {
-	pl := startPlatform(t, "--processes", "1")
+	for _, extra := range [][]string{{"--processes", "1"}, nil} {
+		t.Run(fmt.Sprintf("processes=%v", extra), func(t *testing.T) { testServiceBindingDeploy(t, extra) })
+	}
+}
+
+func testServiceBindingDeploy(t *testing.T, extra []string) {
+	if supervisor.Pick("auth", 2) == supervisor.Pick("app", 2) {
+		t.Fatal("auth and app must run in different runtime processes of a two-process node, for the call to cross them")
+	}
+	pl := startPlatform(t, extra...)
 	authDir, appDir := t.TempDir(), t.TempDir()
 	write(t, filepath.Join(authDir, "wrangler.toml"), "name = \"auth\"\nmain = \"index.js\"\n")
 	write(t, filepath.Join(authDir, "index.js"), `export default { async fetch(req) {
@@ -34,16 +46,6 @@ func TestServiceBindingDeploy(t *testing.T) {
 	code, _, body := get(t, pl.node.addr, "app.localhost", "/?token=good")
 	if code != 200 || body != "app: allowed /check" {
 		t.Fatalf("with a good token: %d %q", code, body)
-	}
-}
-
-func TestServiceBindingsNeedOneProcess(t *testing.T) {
-	pl := startPlatform(t) // the platform's default: several runtime processes
-	dir := t.TempDir()
-	write(t, filepath.Join(dir, "wrangler.toml"), "name = \"app\"\nmain = \"index.js\"\n[[services]]\nbinding = \"AUTH\"\nservice = \"app\"\n")
-	write(t, filepath.Join(dir, "index.js"), `export default { fetch(req, env) { return env.AUTH.fetch(req); } };`)
-	if out, err := pl.cli(t, dir, "", "deploy"); err == nil || !strings.Contains(out, "unsupported_binding") || !strings.Contains(out, "serve with --processes 1 to use them") {
-		t.Fatalf("deploy with a service binding to a multi-process node: err %v\n%s", err, out)
 	}
 }
 
