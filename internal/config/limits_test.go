@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseLimitsAndEgress(t *testing.T) {
@@ -64,5 +65,23 @@ func TestWranglerLimits(t *testing.T) {
 	cfg, _, err = LoadWrangler(jp, "")
 	if err != nil || cfg.Workers[0].Limits.Subrequests != 7 {
 		t.Fatalf("jsonc: %v %+v", err, cfg)
+	}
+}
+
+func TestCheckCompatibilityDate(t *testing.T) {
+	now := time.Date(2026, 12, 8, 23, 30, 0, 0, time.UTC)
+	for _, c := range []struct{ date, wantErr string }{
+		{"2026-12-08", ""},
+		{"2021-01-01", ""},
+		{"2026-12-09", ""}, // a day of slack: already the 9th east of UTC
+		{"2026-12-11", "compatibility_date 2026-12-11 is in the future (today is 2026-12-08)"},
+		{"2026-02-30", `compatibility_date "2026-02-30" is not a date`},
+		{"2026-1-5", `compatibility_date "2026-1-5" is not a date`},
+		{"soon", `compatibility_date "soon" is not a date`},
+	} {
+		err := CheckCompatibilityDate(c.date, now)
+		if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) {
+			t.Errorf("%s: %v, want %q", c.date, err, c.wantErr)
+		}
 	}
 }

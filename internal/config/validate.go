@@ -181,10 +181,26 @@ func compatibilityDate(v any) (string, error) {
 	default:
 		return "", fmt.Errorf("compatibility_date must be a date like \"2026-01-01\", not a %T", v)
 	}
-	if _, err := time.Parse(time.DateOnly, s); err != nil {
-		return "", fmt.Errorf("compatibility_date %q is not a date like \"2026-01-01\"", s)
+	if err := CheckCompatibilityDate(s, time.Now()); err != nil {
+		return "", err
 	}
 	return s, nil
+}
+
+// CheckCompatibilityDate checks a compatibility_date: a calendar date "YYYY-MM-DD" that is not
+// in the future, as Workers require (a day of slack, for the time zones ahead of UTC). The
+// date reaches the runtime with the worker (worker.Spec), where behaviour that Workers tie to
+// a date is decided; islet implements today's behaviour for every date it accepts.
+func CheckCompatibilityDate(date string, now time.Time) error {
+	d, err := time.Parse(time.DateOnly, date)
+	if err != nil || d.Format(time.DateOnly) != date {
+		return fmt.Errorf("compatibility_date %q is not a date like \"2026-01-01\"", date)
+	}
+	if d.After(now.UTC().Add(24 * time.Hour)) {
+		return fmt.Errorf("compatibility_date %s is in the future (today is %s); set today's date or an earlier one",
+			date, now.UTC().Format(time.DateOnly))
+	}
+	return nil
 }
 
 // validateVars checks that every var has a name and a value that encodes to JSON (TOML's nan

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"islet/internal/config"
@@ -145,8 +146,10 @@ func (u *Upload) Validate() error {
 	if _, ok := u.Modules[u.Main()]; !ok {
 		return Errorf(CodeMissingMain, "the main module %q is not in the upload", u.Main())
 	}
-	if m.CompatibilityDate != "" && !isDate(m.CompatibilityDate) {
-		return Errorf(CodeInvalidMetadata, "compatibility_date %q: want YYYY-MM-DD", m.CompatibilityDate)
+	if m.CompatibilityDate != "" {
+		if err := config.CheckCompatibilityDate(m.CompatibilityDate, time.Now()); err != nil {
+			return Errorf(CodeInvalidMetadata, "%v", err)
+		}
 	}
 	vb, _ := json.Marshal(m.Vars)
 	bb, _ := json.Marshal(m.Bindings)
@@ -173,16 +176,4 @@ func (u *Upload) Validate() error {
 		return Errorf(CodeInvalidEgressAllow, "egress_allow: %v", err)
 	}
 	return nil
-}
-
-func isDate(s string) bool {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return false
-	}
-	for i, c := range s {
-		if i != 4 && i != 7 && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
 }

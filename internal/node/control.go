@@ -156,7 +156,7 @@ func specOfVersion(specName string, v *feed.Version, b *control.Bundle) (*worker
 	if err != nil {
 		return nil, err
 	}
-	spec.Account = v.Account
+	spec.Account, spec.CompatibilityDate = v.Account, v.CompatibilityDate
 	return spec, nil
 }
 
@@ -199,6 +199,7 @@ func (n *Node) Validate(ctx context.Context, name string, up *deploy.Upload) err
 	if err != nil {
 		return deploy.Errorf(deploy.CodeInvalidEgressAllow, "%v", err)
 	}
+	spec.CompatibilityDate = m.CompatibilityDate
 	wait := 5 * time.Second
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
 		wait = time.Until(d)

@@ -87,14 +87,15 @@ func SpecFromConfig(w config.Worker) (*worker.Spec, error) {
 		return nil, fmt.Errorf("worker %q: %w", w.Name, err)
 	}
 	return &worker.Spec{
-		Name:        w.Name,
-		BaseURL:     "file://" + filepath.ToSlash(dir) + "/",
-		Main:        mainRel,
-		Modules:     modules,
-		Format:      worker.DetectFormat(modules[mainRel]),
-		Env:         env,
-		Limits:      LimitsFromConfig(w.Limits),
-		EgressAllow: egress,
+		Name:              w.Name,
+		BaseURL:           "file://" + filepath.ToSlash(dir) + "/",
+		Main:              mainRel,
+		Modules:           modules,
+		Format:            worker.DetectFormat(modules[mainRel]),
+		Env:               env,
+		CompatibilityDate: w.CompatibilityDate,
+		Limits:            LimitsFromConfig(w.Limits),
+		EgressAllow:       egress,
 	}, nil
 }
 

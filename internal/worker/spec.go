@@ -50,6 +50,9 @@ type Spec struct {
 	// Env is the worker's bindings, given to it as env (or as globals to a script): the
 	// deployment record's (deploy.EnvJSON says what each type becomes).
 	Env []deploy.Binding
+	// CompatibilityDate is the worker's compatibility_date ("YYYY-MM-DD", "" when unset), for
+	// behaviour that Workers tie to a date (config.CheckCompatibilityDate).
+	CompatibilityDate string
 	// Limits configure the worker's isolate and requests.
 	Limits Limits
 	// EgressAllow opens private destinations to the worker's outbound fetch (see
@@ -100,7 +103,7 @@ func (s *Spec) computeVersion() {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
-	fmt.Fprintf(h, "name %q\nbase %q\nmain %q\nformat %d\n", s.Name, s.BaseURL, s.Main, s.Format)
+	fmt.Fprintf(h, "name %q\nbase %q\nmain %q\nformat %d\ndate %q\n", s.Name, s.BaseURL, s.Main, s.Format, s.CompatibilityDate)
 	for _, p := range paths {
 		fmt.Fprintf(h, "module %q %d\n%s\n", p, len(s.Modules[p]), s.Modules[p])
 	}
