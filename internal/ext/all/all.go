@@ -5,6 +5,7 @@ package all
 import (
 	"islet/internal/ext"
 	"islet/internal/ext/blob"
+	"islet/internal/ext/cache"
 	"islet/internal/ext/clone"
 	"islet/internal/ext/compression"
 	"islet/internal/ext/console"
@@ -35,6 +36,7 @@ var Exts = []ext.Ext{
 	blob.Ext,
 	clone.Ext,
 	fetch.Ext,
+	cache.Ext,
 	htmlrewriter.Ext,
 	console.Ext,
 	timers.Ext,

@@ -68,6 +68,8 @@ let newIncomingRequest;
 let requestParts;
 /** @type {(r: Request, reason: any) => void} */
 let requestCancelBody;
+/** @type {(r: Request) => { method: string, url: string, headers: string[] }} */
+let requestHead;
 
 class Request {
   // One private field holding a plain state object: defining many private fields per
@@ -415,6 +417,7 @@ class Request {
       return { method: r.#s.method, url: r.#s.url, headers: H.copyList(r.#hdrs()), body: out, redirect: r.#s.redirect,
         blob: r.#s.blob, cache: r.#s.cache };
     };
+    requestHead = (r) => ({ method: r.#s.method, url: r.#s.url, headers: H.copyList(r.#hdrs()) });
     requestCancelBody = (r, reason) => {
       const body = r.#s.body;
       if (body === null || B.unusable(body)) return;
@@ -439,6 +442,8 @@ rt.internal.newIncomingRequest = (/** @type {string} */ method, /** @type {strin
   newIncomingRequest(method, url, headerList, body, signal);
 /** The parts of a Request for an outbound fetch; marks its body used. */
 rt.internal.requestParts = (/** @type {Request} */ r) => requestParts(r);
+/** A Request's method, URL and a copy of its header list, leaving its body alone. */
+rt.internal.requestHead = (/** @type {Request} */ r) => requestHead(r);
 /** Cancels a Request's body (when its fetch is aborted before it starts). */
 rt.internal.requestCancelBody = (/** @type {Request} */ r, /** @type {any} */ reason) => requestCancelBody(r, reason);
 

@@ -38,6 +38,8 @@ const responseInit = webidl.createDictionaryConverter('ResponseInit', [
 let isResponse;
 /** @type {(r: Response) => any} */
 let responseParts;
+/** @type {(r: any) => { status: number, statusText: string, headers: string[] }} */
+let responseHead;
 /** @type {(status: number, statusText: string, headerList: string[], stream: any, url: string, redirected: boolean) => Response} */
 let newFetchedResponse;
 
@@ -211,6 +213,10 @@ class Response {
       // The header list itself, not a copy: the caller reads it at once and keeps nothing.
       return { status: r.#s.status, statusText: r.#s.statusText, headers: H.list(r.#s.headers), body: out };
     };
+    responseHead = (r) => {
+      if (!isResponse(r)) throw new TypeError('The value is not a Response');
+      return { status: r.#s.status, statusText: r.#s.statusText, headers: H.copyList(r.#s.headers) };
+    };
     newFetchedResponse = (status, statusText, headerList, stream, url, redirected) => {
       const r = new Response(internal);
       r.#s.type = 'basic';
@@ -239,6 +245,8 @@ rt.internal.isResponse = isResponse;
  * a non-Response or a used body. The header list is the Response's own: read it, do not keep it.
  */
 rt.internal.responseParts = (/** @type {any} */ r) => responseParts(r);
+/** A Response's status, status text and a copy of its header list, leaving its body alone. */
+rt.internal.responseHead = (/** @type {any} */ r) => responseHead(r);
 
 rt.internal.inspectAttributes(Response, ['status', 'statusText', 'headers', 'bodyUsed', 'ok', 'redirected', 'type', 'url']);
 rt.expose('Response', Response);
