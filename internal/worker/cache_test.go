@@ -40,7 +40,9 @@ const cacheWorker = `export default { async fetch(req) {
 func TestCacheAPI(t *testing.T) {
 	a, _ := serveSpec(t, &Spec{Name: "a", Account: "acme", BaseURL: "file:///a/", Modules: map[string]string{"index.js": cacheWorker}})
 	b, _ := serveSpec(t, &Spec{Name: "b", Account: "other", BaseURL: "file:///b/", Modules: map[string]string{"index.js": cacheWorker}})
-	q := func(path string) string { return strings.NewReplacer(" ", "%20", `"`, "%22", "{", "%7B", "}", "%7D").Replace(path) }
+	q := func(path string) string {
+		return strings.NewReplacer(" ", "%20", `"`, "%22", "{", "%7B", "}", "%7D").Replace(path)
+	}
 	check := func(url, path, want string) {
 		t.Helper()
 		if code, body := get(t, url+q(path)); code != 200 || body != want {
@@ -51,8 +53,8 @@ func TestCacheAPI(t *testing.T) {
 	check(a.URL, `/put?k=1&body=hello&h={"cache-control":"max-age=60","etag":"\"v1\""}`, "stored")
 	check(a.URL, "/match?k=1", "200 HIT hello")
 	check(a.URL, `/match?k=1&h={"if-none-match":"W/\"v1\""}`, "304 HIT -")
-	check(a.URL, "/match?k=1&named=1", "miss")     // a named cache is another cache
-	check(b.URL, "/match?k=1", "miss")              // another tenant's cache
+	check(a.URL, "/match?k=1&named=1", "miss") // a named cache is another cache
+	check(b.URL, "/match?k=1", "miss")         // another tenant's cache
 	check(a.URL, "/delete?k=1", "true")
 	check(a.URL, "/match?k=1", "miss")
 	check(a.URL, "/delete?k=1", "false")
