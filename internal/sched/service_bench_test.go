@@ -33,3 +33,30 @@ func BenchmarkServiceBinding(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCacheMatch measures a request whose worker answers from caches.default (a hit),
+// against the same worker answering without the cache: the difference is one match.
+// go test ./internal/sched -run '^$' -bench CacheMatch -benchtime 3s
+func BenchmarkCacheMatch(b *testing.B) {
+	s := newSched(b, Options{CPUPerRequest: 10 * time.Second})
+	s.SetWorkers([]*worker.Spec{
+		spec("cached", `export default { async fetch(req) {
+			const key = "https://example.com/page";
+			let r = await caches.default.match(key);
+			if (r === undefined) { await caches.default.put(key, new Response("ok", { headers: { "cache-control": "max-age=3600" } })); r = await caches.default.match(key); }
+			return new Response(await r.text());
+		} };`),
+		spec("plain", `export default { async fetch(req) { const r = new Response("ok"); return new Response(await r.text()); } };`),
+	})
+	for _, name := range []string{"plain", "cached"} {
+		b.Run(name, func(b *testing.B) {
+			if code, body := do(s, name, "/"); code != 200 || body != "ok" {
+				b.Fatalf("%d %q", code, body)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				do(s, name, "/")
+			}
+		})
+	}
+}
