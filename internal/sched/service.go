@@ -57,6 +57,9 @@ func newSupervisedTransport(caller, target string) *supervisedTransport {
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return egress.DialService(ctx, caller, target)
 		},
+		// At most this many calls of one binding are open at once (the rest wait): each is a
+		// socket pair and a server in the supervisor.
+		MaxConnsPerHost:     64,
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     60 * time.Second,
 		DisableCompression:  true, // the caller sees the encoding the worker answered with
