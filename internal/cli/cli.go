@@ -305,6 +305,11 @@ func applyDevVars(dir, env string, w *config.Worker, log *slog.Logger) error {
 		v, _ := json.Marshal(w.Vars[k])
 		log.Info("binding", "name", "env."+k, "value", string(v))
 	}
+	for _, s := range w.Services {
+		// islet dev serves one worker: a call reaches the service only if something serves it.
+		log.Info("binding", "name", "env."+s.Binding, "service", s.Service,
+			"note", "islet dev serves this worker alone; serve both from an islet.toml to call it")
+	}
 	return nil
 }
 
