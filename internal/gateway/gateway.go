@@ -39,6 +39,12 @@ const (
 	ServiceHTTPSHeader = "x-islet-service-https"
 )
 
+// The canonical forms of ServiceHeader and ServiceHTTPSHeader, as http.Header keys them.
+var (
+	serviceKey      = http.CanonicalHeaderKey(ServiceHeader)
+	serviceHTTPSKey = http.CanonicalHeaderKey(ServiceHTTPSHeader)
+)
+
 // TrustServiceHeader makes g route a request with ServiceHeader to the worker it names, for a
 // runtime process behind a supervisor that drops the header from what clients send.
 func (g *Gateway) TrustServiceHeader() { g.trustService = true }
@@ -78,9 +84,18 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if RefuseLoop(w, r) {
 		return
 	}
-	service, https := r.Header.Get(ServiceHeader), r.Header.Get(ServiceHTTPSHeader) != ""
-	r.Header.Del(ServiceHeader)
-	r.Header.Del(ServiceHTTPSHeader)
+	// Looked up by their canonical keys: no allocation on the path of every request.
+	service, https := "", false
+	if v, ok := r.Header[serviceKey]; ok {
+		if len(v) > 0 {
+			service = v[0]
+		}
+		delete(r.Header, serviceKey)
+	}
+	if _, ok := r.Header[serviceHTTPSKey]; ok {
+		https = true
+		delete(r.Header, serviceHTTPSKey)
+	}
 	if service != "" && g.trustService {
 		if https && r.TLS == nil {
 			r.TLS = &tls.ConnectionState{} // the worker sees the scheme its caller wrote
