@@ -216,10 +216,13 @@ func (s *FileSource) Watch(ctx context.Context, apply func(*config.Config) error
 	if err != nil {
 		return err
 	}
+	// The files' state is taken before apply reads them: apply lets requests in, and a change
+	// made after the first answer must be seen as one (taken after, it was missed when a test
+	// changed the files between the first answer and the end of apply).
+	last := s.key(cfg)
 	if err := apply(cfg); err != nil {
 		s.Logger.Error("some workers were refused", "err", err)
 	}
-	last := s.key(cfg)
 	t := time.NewTicker(s.Interval)
 	defer t.Stop()
 	for {
