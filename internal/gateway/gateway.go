@@ -39,10 +39,12 @@ const (
 	ServiceHTTPSHeader = "x-islet-service-https"
 )
 
-// The canonical forms of ServiceHeader and ServiceHTTPSHeader, as http.Header keys them.
+// The canonical forms of ServiceHeader, ServiceHTTPSHeader and ChainHeader, as http.Header
+// keys them.
 var (
 	serviceKey      = http.CanonicalHeaderKey(ServiceHeader)
 	serviceHTTPSKey = http.CanonicalHeaderKey(ServiceHTTPSHeader)
+	chainKey        = http.CanonicalHeaderKey(ChainHeader)
 )
 
 // TrustServiceHeader makes g route a request with ServiceHeader to the worker it names, for a
@@ -96,6 +98,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		https = true
 		delete(r.Header, serviceHTTPSKey)
 	}
+	if _, ok := r.Header[chainKey]; ok && !g.trustService {
+		delete(r.Header, chainKey)
+	}
 	if service != "" && g.trustService {
 		if https && r.TLS == nil {
 			r.TLS = &tls.ConnectionState{} // the worker sees the scheme its caller wrote
@@ -142,6 +147,10 @@ const MaxLoopDepth = 16
 
 // ErrorLoop is the x-islet-error value of a request refused for its loop depth.
 const ErrorLoop = "loop"
+
+// ErrorChain is the x-islet-error value of a service-binding call refused because its chain
+// made MaxServiceInvocations calls.
+const ErrorChain = "service-chain"
 
 // writeNoRoute writes the platform's 404 page for a request that no route matches.
 func writeNoRoute(w http.ResponseWriter, host, path string) {

@@ -80,8 +80,10 @@ type Scheduler struct {
 	mu    sync.Mutex
 	specs map[string]*worker.Spec // by worker name
 	// services caches the transports of service bindings to workers of other runtime
-	// processes, by caller and target (service.go).
+	// processes, by caller and target (service.go); chains counts the in-process calls of
+	// each chain of service-binding calls.
 	services sync.Map
+	chains   *gateway.Chains
 	live     map[string]*entry // by worker name
 	lru      *list.List        // of *entry, most recent at the front
 	retired  []*worker.Instance
@@ -187,15 +189,16 @@ func New(snap *v8.Snapshot, opts Options) *Scheduler {
 		opts.Segments = maxLiveIsolates(opts.BlankPool)
 	}
 	s := &Scheduler{
-		opts:  opts,
-		snap:  snap,
-		log:   opts.Logger,
-		pool:  make(chan *v8.Isolate, opts.BlankPool),
-		cache: worker.NewCodeCache(256 << 20),
-		stop:  make(chan struct{}),
-		specs: map[string]*worker.Spec{},
-		live:  map[string]*entry{},
-		lru:   list.New(),
+		chains: gateway.NewChains(),
+		opts:   opts,
+		snap:   snap,
+		log:    opts.Logger,
+		pool:   make(chan *v8.Isolate, opts.BlankPool),
+		cache:  worker.NewCodeCache(256 << 20),
+		stop:   make(chan struct{}),
+		specs:  map[string]*worker.Spec{},
+		live:   map[string]*entry{},
+		lru:    list.New(),
 	}
 	s.fair = newFairShare(opts.Executors, s.run)
 	if !opts.NoCPULimit {

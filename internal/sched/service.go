@@ -76,6 +76,10 @@ func (t *supervisedTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	}
 	out.URL.Scheme, out.URL.Host = "http", "islet-service" // any name: the transport dials the supervisor
 	resp, err := t.t.RoundTrip(out)
+	if err == nil && resp.Header.Get(gateway.HeaderError) == gateway.ErrorChain {
+		resp.Body.Close()
+		return nil, fmt.Errorf("this request's chain of service-binding calls made %d, the most it may", gateway.MaxServiceInvocations)
+	}
 	if resp != nil {
 		resp.Request = req
 	}
@@ -91,6 +95,9 @@ type dispatchTransport struct {
 }
 
 func (t *dispatchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.s.chains.Take(req.Header.Get(gateway.ChainHeader)); err != nil {
+		return nil, err
+	}
 	in := req.Clone(req.Context())
 	if in.Host == "" {
 		in.Host = req.URL.Host

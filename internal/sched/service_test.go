@@ -2,11 +2,13 @@ package sched
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"islet/internal/deploy"
+	"islet/internal/gateway"
 	"islet/internal/worker"
 )
 
@@ -74,5 +76,29 @@ func TestServiceBindingFetch(t *testing.T) {
 	}
 	if code, body := do(s, "self", "/"); code != http.StatusLoopDetected || !strings.Contains(body, "deeper than 16") {
 		t.Errorf("a worker that calls itself: %d %q", code, body)
+	}
+}
+
+// TestServiceChainIsCapped: a worker that calls itself twice at every depth would make 2^16
+// calls before the loop depth stops it; its chain is stopped after MaxServiceInvocations, and
+// the request still gets its answer.
+func TestServiceChainIsCapped(t *testing.T) {
+	s := newSched(t, Options{CPUPerRequest: 30 * time.Second})
+	s.SetWorkers([]*worker.Spec{withEnv(spec("fan", `let calls = 0;
+	export default { async fetch(req, env) {
+		calls++;
+		if (new URL(req.url).pathname === "/count") return new Response(String(calls));
+		const rs = await Promise.allSettled([env.ME.fetch("http://fan/"), env.ME.fetch("http://fan/")]);
+		const refused = rs.filter((r) => r.status === "rejected" && r.reason.message.includes("service-binding calls made")).length;
+		return new Response(refused > 0 ? "capped" : "ok");
+	} };`), deploy.Service("ME", "fan"))})
+	if code, body := do(s, "fan", "/"); code != 200 || body != "capped" && body != "ok" {
+		t.Fatalf("root request: %d %q", code, body)
+	}
+	code, body := do(s, "fan", "/count")
+	n, _ := strconv.Atoi(body)
+	// The root request, at most MaxServiceInvocations calls of its chain, and this one.
+	if code != 200 || n < 2 || n > gateway.MaxServiceInvocations+2 {
+		t.Fatalf("the worker ran %q times (%d)", body, code)
 	}
 }

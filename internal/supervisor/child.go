@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"islet/internal/feed"
+	"islet/internal/gateway"
 )
 
 // Restart backoff of a runtime process that exits: the first restart waits minBackoff, each
@@ -56,6 +57,9 @@ type child struct {
 	// dispatch, when set, sends a request to a worker's runtime process (the supervisor's
 	// dispatcher), for service-binding calls of this slot's workers (service.go).
 	dispatch func(w http.ResponseWriter, r *http.Request, worker string)
+	// chains counts the service-binding calls between runtime processes of each chain (shared
+	// by the supervisor's slots).
+	chains *gateway.Chains
 	// grants caches the egress policies the current process may connect under (broker.go).
 	grants grants
 	// flight tracks the workers with requests in the process; died, if set, is told the

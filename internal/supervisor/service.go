@@ -20,7 +20,7 @@ import (
 // socket pair; on the other end the supervisor serves HTTP/1.1, dispatching every request to
 // target's runtime process (which may be the caller's) with the loop-depth rule.
 func (c *child) service(caller, target string) (net.Conn, error) {
-	if c.feed == nil || c.dispatch == nil {
+	if c.feed == nil || c.dispatch == nil || c.chains == nil {
 		return nil, errors.New("service bindings are not served by this supervisor")
 	}
 	base, _, _ := strings.Cut(caller, "@")
@@ -51,6 +51,11 @@ func (c *child) service(caller, target string) (net.Conn, error) {
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if gateway.RefuseLoop(w, r) {
+				return
+			}
+			if err := c.chains.Take(r.Header.Get(gateway.ChainHeader)); err != nil {
+				w.Header().Set(gateway.HeaderError, gateway.ErrorChain)
+				gateway.WriteError(w, http.StatusLoopDetected, gateway.NewErrorID(), err.Error())
 				return
 			}
 			r.Header.Set(gateway.ServiceHeader, target)

@@ -24,7 +24,7 @@ func TestServiceConnection(t *testing.T) {
 		"app": worker("app", "acme"), "auth": worker("auth", "acme"), "theirs": worker("theirs", "other"),
 	}})
 	var got *http.Request
-	c := &child{feed: hub, serves: func(w string) bool { return w == "app" },
+	c := &child{feed: hub, serves: func(w string) bool { return w == "app" }, chains: gateway.NewChains(),
 		dispatch: func(w http.ResponseWriter, r *http.Request, target string) {
 			got = r
 			io.WriteString(w, "reached "+target)
@@ -51,5 +51,21 @@ func TestServiceConnection(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if string(body) != "reached auth" || got.Host != "auth.internal" || got.Header.Get(gateway.ServiceHeader) != "auth" {
 		t.Fatalf("body %q, host %q, service header %q", body, got.Host, got.Header.Get(gateway.ServiceHeader))
+	}
+	// The calls of one chain between processes are counted here: past MaxServiceInvocations
+	// the supervisor refuses them.
+	br := bufio.NewReader(conn)
+	for i := 0; i <= gateway.MaxServiceInvocations; i++ {
+		io.WriteString(conn, "GET /check HTTP/1.1\r\nHost: auth.internal\r\nX-Islet-Chain: c1\r\n\r\n")
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		refused := resp.Header.Get(gateway.HeaderError) == gateway.ErrorChain
+		if refused != (i == gateway.MaxServiceInvocations) {
+			t.Fatalf("call %d of the chain: status %d, refused %v", i+1, resp.StatusCode, refused)
+		}
 	}
 }

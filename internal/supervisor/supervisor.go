@@ -154,6 +154,7 @@ func Run(ctx context.Context, o Options) error {
 	early := make(chan error, total)
 	var running sync.WaitGroup
 	ns := newNamespaces(o.Logger)
+	chains := gateway.NewChains()
 	for i := 0; i < total; i++ {
 		socket := filepath.Join(dir, fmt.Sprintf("child-%d.sock", i))
 		c := newChild(i, socket, o.Executable, o.Args(i, socket), o.Output, o.Logger)
@@ -164,6 +165,7 @@ func Run(ctx context.Context, o Options) error {
 			c.feed = o.Feed
 			c.serves = func(worker string) bool { return d.pick(worker) == c }
 			c.dispatch = d.Dispatch
+			c.chains = chains
 		}
 		if d.quarantine != nil {
 			c.died = d.quarantine.died

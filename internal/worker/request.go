@@ -33,6 +33,11 @@ type Request struct {
 	writeDone  op.Completer // the in-flight body write's completion
 	readActive bool
 
+	// chain is the id of the chain of service-binding calls the request's calls belong to
+	// (gateway.ChainHeader): its incoming request's, else one made up at its first call.
+	// Executor only.
+	chain string
+
 	// Executor only.
 	cpuUsed      time.Duration // CPU time charged for the turns run on this request's behalf
 	runtimeCPU   time.Duration // CPU time of the runtime's own work in those turns (not charged)
