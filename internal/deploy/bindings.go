@@ -101,8 +101,8 @@ func (m *Metadata) checkBindings() error {
 				return Errorf(CodeInvalidMetadata, "json binding %q has no valid json value", b.Name)
 			}
 		case BindingService:
-			var target string
-			if raw, ok := b.Other["service"]; !ok || json.Unmarshal(raw, &target) != nil || target == "" {
+			target := b.ServiceName()
+			if target == "" {
 				return Errorf(CodeInvalidMetadata, "service binding %q has no \"service\" naming the worker it calls", b.Name)
 			}
 			if err := ValidateName(target); err != nil {

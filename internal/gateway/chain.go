@@ -20,6 +20,9 @@ const ChainHeader = "x-islet-chain"
 // otherwise fan out exponentially below the loop depth.
 const MaxServiceInvocations = 32
 
+// ErrChainFull refuses a service-binding call of a chain that made MaxServiceInvocations.
+var ErrChainFull = fmt.Errorf("this request's chain of service-binding calls made %d, the most it may", MaxServiceInvocations)
+
 // chainIdle is how long a chain's count is kept after its last call.
 const chainIdle = time.Minute
 
@@ -65,7 +68,7 @@ func (c *Chains) Take(chain string) error {
 	}
 	e.last = now
 	if e.n >= MaxServiceInvocations {
-		return fmt.Errorf("this request's chain of service-binding calls made %d, the most it may", MaxServiceInvocations)
+		return ErrChainFull
 	}
 	e.n++
 	return nil

@@ -78,7 +78,7 @@ func (t *supervisedTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	resp, err := t.t.RoundTrip(out)
 	if err == nil && resp.Header.Get(gateway.HeaderError) == gateway.ErrorChain {
 		resp.Body.Close()
-		return nil, fmt.Errorf("this request's chain of service-binding calls made %d, the most it may", gateway.MaxServiceInvocations)
+		return nil, gateway.ErrChainFull
 	}
 	if resp != nil {
 		resp.Request = req

@@ -39,15 +39,6 @@ function joinHeaders(list) {
   return s;
 }
 
-/**
- * @param {string[]} list
- * @param {string} name lower-case
- */
-function headerValue(list, name) {
-  for (let i = 0; i + 1 < list.length; i += 2) if (list[i] === name) return list[i + 1];
-  return null;
-}
-
 /** @param {any} options */
 function ignoreMethod(options) {
   return options !== undefined && options !== null && !!options.ignoreMethod;
@@ -78,7 +69,7 @@ class Cache {
     if (!rt.internal.isResponse(response)) throw new TypeError('Cache.put: the response is not a Response');
     const head = rt.internal.responseHead(response);
     if (head.status === 206) throw new TypeError('Cache.put: a 206 Partial Content response cannot be cached');
-    const vary = headerValue(head.headers, 'vary');
+    const vary = rt.internal.headers.get(head.headers, 'vary');
     if (vary !== null && StringPrototypeIndexOf(vary, '*') >= 0) {
       throw new TypeError('Cache.put: a response with Vary: * cannot be cached');
     }
